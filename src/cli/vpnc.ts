@@ -1,0 +1,67 @@
+/**
+ * `vpnc [options] [profiles]`: reads the configuration exactly as vpnc 0.5.3 does, prompts for what is
+ * missing, then connects. Exit codes: 0 normal end, 1 failure, 2 authentication failure.
+ */
+import { writeSync } from 'node:fs';
+import { parseArgs } from '../config/args.js';
+import { FdLineInput } from '../config/line-input.js';
+import { loadProfiles } from '../config/load.js';
+import { applyObfuscated } from '../config/obfuscated.js';
+import { formatConfig } from '../config/print.js';
+import { requireCredentials, validateSettings, type VpncConfig } from '../config/validate.js';
+import { UsageError } from '../errors.js';
+import { describeError, exitCodeFor, ExitCode } from './exit-codes.js';
+import { promptMissing, stdioPromptIo } from './prompt.js';
+import { usageText, versionText } from './usage.js';
+
+const out = (text: string) => writeSync(1, text);
+const err = (text: string) => writeSync(2, text);
+
+/** What runs once the configuration is complete; replaced by the session layer. */
+export type Connector = (config: VpncConfig) => Promise<number>;
+
+export async function main(argv: string[], connect?: Connector): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    switch (args.action) {
+      case 'version':
+        out(versionText());
+        return ExitCode.ok;
+      case 'help':
+      case 'long-help':
+        out(usageText(args.action === 'long-help'));
+        return ExitCode.ok;
+      case 'run':
+        break;
+    }
+    const stdin = new FdLineInput(0);
+    const warn = (message: string) => err(`vpnc: ${message}\n`);
+    const loaded = loadProfiles(args.settings, args.profiles, { stdin });
+    loaded.warnings.forEach(warn);
+    applyObfuscated(loaded.settings, warn);
+    // Check values before asking for passwords, so that a typo does not cost a prompt.
+    validateSettings(loaded.settings, () => {});
+    promptMissing(loaded.settings, stdioPromptIo(stdin));
+    if (args.printConfig) {
+      err('vpnc.conf:\n\n');
+      out(formatConfig(loaded.settings));
+      return ExitCode.ok;
+    }
+    const config = validateSettings(loaded.settings, warn);
+    requireCredentials(config);
+    if (config.debug >= 99) {
+      const w = 'WARNING! active debug level is >= 99, output includes username and password (hex encoded)\n';
+      out(w);
+      err(w);
+    }
+    if (!connect) {
+      err('vpnc: connecting is not available in this build yet (configuration is valid)\n');
+      return ExitCode.failure;
+    }
+    return await connect(config);
+  } catch (e) {
+    err(`vpnc: ${describeError(e)}\n`);
+    if (e instanceof UsageError) err('Try `vpnc --long-help` for the list of options.\n');
+    return exitCodeFor(e);
+  }
+}

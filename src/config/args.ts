@@ -1,0 +1,58 @@
+/**
+ * vpnc's command line: `--opt value` or `--opt=value` for options with an argument, `--flag` for flags,
+ * anything not starting with `-` (and `-` itself) is a profile to read. Options are matched exactly, as vpnc
+ * does. Command-line values override profiles whatever their position.
+ */
+import { UsageError } from '../errors.js';
+import { OPTIONS, isFlag } from './options.js';
+import type { Settings } from './profile-file.js';
+
+export type Action = 'run' | 'version' | 'help' | 'long-help';
+
+export interface ParsedArgs {
+  action: Action;
+  printConfig: boolean;
+  /** Settings given on the command line (the last occurrence of an option wins). */
+  settings: Settings;
+  /** Profile names, paths or `-`, in command-line order. */
+  profiles: string[];
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const settings: Settings = new Map();
+  const profiles: string[] = [];
+  let printConfig = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg !== '' && (!arg.startsWith('-') || arg === '-')) {
+      profiles.push(arg);
+      continue;
+    }
+    switch (arg) {
+      case '--version':
+        return { action: 'version', printConfig, settings, profiles };
+      case '--help':
+        return { action: 'help', printConfig, settings, profiles };
+      case '--long-help':
+        return { action: 'long-help', printConfig, settings, profiles };
+      case '--print-config':
+        printConfig = true;
+        continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const spec = OPTIONS.find((o) => o.option === name);
+    if (!spec) throw new UsageError(`unknown option ${JSON.stringify(arg)} (vpnc --long-help lists the options)`);
+    let value: string;
+    if (eq >= 0) {
+      value = arg.slice(eq + 1);
+    } else if (isFlag(spec)) {
+      value = arg;
+    } else {
+      if (i + 1 >= argv.length) throw new UsageError(`option ${name} requires a value ${spec.arg ?? ''}`.trim());
+      value = argv[++i]!;
+    }
+    settings.set(spec.id, { value, origin: { kind: 'option', option: name } });
+  }
+  return { action: 'run', printConfig, settings, profiles };
+}

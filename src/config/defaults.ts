@@ -1,0 +1,45 @@
+/**
+ * vpnc 0.5.3's defaults (as Debian builds it). `--long-help` prints them; settings without a value take them.
+ */
+import { existsSync } from 'node:fs';
+import { type } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VPNC_COMPAT_VERSION } from '../version.js';
+import type { SettingId } from './options.js';
+
+/** Debian's vpnc-script, which vpnc uses by default. */
+export const DEBIAN_SCRIPT = '/usr/share/vpnc-scripts/vpnc-script';
+
+/** The route script shipped with this package (scripts/vpnc-script). */
+export function bundledScript(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'vpnc-script');
+}
+
+/** Debian's script when installed (vpnc's default), else ours. */
+export function defaultScript(): string {
+  return existsSync(DEBIAN_SCRIPT) ? DEBIAN_SCRIPT : bundledScript();
+}
+
+const FIXED: Partial<Record<SettingId, string>> = {
+  vendor: 'cisco',
+  nattMode: 'natt',
+  dhGroup: 'dh2',
+  pfs: 'server',
+  ifMode: 'tun',
+  pidFile: '/run/vpnc.pid',
+  localAddr: '0.0.0.0',
+  localPort: '500',
+  udpPort: '10000',
+  dpdIdle: '300',
+  authMode: 'psk',
+  caDir: '/etc/ssl/certs',
+  targetNetwork: '0.0.0.0/0.0.0.0',
+};
+
+/** The default for a setting, or undefined when it has none. */
+export function defaultFor(id: SettingId): string | undefined {
+  if (id === 'script') return defaultScript();
+  if (id === 'applicationVersion') return `Cisco Systems VPN Client ${VPNC_COMPAT_VERSION}:${type()}`;
+  return FIXED[id];
+}

@@ -1,0 +1,239 @@
+/**
+ * Turns raw settings into a typed configuration, checking every value. A bad value is a ConfigError naming
+ * where it came from (the option, or the file and line) and the accepted values.
+ */
+import { ConfigError } from '../errors.js';
+import { defaultFor } from './defaults.js';
+import { IKE_DH_NAMES, PFS_NAMES, specOf, type SettingId } from './options.js';
+import { describeOrigin, type Settings } from './profile-file.js';
+
+export type Vendor = 'cisco' | 'netscreen' | 'fortigate';
+export type NattMode = 'natt' | 'none' | 'force-natt' | 'cisco-udp';
+export type IfMode = 'tun' | 'tap';
+export type AuthMode = 'psk' | 'cert' | 'hybrid';
+/** A DH group number (1, 2, 5, 14-21), 0 for no PFS, or 'server' (take the gateway's choice). */
+export type PfsSetting = number | 'server';
+
+export interface Ipv4Network {
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
+export interface VpncConfig {
+  gateway: string;
+  id: string;
+  secret: string;
+  username: string;
+  /** Missing only with `Xauth interactive` (prompted at XAUTH time). */
+  password: string | undefined;
+  domain: string | undefined;
+  xauthInteractive: boolean;
+  vendor: Vendor;
+  nattMode: NattMode;
+  script: string;
+  dhGroup: number;
+  pfs: PfsSetting;
+  weakEncryption: boolean;
+  noEncryption: boolean;
+  weakAuthentication: boolean;
+  applicationVersion: string;
+  ifName: string | undefined;
+  ifMode: IfMode;
+  /** 0 = automatic. */
+  ifMtu: number;
+  debug: number;
+  noDetach: boolean;
+  /** Empty string = no pid file. */
+  pidFile: string;
+  localAddr: string;
+  localPort: number;
+  udpPort: number;
+  /** Seconds; 0 disables DPD. */
+  dpdIdle: number;
+  nonInteractive: boolean;
+  authMode: AuthMode;
+  caFile: string | undefined;
+  caDir: string;
+  targetNetwork: Ipv4Network;
+  passwordHelper: string | undefined;
+  trace: string | undefined;
+  traceKeys: string | undefined;
+}
+
+/** Warnings produced while validating (values vpnc would silently adjust). */
+export type WarningSink = (message: string) => void;
+
+class Reader {
+  constructor(
+    private readonly settings: Settings,
+    private readonly warn: WarningSink,
+  ) {}
+
+  raw(id: SettingId): string | undefined {
+    return this.settings.get(id)?.value;
+  }
+
+  string(id: SettingId): string {
+    return this.raw(id) ?? defaultFor(id) ?? '';
+  }
+
+  optional(id: SettingId): string | undefined {
+    const v = this.raw(id);
+    return v === undefined || v === '' ? undefined : v;
+  }
+
+  flag(id: SettingId): boolean {
+    return this.settings.has(id);
+  }
+
+  where(id: SettingId): string {
+    const v = this.settings.get(id);
+    const spec = specOf(id);
+    return v ? describeOrigin(v.origin, spec) : spec.option ?? spec.key;
+  }
+
+  fail(id: SettingId, value: string, accepted: string): never {
+    throw new ConfigError(`${this.where(id)}: invalid value ${JSON.stringify(value)} (accepted: ${accepted})`);
+  }
+
+  oneOf<T extends string>(id: SettingId, allowed: readonly T[]): T {
+    const v = this.string(id);
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    return this.fail(id, v, allowed.join(', '));
+  }
+
+  integer(id: SettingId, min: number, max: number, accepted: string): number {
+    const v = this.string(id);
+    if (!/^\d+$/.test(v)) return this.fail(id, v, accepted);
+    const n = Number(v);
+    if (n < min || n > max) return this.fail(id, v, accepted);
+    return n;
+  }
+
+  warnAbout(id: SettingId, message: string): void {
+    this.warn(`warning: ${this.where(id)}: ${message}`);
+  }
+}
+
+function dhNumber(name: string): number {
+  return Number(name.slice(2));
+}
+
+/** Parses `a.b.c.d/m.m.m.m` or `a.b.c.d/len`; returns null when malformed or the mask is not contiguous. */
+export function parseIpv4Network(text: string): Ipv4Network | null {
+  const slash = text.indexOf('/');
+  if (slash < 0) return null;
+  const address = text.slice(0, slash);
+  const mask = text.slice(slash + 1);
+  if (!isIpv4(address)) return null;
+  let prefixLength: number;
+  if (/^\d{1,2}$/.test(mask)) {
+    prefixLength = Number(mask);
+    if (prefixLength > 32) return null;
+  } else if (isIpv4(mask)) {
+    const bits = ipv4ToNumber(mask);
+    prefixLength = 32 - Math.log2((~bits >>> 0) + 1);
+    if (!Number.isInteger(prefixLength)) return null;
+  } else {
+    return null;
+  }
+  return { address, prefixLength };
+}
+
+export function isIpv4(text: string): boolean {
+  const parts = text.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+export function ipv4ToNumber(text: string): number {
+  return text.split('.').reduce((acc, p) => ((acc << 8) | Number(p)) >>> 0, 0);
+}
+
+/** A hostname or an IPv4 address (resolved later, at connect time). */
+function isHost(text: string): boolean {
+  return isIpv4(text) || /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/.test(text);
+}
+
+/**
+ * Checks every value that is present. With `complete`, also requires the credentials (after prompting) and
+ * returns the full configuration.
+ */
+export function validateSettings(settings: Settings, warn: WarningSink = () => {}): VpncConfig {
+  const r = new Reader(settings, warn);
+  const dhGroup = dhNumber(r.oneOf('dhGroup', IKE_DH_NAMES));
+  const pfsName = r.oneOf('pfs', PFS_NAMES);
+  const pfs: PfsSetting = pfsName === 'server' ? 'server' : pfsName === 'nopfs' ? 0 : dhNumber(pfsName);
+
+  let dpdIdle = r.integer('dpdIdle', 0, Number.MAX_SAFE_INTEGER, '0 or 10-86400 seconds');
+  if (dpdIdle !== 0 && (dpdIdle < 10 || dpdIdle > 86400)) {
+    const clamped = dpdIdle < 10 ? 10 : 86400;
+    r.warnAbout('dpdIdle', `${dpdIdle} is outside 10-86400, using ${clamped}`);
+    dpdIdle = clamped;
+  }
+
+  const debugText = r.string('debug') || '0';
+  if (!/^\d+$/.test(debugText)) r.fail('debug', debugText, '0, 1, 2, 3, 99');
+
+  const targetText = r.string('targetNetwork');
+  const targetNetwork = parseIpv4Network(targetText);
+  if (!targetNetwork) r.fail('targetNetwork', targetText, 'a network as a.b.c.d/m.m.m.m or a.b.c.d/len');
+
+  for (const id of ['gateway', 'localAddr'] as const) {
+    const v = r.raw(id);
+    if (v !== undefined && !isHost(v)) r.fail(id, v, 'an IPv4 address or a host name');
+  }
+
+  return {
+    gateway: r.string('gateway'),
+    id: r.string('id'),
+    secret: r.string('secret'),
+    username: r.string('username'),
+    password: r.raw('password'),
+    domain: r.optional('domain'),
+    xauthInteractive: r.flag('xauthInteractive'),
+    vendor: r.oneOf('vendor', ['cisco', 'netscreen', 'fortigate'] as const),
+    nattMode: r.oneOf('nattMode', ['natt', 'none', 'force-natt', 'cisco-udp'] as const),
+    script: r.string('script'),
+    dhGroup,
+    pfs,
+    weakEncryption: r.flag('weakEncryption'),
+    noEncryption: r.flag('noEncryption'),
+    weakAuthentication: r.flag('weakAuthentication'),
+    applicationVersion: r.string('applicationVersion'),
+    ifName: r.optional('ifName'),
+    ifMode: r.oneOf('ifMode', ['tun', 'tap'] as const),
+    ifMtu: r.raw('ifMtu') === undefined ? 0 : r.integer('ifMtu', 0, 65535, '0-65535 (0 = automatic)'),
+    debug: Number(debugText),
+    noDetach: r.flag('noDetach'),
+    pidFile: r.string('pidFile'),
+    localAddr: r.string('localAddr'),
+    localPort: r.integer('localPort', 0, 65535, '0-65535 (0 = random)'),
+    udpPort: r.integer('udpPort', 0, 65535, '0-65535 (0 = random)'),
+    dpdIdle,
+    nonInteractive: r.flag('nonInteractive'),
+    authMode: r.oneOf('authMode', ['psk', 'cert', 'hybrid'] as const),
+    caFile: r.optional('caFile'),
+    caDir: r.string('caDir'),
+    targetNetwork: targetNetwork!,
+    passwordHelper: r.optional('passwordHelper'),
+    trace: r.optional('trace'),
+    traceKeys: r.optional('traceKeys'),
+  };
+}
+
+/** The credentials vpnc insists on, with its messages; checked after prompting. */
+export function requireCredentials(config: VpncConfig): void {
+  const missing: Array<[string, string]> = [
+    [config.gateway, 'missing IPSec gateway address (--gateway, or "IPSec gateway" in a profile)'],
+    [config.id, 'missing IPSec ID (--id, or "IPSec ID" in a profile)'],
+    [config.secret, 'missing IPSec secret (--secret, or "IPSec secret" in a profile)'],
+    [config.username, 'missing Xauth username (--username, or "Xauth username" in a profile)'],
+  ];
+  for (const [value, message] of missing) if (!value) throw new ConfigError(message);
+  if (config.password === undefined && !config.xauthInteractive) {
+    throw new ConfigError('missing Xauth password (--password, or "Xauth password" in a profile)');
+  }
+  if (config.authMode === 'cert') {
+    throw new ConfigError(`${'IKE Authmode'} cert: client certificate authentication is not implemented (use psk or hybrid)`);
+  }
+}
