@@ -1,0 +1,214 @@
+/**
+ * Diffie-Hellman groups by IKE group number (the GROUP_DESCRIPTION attribute): MODP groups 1 and 2
+ * (RFC 2409 section 6), 5 and 14-18 (RFC 3526), and the ECP groups 19-21 (RFC 5903).
+ *
+ * Wire forms, which is what this module speaks:
+ * - MODP: the KE payload carries g^x as a big-endian integer left-padded with zeros to the prime's length
+ *   (RFC 2409 section 5); the shared secret g^xy is padded the same way.
+ * - ECP: the KE payload carries x | y, each coordinate padded to the field size, without SEC1's 0x04 prefix;
+ *   the shared secret is the x coordinate of the shared point (RFC 5903 sections 7 and 9).
+ *
+ * node:crypto (OpenSSL) does the arithmetic. Group 1 (768 bits) works with OpenSSL 3 under Node 20, so no
+ * fallback is needed; test/unit/crypto/dh-groups.test.ts checks it against a BigInt computation.
+ */
+import { createDiffieHellman, createECDH, getDiffieHellman } from 'node:crypto';
+import { ProtocolError } from '../errors.js';
+
+/** IKE Diffie-Hellman group numbers (IANA "Group Description"), named after their prime or field size. */
+export const DhGroup = {
+  modp768: 1,
+  modp1024: 2,
+  modp1536: 5,
+  modp2048: 14,
+  modp3072: 15,
+  modp4096: 16,
+  modp6144: 17,
+  modp8192: 18,
+  ecp256: 19,
+  ecp384: 20,
+  ecp521: 21,
+} as const;
+
+/** A supported IKE Diffie-Hellman group number. */
+export type DhGroupId = (typeof DhGroup)[keyof typeof DhGroup];
+
+/**
+ * Per group: kind, size in bits, KE payload length and shared-secret length in bytes, and the OpenSSL name
+ * (the MODP primes come from OpenSSL's built-in RFC 2409/3526 groups; the tests check them independently).
+ */
+export const DH_GROUP_SPEC = {
+  1: { kind: 'modp', bits: 768, publicLength: 96, secretLength: 96, openssl: 'modp1' },
+  2: { kind: 'modp', bits: 1024, publicLength: 128, secretLength: 128, openssl: 'modp2' },
+  5: { kind: 'modp', bits: 1536, publicLength: 192, secretLength: 192, openssl: 'modp5' },
+  14: { kind: 'modp', bits: 2048, publicLength: 256, secretLength: 256, openssl: 'modp14' },
+  15: { kind: 'modp', bits: 3072, publicLength: 384, secretLength: 384, openssl: 'modp15' },
+  16: { kind: 'modp', bits: 4096, publicLength: 512, secretLength: 512, openssl: 'modp16' },
+  17: { kind: 'modp', bits: 6144, publicLength: 768, secretLength: 768, openssl: 'modp17' },
+  18: { kind: 'modp', bits: 8192, publicLength: 1024, secretLength: 1024, openssl: 'modp18' },
+  19: { kind: 'ecp', bits: 256, publicLength: 64, secretLength: 32, openssl: 'prime256v1' },
+  20: { kind: 'ecp', bits: 384, publicLength: 96, secretLength: 48, openssl: 'secp384r1' },
+  21: { kind: 'ecp', bits: 521, publicLength: 132, secretLength: 66, openssl: 'secp521r1' },
+} as const;
+
+/**
+ * The short Weierstrass parameters y^2 = x^3 - 3x + b (mod p) of the ECP groups (RFC 5903 section 3),
+ * used to check that a peer's point lies on the curve before OpenSSL sees it.
+ */
+const CURVE = {
+  19: {
+    p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
+    b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
+  },
+  20: {
+    p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
+    b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
+  },
+  21: {
+    p: (1n << 521n) - 1n,
+    b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
+  },
+} as const;
+
+/** ISAKMP notify INVALID-KEY-INFORMATION (RFC 2408 section 3.14.1): the answer to an unusable KE payload. */
+const INVALID_KEY_INFORMATION = 17;
+
+/** One side of a Diffie-Hellman exchange. */
+export interface DhKeyPair {
+  /** The IKE group number. */
+  readonly group: DhGroupId;
+  /** Our public value in KE-payload form: fixed length `DH_GROUP_SPEC[group].publicLength`. */
+  readonly publicValue: Buffer;
+  /**
+   * g^xy from the peer's KE payload data: fixed length `DH_GROUP_SPEC[group].secretLength`.
+   * Throws ProtocolError (notify INVALID-KEY-INFORMATION) when the peer's value is unusable.
+   */
+  computeSecret(peerPublic: Uint8Array): Buffer;
+}
+
+/** Options for createDh. */
+export interface DhOptions {
+  /** A fixed private value (big-endian) instead of a random one: for known-answer tests only. */
+  readonly privateKey?: Uint8Array;
+}
+
+/** True when `group` is a supported IKE group number. */
+export function isDhGroupId(group: number): group is DhGroupId {
+  return Object.hasOwn(DH_GROUP_SPEC, group);
+}
+
+/** A new key pair in `group` (random unless options.privateKey is given). */
+export function createDh(group: DhGroupId, options: DhOptions = {}): DhKeyPair {
+  if (!isDhGroupId(group)) throw new RangeError(`unsupported Diffie-Hellman group ${String(group)}`);
+  return isEcpGroup(group) ? createEcp(group, options) : createModp(group, options);
+}
+
+/**
+ * Checks a peer's KE payload data for `group`: exact length, 1 < y < p-1 for MODP, a point on the curve for
+ * ECP. Throws ProtocolError with notify INVALID-KEY-INFORMATION (17) and a message naming the fault.
+ */
+export function checkPeerPublic(group: DhGroupId, peerPublic: Uint8Array): void {
+  const spec = DH_GROUP_SPEC[group];
+  if (peerPublic.length !== spec.publicLength) {
+    throw invalidKey(`DH group ${group} public value is ${peerPublic.length} bytes, expected ${spec.publicLength}`);
+  }
+  if (!isEcpGroup(group)) {
+    const y = toBigInt(peerPublic);
+    if (y <= 1n || y >= modpPrime(group) - 1n) {
+      throw invalidKey(`DH group ${group} public value is out of range (must be 1 < y < p-1)`);
+    }
+    return;
+  }
+  const { p, b } = CURVE[group];
+  const half = spec.publicLength / 2;
+  const x = toBigInt(peerPublic.subarray(0, half));
+  const y = toBigInt(peerPublic.subarray(half));
+  if (x >= p || y >= p) throw invalidKey(`DH group ${group} public point has a coordinate not below the field prime`);
+  if (mod(y * y - (x * x * x - 3n * x + b), p) !== 0n) {
+    throw invalidKey(`DH group ${group} public value is not a point on the curve`);
+  }
+}
+
+/** The prime p of a MODP group, big-endian (OpenSSL's copy of the RFC 2409/3526 prime). */
+export function modpPrimeBytes(group: DhGroupId): Buffer {
+  const spec = DH_GROUP_SPEC[group];
+  if (spec.kind !== 'modp') throw new RangeError(`DH group ${group} is not a MODP group`);
+  return getDiffieHellman(spec.openssl).getPrime();
+}
+
+type EcpGroupId = keyof typeof CURVE;
+
+function isEcpGroup(group: DhGroupId): group is EcpGroupId {
+  return Object.hasOwn(CURVE, group);
+}
+
+const primes = new Map<DhGroupId, { bytes: Buffer; value: bigint }>();
+
+function modpPrimeEntry(group: DhGroupId): { bytes: Buffer; value: bigint } {
+  let entry = primes.get(group);
+  if (entry === undefined) {
+    const bytes = modpPrimeBytes(group);
+    entry = { bytes, value: toBigInt(bytes) };
+    primes.set(group, entry);
+  }
+  return entry;
+}
+
+function modpPrime(group: DhGroupId): bigint {
+  return modpPrimeEntry(group).value;
+}
+
+const GENERATOR = Buffer.from([2]);
+
+function createModp(group: DhGroupId, options: DhOptions): DhKeyPair {
+  const length = DH_GROUP_SPEC[group].publicLength;
+  const dh = createDiffieHellman(modpPrimeEntry(group).bytes, GENERATOR);
+  if (options.privateKey !== undefined) dh.setPrivateKey(Buffer.from(options.privateKey));
+  const publicValue = leftPad(dh.generateKeys(), length);
+  return {
+    group,
+    publicValue,
+    computeSecret(peerPublic: Uint8Array): Buffer {
+      checkPeerPublic(group, peerPublic);
+      return leftPad(dh.computeSecret(Buffer.from(peerPublic)), length);
+    },
+  };
+}
+
+function createEcp(group: EcpGroupId, options: DhOptions): DhKeyPair {
+  const spec = DH_GROUP_SPEC[group];
+  const ecdh = createECDH(spec.openssl);
+  if (options.privateKey !== undefined) ecdh.setPrivateKey(Buffer.from(options.privateKey));
+  else ecdh.generateKeys();
+  // getPublicKey() is SEC1 uncompressed: 0x04 | x | y with fixed-size coordinates.
+  const publicValue = ecdh.getPublicKey().subarray(1);
+  return {
+    group,
+    publicValue,
+    computeSecret(peerPublic: Uint8Array): Buffer {
+      checkPeerPublic(group, peerPublic);
+      const point = Buffer.concat([Buffer.from([0x04]), peerPublic]);
+      return leftPad(ecdh.computeSecret(point), spec.secretLength);
+    },
+  };
+}
+
+function invalidKey(message: string): ProtocolError {
+  return new ProtocolError(message, INVALID_KEY_INFORMATION);
+}
+
+function leftPad(value: Buffer, length: number): Buffer {
+  if (value.length === length) return value;
+  if (value.length > length) throw new RangeError(`value of ${value.length} bytes exceeds ${length}`);
+  const out = Buffer.alloc(length);
+  value.copy(out, length - value.length);
+  return out;
+}
+
+function toBigInt(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex'));
+}
+
+function mod(a: bigint, m: bigint): bigint {
+  const r = a % m;
+  return r < 0n ? r + m : r;
+}

@@ -1,0 +1,206 @@
+/**
+ * The one place where ESP packets meet node:crypto. `seal` and `open` work in place on an ESP packet laid out
+ * as RFC 4303 section 2 draws it:
+ *
+ *   espOff: SPI (4) | Sequence Number (4) | IV (ivLength) | text (textLength) | ICV (icvLength)
+ *
+ * where "text" is payload + padding + pad length + next header, a whole number of cipher blocks.
+ *
+ * Cost note: node:crypto has no reusable cipher or HMAC context, so every call creates a Cipheriv/Hmac object
+ * and an output Buffer that is copied back into place. Keeping that here, behind this small interface, lets a
+ * native `seal/open` replace it later and be tested pairwise against this one.
+ */
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type CipherGCMOptions, type CipherGCMTypes } from 'node:crypto';
+
+/** Cipher families ESP can use here (node:crypto names are derived from these and the key length). */
+export type EspCipherAlgorithm = 'null' | 'des-ede3-cbc' | 'aes-cbc' | 'aes-gcm';
+
+/** Hash behind an HMAC integrity transform. */
+export type EspHashAlgorithm = 'md5' | 'sha1' | 'sha256';
+
+/** Keys and algorithms of one direction of an ESP SA. */
+export interface EspCipherParams {
+  readonly cipher: EspCipherAlgorithm;
+  /** Encryption key without salt (empty for NULL). */
+  readonly encKey: Buffer;
+  /** RFC 4106 salt (4 bytes) for AES-GCM; empty otherwise. */
+  readonly salt: Buffer;
+  /** HMAC hash, or null for none (AES-GCM, or encryption-only SAs). */
+  readonly hash: EspHashAlgorithm | null;
+  readonly authKey: Buffer;
+  /** Bytes of ICV carried on the wire: the truncated HMAC or the GCM tag. */
+  readonly icvLength: number;
+  /** Bytes of explicit IV on the wire. */
+  readonly ivLength: number;
+}
+
+/** Result of {@link EspCipher.open}. */
+export const OpenResult = {
+  OK: 0,
+  /** The ICV (HMAC or GCM tag) did not verify; nothing was decrypted in place. */
+  BAD_ICV: 1,
+  /** The cipher refused the text (should not happen once lengths are checked). */
+  DECRYPT_FAILED: 2,
+} as const;
+export type OpenResult = (typeof OpenResult)[keyof typeof OpenResult];
+
+/** Length of the SPI and Sequence Number fields in front of the IV. */
+const ESP_HEADER_LENGTH = 8;
+
+/** Encrypts/authenticates and verifies/decrypts ESP packets in place. */
+export interface EspCipher {
+  /** Encrypt `textLength` bytes after the IV in place and write the ICV after them. */
+  seal(buf: Buffer, espOff: number, textLength: number): void;
+  /**
+   * Verify the ICV after the text (constant-time), then decrypt the text in place. On BAD_ICV the buffer is
+   * unchanged. Never throws.
+   */
+  open(buf: Buffer, espOff: number, textLength: number): OpenResult;
+}
+
+/** Build the seal/open pair for one SA direction. Throws on key lengths the algorithm cannot take. */
+export function createEspCipher(p: EspCipherParams): EspCipher {
+  return p.cipher === 'aes-gcm' ? new GcmCipher(p) : new CbcHmacCipher(p);
+}
+
+/** node:crypto name of a CBC cipher for a key length, or null for the NULL cipher. */
+function cbcName(cipher: Exclude<EspCipherAlgorithm, 'aes-gcm'>, keyLength: number): string | null {
+  switch (cipher) {
+    case 'null':
+      return null;
+    case 'des-ede3-cbc':
+      return 'des-ede3-cbc';
+    case 'aes-cbc':
+      return `aes-${keyLength * 8}-cbc`;
+  }
+}
+
+/** Encrypt-then-MAC (RFC 4303 section 3.3.2): CBC or NULL encryption, optional truncated HMAC. */
+class CbcHmacCipher implements EspCipher {
+  private readonly name: string | null;
+  private readonly key: Buffer;
+  private readonly hash: EspHashAlgorithm | null;
+  private readonly authKey: Buffer;
+  private readonly icvLength: number;
+  private readonly ivLength: number;
+
+  constructor(p: EspCipherParams) {
+    if (p.cipher === 'aes-gcm') throw new TypeError('CbcHmacCipher: AES-GCM is a combined mode');
+    this.name = cbcName(p.cipher, p.encKey.length);
+    this.key = Buffer.from(p.encKey);
+    this.hash = p.hash;
+    this.authKey = Buffer.from(p.authKey);
+    this.icvLength = p.hash === null ? 0 : p.icvLength;
+    this.ivLength = p.ivLength;
+    // Fail at SA set-up, not on the first packet, if node:crypto rejects the key or IV size.
+    if (this.name !== null) createCipheriv(this.name, this.key, Buffer.alloc(this.ivLength));
+  }
+
+  seal(buf: Buffer, espOff: number, textLength: number): void {
+    const ivOff = espOff + ESP_HEADER_LENGTH;
+    const textOff = ivOff + this.ivLength;
+    const end = textOff + textLength;
+    if (this.name !== null) {
+      const c = createCipheriv(this.name, this.key, buf.subarray(ivOff, textOff));
+      c.setAutoPadding(false);
+      c.update(buf.subarray(textOff, end)).copy(buf, textOff);
+    }
+    if (this.hash !== null) {
+      createHmac(this.hash, this.authKey).update(buf.subarray(espOff, end)).digest().copy(buf, end, 0, this.icvLength);
+    }
+  }
+
+  open(buf: Buffer, espOff: number, textLength: number): OpenResult {
+    const ivOff = espOff + ESP_HEADER_LENGTH;
+    const textOff = ivOff + this.ivLength;
+    const end = textOff + textLength;
+    if (end + this.icvLength > buf.length) return OpenResult.BAD_ICV;
+    if (this.hash !== null) {
+      const mac = createHmac(this.hash, this.authKey).update(buf.subarray(espOff, end)).digest();
+      if (!timingSafeEqual(mac.subarray(0, this.icvLength), buf.subarray(end, end + this.icvLength))) {
+        return OpenResult.BAD_ICV;
+      }
+    }
+    if (this.name === null) return OpenResult.OK;
+    try {
+      const d = createDecipheriv(this.name, this.key, buf.subarray(ivOff, textOff));
+      d.setAutoPadding(false);
+      const plain = d.update(buf.subarray(textOff, end));
+      if (plain.length !== textLength) return OpenResult.DECRYPT_FAILED;
+      plain.copy(buf, textOff);
+      return OpenResult.OK;
+    } catch {
+      return OpenResult.DECRYPT_FAILED;
+    }
+  }
+}
+
+/** RFC 4106 AES-GCM: 16-byte ICV, used as the GCM tag length for every call. */
+const GCM_TAG_LENGTH = 16;
+const GCM_OPTIONS: CipherGCMOptions = { authTagLength: GCM_TAG_LENGTH };
+
+/** node:crypto name of AES-GCM for a key length in bytes. */
+function gcmName(keyLength: number): CipherGCMTypes {
+  switch (keyLength) {
+    case 16:
+      return 'aes-128-gcm';
+    case 24:
+      return 'aes-192-gcm';
+    case 32:
+      return 'aes-256-gcm';
+    default:
+      throw new RangeError(`AES-GCM: no ${keyLength}-byte key`);
+  }
+}
+
+/**
+ * AES-GCM for ESP (RFC 4106): nonce = salt (4) | explicit IV (8), AAD = SPI | Sequence Number (no ESN),
+ * ICV = 16-byte tag.
+ */
+class GcmCipher implements EspCipher {
+  private readonly name: CipherGCMTypes;
+  private readonly key: Buffer;
+  /** salt | IV, rewritten per packet (node:crypto copies it when a cipher is created). */
+  private readonly nonce: Buffer;
+
+  constructor(p: EspCipherParams) {
+    if (p.salt.length !== 4) throw new RangeError('AES-GCM ESP needs a 4-byte salt');
+    if (p.ivLength !== 8 || p.icvLength !== GCM_TAG_LENGTH) throw new RangeError('AES-GCM ESP: 8-byte IV, 16-byte ICV');
+    this.name = gcmName(p.encKey.length);
+    this.key = Buffer.from(p.encKey);
+    this.nonce = Buffer.alloc(12);
+    p.salt.copy(this.nonce, 0);
+    createCipheriv(this.name, this.key, this.nonce, GCM_OPTIONS);
+  }
+
+  seal(buf: Buffer, espOff: number, textLength: number): void {
+    const ivOff = espOff + ESP_HEADER_LENGTH;
+    const textOff = ivOff + 8;
+    const end = textOff + textLength;
+    buf.copy(this.nonce, 4, ivOff, textOff);
+    const c = createCipheriv(this.name, this.key, this.nonce, GCM_OPTIONS);
+    c.setAAD(buf.subarray(espOff, ivOff));
+    c.update(buf.subarray(textOff, end)).copy(buf, textOff);
+    c.final();
+    c.getAuthTag().copy(buf, end);
+  }
+
+  open(buf: Buffer, espOff: number, textLength: number): OpenResult {
+    const ivOff = espOff + ESP_HEADER_LENGTH;
+    const textOff = ivOff + 8;
+    const end = textOff + textLength;
+    buf.copy(this.nonce, 4, ivOff, textOff);
+    let plain: Buffer;
+    try {
+      const d = createDecipheriv(this.name, this.key, this.nonce, GCM_OPTIONS);
+      d.setAAD(buf.subarray(espOff, ivOff));
+      d.setAuthTag(buf.subarray(end, end + GCM_TAG_LENGTH));
+      plain = d.update(buf.subarray(textOff, end));
+      d.final(); // throws when the tag does not verify: the only way node:crypto reports it
+    } catch {
+      return OpenResult.BAD_ICV;
+    }
+    plain.copy(buf, textOff); // only authenticated plaintext reaches the caller's buffer
+    return OpenResult.OK;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * ESP transforms as quick mode negotiates them (IPsec DOI, RFC 2407 section 4.4.4 and 4.5): the transform id
+ * names the cipher, the Authentication Algorithm attribute the integrity check. The tables give what the data
+ * path and the KEYMAT split need: key, salt, IV, block and ICV lengths.
+ */
+import { ProtocolError } from '../errors.js';
+import type { EspCipherAlgorithm, EspHashAlgorithm } from '../crypto/esp-cipher.js';
+
+/** IPsec DOI ESP transform identifiers (RFC 2407 4.4.4; AES RFC 3602; AES-GCM RFC 4106 section 8.4). */
+export const EspTransformId = {
+  ESP_3DES: 3,
+  ESP_NULL: 11,
+  ESP_AES: 12,
+  /** AES-GCM with a 16-octet ICV. */
+  ESP_AES_GCM_16: 20,
+} as const;
+export type EspTransformId = (typeof EspTransformId)[keyof typeof EspTransformId];
+
+/** IPsec DOI Authentication Algorithm attribute values (RFC 2407 4.5; HMAC-SHA2-256 RFC 4868). 0: none. */
+export const AuthAlgorithm = {
+  NONE: 0,
+  HMAC_MD5: 1,
+  HMAC_SHA: 2,
+  HMAC_SHA2_256: 5,
+} as const;
+export type AuthAlgorithm = (typeof AuthAlgorithm)[keyof typeof AuthAlgorithm];
+
+/** What one encryption transform needs. Lengths in bytes. */
+export interface EncryptionSpec {
+  readonly name: string;
+  readonly cipher: EspCipherAlgorithm;
+  /** Allowed key lengths, the first being the default when no Key Length attribute is sent. */
+  readonly keyLengths: readonly number[];
+  /** RFC 4106 salt taken from KEYMAT after the key. */
+  readonly saltLength: number;
+  readonly ivLength: number;
+  /** Cipher block size; the text must be a multiple of it (1 for stream-like modes). */
+  readonly blockSize: number;
+  /** ICV of a combined mode; 0 when integrity is a separate transform. */
+  readonly icvLength: number;
+}
+
+/** Encryption transforms by IPsec DOI id. */
+export const ESP_ENCRYPTION = {
+  [EspTransformId.ESP_3DES]: {
+    name: '3DES-CBC',
+    cipher: 'des-ede3-cbc',
+    keyLengths: [24],
+    saltLength: 0,
+    ivLength: 8,
+    blockSize: 8,
+    icvLength: 0,
+  },
+  [EspTransformId.ESP_NULL]: {
+    name: 'NULL',
+    cipher: 'null',
+    keyLengths: [0],
+    saltLength: 0,
+    ivLength: 0,
+    blockSize: 1,
+    icvLength: 0,
+  },
+  [EspTransformId.ESP_AES]: {
+    name: 'AES-CBC',
+    cipher: 'aes-cbc',
+    keyLengths: [16, 24, 32],
+    saltLength: 0,
+    ivLength: 16,
+    blockSize: 16,
+    icvLength: 0,
+  },
+  [EspTransformId.ESP_AES_GCM_16]: {
+    name: 'AES-GCM-16',
+    cipher: 'aes-gcm',
+    keyLengths: [16, 24, 32],
+    saltLength: 4,
+    ivLength: 8,
+    blockSize: 1,
+    icvLength: 16,
+  },
+} as const satisfies Record<EspTransformId, EncryptionSpec>;
+
+/** What one integrity transform needs. Lengths in bytes. */
+export interface IntegritySpec {
+  readonly name: string;
+  readonly hash: EspHashAlgorithm | null;
+  readonly keyLength: number;
+  /** Truncated HMAC length carried as ICV. */
+  readonly icvLength: number;
+}
+
+/** Integrity transforms by Authentication Algorithm attribute value. */
+export const ESP_INTEGRITY = {
+  [AuthAlgorithm.NONE]: { name: 'NONE', hash: null, keyLength: 0, icvLength: 0 },
+  [AuthAlgorithm.HMAC_MD5]: { name: 'HMAC-MD5-96', hash: 'md5', keyLength: 16, icvLength: 12 },
+  [AuthAlgorithm.HMAC_SHA]: { name: 'HMAC-SHA1-96', hash: 'sha1', keyLength: 20, icvLength: 12 },
+  [AuthAlgorithm.HMAC_SHA2_256]: { name: 'HMAC-SHA2-256-128', hash: 'sha256', keyLength: 32, icvLength: 16 },
+} as const satisfies Record<AuthAlgorithm, IntegritySpec>;
+
+/** A negotiated, checked transform pair with every length the data path uses (bytes). */
+export interface EspSuite {
+  readonly transformId: EspTransformId;
+  readonly authAlgorithm: AuthAlgorithm;
+  /** E.g. `AES-CBC-256/HMAC-SHA1-96`, for logs. */
+  readonly name: string;
+  readonly cipher: EspCipherAlgorithm;
+  readonly hash: EspHashAlgorithm | null;
+  readonly encKeyLength: number;
+  readonly saltLength: number;
+  readonly authKeyLength: number;
+  readonly ivLength: number;
+  readonly blockSize: number;
+  /** Padding boundary: the block size, at least 4 (RFC 4303 section 2.4). */
+  readonly padAlign: number;
+  readonly icvLength: number;
+  /** KEYMAT bytes this SA direction takes: encryption key, salt, then integrity key. */
+  readonly keymatLength: number;
+  /** True when the explicit IV is derived from the sequence number (AES-GCM, RFC 4106 section 3.1). */
+  readonly counterIv: boolean;
+}
+
+function isTransformId(id: number): id is EspTransformId {
+  return Object.prototype.hasOwnProperty.call(ESP_ENCRYPTION, id);
+}
+
+function isAuthAlgorithm(id: number): id is AuthAlgorithm {
+  return Object.prototype.hasOwnProperty.call(ESP_INTEGRITY, id);
+}
+
+/**
+ * Resolve a negotiated transform: IPsec DOI transform id, Key Length attribute in bits (undefined: the
+ * cipher's default), Authentication Algorithm (0 when absent). Throws ProtocolError for unsupported or
+ * meaningless combinations (AES-GCM with an HMAC, NULL without integrity, a bad key length).
+ */
+export function resolveEspSuite(transformId: number, keyBits: number | undefined, authAlgorithm: number): EspSuite {
+  if (!isTransformId(transformId)) throw new ProtocolError(`unsupported ESP transform id ${transformId}`);
+  if (!isAuthAlgorithm(authAlgorithm)) throw new ProtocolError(`unsupported ESP authentication algorithm ${authAlgorithm}`);
+  const enc: EncryptionSpec = ESP_ENCRYPTION[transformId];
+  const integ: IntegritySpec = ESP_INTEGRITY[authAlgorithm];
+  const encKeyLength = keyBits === undefined ? enc.keyLengths[0]! : keyBits / 8;
+  if (!enc.keyLengths.includes(encKeyLength)) {
+    throw new ProtocolError(`${enc.name}: key length ${keyBits} bits not supported`);
+  }
+  const combined = enc.icvLength > 0;
+  if (combined && integ.hash !== null) throw new ProtocolError(`${enc.name} must not be combined with ${integ.name}`);
+  if (enc.cipher === 'null' && integ.hash === null) throw new ProtocolError('ESP with neither encryption nor integrity');
+  const cipherName = enc.keyLengths.length > 1 ? `${enc.name}-${encKeyLength * 8}` : enc.name;
+  return {
+    transformId,
+    authAlgorithm,
+    name: combined ? cipherName : `${cipherName}/${integ.name}`,
+    cipher: enc.cipher,
+    hash: integ.hash,
+    encKeyLength,
+    saltLength: enc.saltLength,
+    authKeyLength: integ.keyLength,
+    ivLength: enc.ivLength,
+    blockSize: enc.blockSize,
+    padAlign: Math.max(enc.blockSize, 4),
+    icvLength: combined ? enc.icvLength : integ.icvLength,
+    keymatLength: encKeyLength + enc.saltLength + integ.keyLength,
+    counterIv: enc.cipher === 'aes-gcm',
+  };
+}
+
+/** KEYMAT bytes a quick mode must derive per SA direction for this transform (RFC 2409 section 5.5). */
+export function keymatLength(transformId: number, keyBits: number | undefined, authAlgorithm: number): number {
+  return resolveEspSuite(transformId, keyBits, authAlgorithm).keymatLength;
+}
