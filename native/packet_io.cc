@@ -1,0 +1,31 @@
+// The packet I/O addon: opens what Node cannot (TUN/TAP devices, raw IPv4 sockets; also a batched UDP
+// socket), waits for readiness on Node's event loop and moves packets in batches. It makes no protocol
+// decision: every header is built and parsed in TypeScript (src/io/).
+#include <napi.h>
+
+#include "endpoint.h"
+#include "open.h"
+
+namespace packet_io {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Endpoint::Init(env, exports);
+  exports.Set("openTun", Napi::Function::New<OpenTun>(env, "openTun"));
+  exports.Set("openUdp", Napi::Function::New<OpenUdp>(env, "openUdp"));
+  exports.Set("openRawIp", Napi::Function::New<OpenRawIp>(env, "openRawIp"));
+
+  const char* names[kCounterCount] = {"rxPackets", "rxBytes",   "rxTruncated", "rxErrors", "txPackets",
+                                      "txBytes",   "txDropped", "txErrors",    "lastErrno"};
+  Napi::Array counterNames = Napi::Array::New(env, kCounterCount);
+  for (uint32_t i = 0; i < kCounterCount; i++) counterNames.Set(i, Napi::String::New(env, names[i]));
+  exports.Set("counterNames", counterNames);
+  exports.Set("metaStride", Napi::Number::New(env, kMetaStride));
+  exports.Set("maxBatch", Napi::Number::New(env, kMaxBatch));
+  return exports;
+}
+
+}  // namespace packet_io
+
+static Napi::Object InitPacketIo(Napi::Env env, Napi::Object exports) { return packet_io::Init(env, exports); }
+
+NODE_API_MODULE(packet_io, InitPacketIo)

@@ -1,0 +1,119 @@
+/**
+ * Errors of the packet I/O layer. The addon throws plain errors carrying `code` (errno name), `errno` and
+ * `syscall`; these functions turn them into SystemError with a stable code and a hint the user can act on.
+ */
+import { constants } from 'node:os';
+import { SystemError } from '../errors.js';
+
+/** Stable codes of SystemError thrown by src/io. */
+export const IoErrorCode = {
+  tunOpen: 'VPNC_ERR_TUN_OPEN',
+  udpOpen: 'VPNC_ERR_UDP_OPEN',
+  rawEspOpen: 'VPNC_ERR_RAW_ESP_OPEN',
+  io: 'VPNC_ERR_IO',
+  addon: 'VPNC_ERR_ADDON',
+} as const;
+
+/** The fields the addon puts on an Error thrown for a failed system call. */
+export interface NativeErrorFields {
+  readonly message: string;
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+}
+
+/** True for an error thrown by the addon for a failed system call (not a TypeError for a bad argument). */
+export function isNativeError(err: unknown): err is Error & NativeErrorFields {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & Partial<NativeErrorFields>;
+  return typeof e.code === 'string' && typeof e.errno === 'number' && typeof e.syscall === 'string';
+}
+
+let errnoNames: Map<number, string> | undefined;
+
+/** The errno name for a number ("EAGAIN"), or "E<n>" when unknown. */
+export function errnoName(errno: number): string {
+  if (errnoNames === undefined) {
+    errnoNames = new Map();
+    // First name wins where two share a number (EAGAIN before EWOULDBLOCK).
+    for (const [name, n] of Object.entries(constants.errno)) if (!errnoNames.has(n)) errnoNames.set(n, name);
+  }
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+
+/** A hint shared by every opener: problems entering a network namespace. */
+function netnsHint(e: NativeErrorFields, netns: string | undefined): string | undefined {
+  if (e.syscall === 'open netns' && e.code === 'ENOENT') {
+    return `network namespace "${netns}" does not exist (create it with: ip netns add ${netns})`;
+  }
+  if ((e.syscall === 'setns' || e.syscall === 'open netns') && (e.code === 'EPERM' || e.code === 'EACCES')) {
+    return 'entering a network namespace needs root or CAP_SYS_ADMIN';
+  }
+  return undefined;
+}
+
+function wrap(code: string, what: string, e: NativeErrorFields, hint: string | undefined): SystemError {
+  const text = `${what}: ${e.message} (${e.code})${hint === undefined ? '' : `; ${hint}`}`;
+  return new SystemError(code, text, e.code, { cause: e });
+}
+
+/** What was being opened, for messages. */
+export interface OpenContext {
+  /** e.g. `tun device "tun%d"` or `UDP socket 0.0.0.0:500`. */
+  readonly what: string;
+  readonly netns?: string | undefined;
+}
+
+/** Maps a failure of openTun (TUN or TAP) to SystemError VPNC_ERR_TUN_OPEN; other errors pass through. */
+export function tunOpenError(err: unknown, ctx: OpenContext & { devicePath: string }): unknown {
+  if (!isNativeError(err)) return err;
+  let hint = netnsHint(err, ctx.netns);
+  if (hint === undefined) {
+    if (err.code === 'EPERM' || err.code === 'EACCES') {
+      hint = 'creating a tun/tap device needs root or CAP_NET_ADMIN';
+    } else if (err.syscall === 'open tun device' && (err.code === 'ENOENT' || err.code === 'ENODEV' || err.code === 'ENXIO')) {
+      hint = `${ctx.devicePath} is missing or has no driver; load the tun module: modprobe tun`;
+    } else if (err.code === 'EBUSY' || err.code === 'EINVAL') {
+      hint = 'the interface name is taken by another device or is not valid (--ifname)';
+    }
+  }
+  return wrap(IoErrorCode.tunOpen, `cannot open ${ctx.what}`, err, hint);
+}
+
+/** Maps a failure of openUdp to SystemError VPNC_ERR_UDP_OPEN; other errors pass through. */
+export function udpOpenError(err: unknown, ctx: OpenContext): unknown {
+  if (!isNativeError(err)) return err;
+  let hint = netnsHint(err, ctx.netns);
+  if (hint === undefined) {
+    if (err.code === 'EADDRINUSE') {
+      hint = 'another IKE daemon (racoon, charon, vpnc) may hold the port; use --local-port 0 for a random port';
+    } else if (err.code === 'EACCES' || err.code === 'EPERM') {
+      hint = 'binding a port below 1024 needs root or CAP_NET_BIND_SERVICE; or use --local-port 0';
+    } else if (err.code === 'EADDRNOTAVAIL') {
+      hint = 'the local address is not an address of this host (--local-addr)';
+    }
+  }
+  return wrap(IoErrorCode.udpOpen, `cannot open ${ctx.what}`, err, hint);
+}
+
+/** Maps a failure of openRawEsp to SystemError VPNC_ERR_RAW_ESP_OPEN; other errors pass through. */
+export function rawEspOpenError(err: unknown, ctx: OpenContext): unknown {
+  if (!isNativeError(err)) return err;
+  let hint = netnsHint(err, ctx.netns);
+  if (hint === undefined) {
+    if (err.code === 'EPERM' || err.code === 'EACCES') {
+      hint = 'a raw IP socket needs root or CAP_NET_RAW';
+    } else if (err.code === 'EPROTONOSUPPORT' || err.code === 'EEXIST') {
+      hint = "Maybe something registered ESP already. Please try '--natt-mode force-natt' or disable whatever is using ESP";
+    } else if (err.code === 'EADDRNOTAVAIL') {
+      hint = 'the local address is not an address of this host (--local-addr)';
+    }
+  }
+  return wrap(IoErrorCode.rawEspOpen, `cannot open ${ctx.what}`, err, hint);
+}
+
+/** A fatal receive error reported by the event loop (device removed, socket failed). */
+export function receiveError(what: string, errno: number): SystemError {
+  const name = errnoName(errno);
+  return new SystemError(IoErrorCode.io, `${what}: receiving stopped: ${name}`, name);
+}
