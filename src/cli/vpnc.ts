@@ -11,6 +11,7 @@ import { formatConfig } from '../config/print.js';
 import { requireCredentials, validateSettings, type VpncConfig } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import { describeError, exitCodeFor, ExitCode } from './exit-codes.js';
+import { runConnection } from './connect.js';
 import { promptMissing, stdioPromptIo } from './prompt.js';
 import { usageText, versionText } from './usage.js';
 
@@ -54,11 +55,13 @@ export async function main(argv: string[], connect?: Connector): Promise<number>
       out(w);
       err(w);
     }
-    if (!connect) {
-      err('vpnc: connecting is not available in this build yet (configuration is valid)\n');
-      return ExitCode.failure;
-    }
-    return await connect(config);
+    if (connect) return await connect(config);
+    return await runConnection(config, {
+      prompt: stdioPromptIo(stdin),
+      logSink: (line) => err(`vpnc: ${line}\n`),
+      print: out,
+      onUp: () => out(config.noDetach ? 'VPNC started in foreground...\n' : 'VPNC started in foreground (background mode is not available yet)...\n'),
+    });
   } catch (e) {
     err(`vpnc: ${describeError(e)}\n`);
     if (e instanceof UsageError) err('Try `vpnc --long-help` for the list of options.\n');

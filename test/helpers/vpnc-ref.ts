@@ -43,6 +43,10 @@ export interface VpncRefOptions {
   enableWeakAuthentication?: boolean;
   /** Hand the config over on stdin (`-`, default) or as a file. */
   configVia?: 'stdin' | 'file';
+  /** The client command (default Debian's vpnc); our client is `node bin/vpnc.js`. */
+  command?: readonly string[];
+  /** Extra profile lines (vpnc.conf syntax). */
+  extraConfig?: readonly string[];
 }
 
 /** What the tunnel looks like once vpnc is up. */
@@ -89,6 +93,7 @@ export function vpncConfig(o: VpncRefOptions, pidFile: string): string {
   if (o.dpdIdle !== undefined) lines.push(`DPD idle timeout (our side) ${o.dpdIdle}`);
   if (o.enableWeakEncryption) lines.push('Enable weak encryption');
   if (o.enableWeakAuthentication) lines.push('Enable weak authentication');
+  if (o.extraConfig) lines.push(...o.extraConfig);
   return `${lines.join('\n')}\n`;
 }
 
@@ -119,7 +124,7 @@ export function startVpnc(o: VpncRefOptions): VpncRef {
   const configPath = join(dir, 'vpnc.conf');
   if (viaFile) writeFileSync(configPath, config, { mode: 0o600 });
   // vpnc prints its progress with stdio: line-buffer it (stdbuf execs, so the pid stays vpnc's).
-  const child: ChildProcess = nsSpawnPrivateRun(o.netns, 'stdbuf', ['-oL', '-eL', VPNC, viaFile ? configPath : '-'], {
+  const child: ChildProcess = nsSpawnPrivateRun(o.netns, 'stdbuf', ['-oL', '-eL', ...(o.command ?? [VPNC]), viaFile ? configPath : '-'], {
     stdio: [viaFile ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (!viaFile) child.stdin?.end(config);

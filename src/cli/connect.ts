@@ -1,0 +1,62 @@
+/**
+ * Runs a connection for the `vpnc` command: logging, signals, the pid file, the foreground message, and
+ * the mapping of how it ended to an exit code (0 normal end, 1 failure, 2 authentication failure).
+ */
+import { unlinkSync, writeFileSync } from 'node:fs';
+import type { VpncConfig } from '../config/validate.js';
+import { Logger } from '../log.js';
+import { VpnClient, type EndReason } from '../session/client.js';
+import { ExitCode } from './exit-codes.js';
+import type { PromptIo } from './prompt.js';
+import { readSecret } from './prompt.js';
+
+export interface ConnectIo {
+  prompt: PromptIo;
+  /** Log lines (vpnc prefixes them with "vpnc: " on stderr when not detached). */
+  logSink: (line: string) => void;
+  /** Called when the tunnel is up, before the foreground message. */
+  onUp?: (pid: number) => void;
+  /** Messages for the user (stdout). */
+  print: (text: string) => void;
+}
+
+/** The exit code for how a connection ended. */
+export function exitCodeForEnd(end: EndReason): number {
+  return end.kind === 'dead-peer' ? ExitCode.failure : ExitCode.ok;
+}
+
+export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<number> {
+  const log = new Logger({ level: config.debug, sink: io.logSink, timestamps: config.debug >= 2 });
+  let pidWritten = false;
+  const client = new VpnClient(config, log, {
+    promptSecret: async (prompt) => readSecret(io.prompt, prompt, config.passwordHelper),
+    onUp: () => {
+      if (config.pidFile) {
+        writeFileSync(config.pidFile, `${process.pid}\n`);
+        pidWritten = true;
+      }
+      io.onUp?.(process.pid);
+    },
+  });
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  // vpnc honours SIGHUP only when it was not ignored at start (nohup).
+  if (process.listenerCount('SIGHUP') === 0) signals.push('SIGHUP');
+  const handlers = signals.map((s) => {
+    const h = () => client.stop(s);
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  try {
+    const end = await client.run();
+    return exitCodeForEnd(end);
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+    if (pidWritten) {
+      try {
+        unlinkSync(config.pidFile);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Phase 1, aggressive mode, initiator side (RFC 2409 5.4 with pre-shared keys), as vpnc runs it:
+ *
+ *   AM1  HDR, SA, KE, Ni, IDii, VID*                 ->
+ *   AM2                              <-  HDR, SA, KE, Nr, IDir, HASH_R, VID*, NAT-D, NAT-D
+ *   AM3  HDR*, HASH_I, N(INITIAL-CONTACT), VID, VID, NAT-D, NAT-D   ->
+ *
+ * Pure: bytes in, bytes out. The session decides about the NAT-T float (port 4500) before sending AM3.
+ */
+import { randomBytes } from 'node:crypto';
+import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
+import { hash as plainHash } from '../../crypto/hash.js';
+import { AuthError, ProtocolError } from '../../errors.js';
+import { Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
+import { ipv4ToBuffer } from '../payloads/attributes.js';
+import { encodePayloadBody, type Payload } from '../payloads/payload.js';
+import { IkeSa } from '../ike-sa.js';
+import { derivePhase1Keys, hashI, hashR } from '../keys.js';
+import { decodeMessage, encodeMessage } from '../message.js';
+import type { IdPayload } from '../payloads/id.js';
+import type { NatDPayload } from '../payloads/data.js';
+import type { SaPayload } from '../payloads/sa.js';
+import { buildPhase1Sa, describeOffer, parseLifetimeNotify, selectPhase1Suite, type Phase1Policy } from '../proposals.js';
+import { VendorId } from '../vendor-ids.js';
+import { IpsecAttribute } from '../ipsec-attributes.js';
+
+export type NattMode = 'natt' | 'none' | 'force-natt' | 'cisco-udp';
+
+export interface SocketAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface AggressiveModeParams {
+  readonly policy: Phase1Policy;
+  /** The group name (IPSec ID), sent as KEY_ID (cisco, fortigate) or USER_FQDN (netscreen). */
+  readonly groupName: string;
+  readonly idType: typeof IdType.KEY_ID | typeof IdType.USER_FQDN;
+  readonly psk: Buffer;
+  readonly nattMode: NattMode;
+  /** Send the DPD vendor ID (dpd-idle != 0). */
+  readonly dpd: boolean;
+  /** Send INITIAL-CONTACT in AM3 (not when rekeying). */
+  readonly initialContact: boolean;
+  readonly random?: (n: number) => Buffer;
+  /** Injected key pair (tests); otherwise a fresh one in policy.dhGroup. */
+  readonly dh?: DhKeyPair;
+}
+
+/** What aggressive mode learnt about the peer. */
+export interface PeerFeatures {
+  xauth: boolean;
+  dpd: boolean;
+  unity: boolean;
+  /** Best NAT-T version the peer announced: -1 none, 0/1 old drafts (port 500), 2 draft-02+ or RFC 3947. */
+  nattVersion: number;
+  /** Names of every vendor ID seen, for the debug log. */
+  vendorIds: Buffer[];
+}
+
+export interface NatStatus {
+  /** NAT-D payload type the peer used (20 or 130), 0 when it sent none. */
+  readonly natdType: number;
+  readonly localBehindNat: boolean;
+  readonly remoteBehindNat: boolean;
+}
+
+export interface AggressiveModeResult {
+  readonly sa: IkeSa;
+  /** AM3, encrypted, to send (after the session has floated to 4500 if it decides to). */
+  readonly am3: Buffer;
+  readonly peer: PeerFeatures;
+  readonly nat: NatStatus;
+  /** ESP lifetimes announced in a RESPONDER-LIFETIME notify, if any. */
+  readonly espLifetime: { seconds: number; kilobytes: number } | undefined;
+}
+
+/** NAT-D hash (RFC 3947 3.2): hash(CKY-I | CKY-R | IP | Port) with the negotiated hash. */
+export function natdHash(hashName: Parameters<typeof plainHash>[0], ckyI: Buffer, ckyR: Buffer, addr: SocketAddress): Buffer {
+  const port = Buffer.alloc(2);
+  port.writeUInt16BE(addr.port);
+  return plainHash(hashName, ckyI, ckyR, ipv4ToBuffer(addr.address), port);
+}
+
+function nattVids(mode: NattMode): Buffer[] {
+  if (mode !== 'natt' && mode !== 'force-natt') return [];
+  return [VendorId.NATT_RFC3947, VendorId.NATT_DRAFT_03, VendorId.NATT_DRAFT_02N, VendorId.NATT_DRAFT_02, VendorId.NATT_DRAFT_01, VendorId.NATT_DRAFT_00];
+}
+
+function nattVersionOf(vid: Buffer): number {
+  if ([VendorId.NATT_RFC3947, VendorId.NATT_DRAFT_03, VendorId.NATT_DRAFT_02N, VendorId.NATT_DRAFT_02].some((v) => v.equals(vid))) return 2;
+  if (VendorId.NATT_DRAFT_01.equals(vid)) return 1;
+  if (VendorId.NATT_DRAFT_00.equals(vid)) return 0;
+  return -1;
+}
+
+export class AggressiveModeInitiator {
+  readonly cookieI: Buffer;
+  private readonly random: (n: number) => Buffer;
+  private readonly dh: DhKeyPair;
+  private readonly nonceI: Buffer;
+  private readonly sa: SaPayload;
+  private readonly saIb: Buffer;
+  private readonly idIi: IdPayload;
+  private readonly idIib: Buffer;
+  private am1: Buffer | undefined;
+
+  constructor(private readonly params: AggressiveModeParams) {
+    this.random = params.random ?? randomBytes;
+    const group = params.policy.dhGroup;
+    if (!isDhGroupId(group)) throw new ProtocolError(`unsupported DH group ${group}`);
+    this.dh = params.dh ?? createDh(group);
+    this.cookieI = this.random(8);
+    this.nonceI = this.random(20);
+    this.sa = buildPhase1Sa(params.policy);
+    this.saIb = encodePayloadBody(this.sa);
+    this.idIi = {
+      type: PayloadType.ID,
+      idType: params.idType,
+      protocol: 17,
+      port: 500,
+      data: Buffer.from(params.groupName, 'utf8'),
+    };
+    this.idIib = encodePayloadBody(this.idIi);
+  }
+
+  /** AM1. Calling it again returns the same bytes (for retransmission). */
+  start(): Buffer {
+    if (this.am1) return this.am1;
+    const vids = [VendorId.XAUTH, VendorId.CISCO_UNITY, ...nattVids(this.params.nattMode)];
+    if (this.params.dpd) vids.push(VendorId.DPD);
+    const payloads: Payload[] = [
+      this.sa,
+      { type: PayloadType.KE, data: this.dh.publicValue },
+      { type: PayloadType.NONCE, data: this.nonceI },
+      this.idIi,
+      ...vids.map((data): Payload => ({ type: PayloadType.VENDOR_ID, data })),
+    ];
+    this.am1 = encodeMessage(
+      { initiatorCookie: this.cookieI, responderCookie: Buffer.alloc(8), exchangeType: ExchangeType.AGGRESSIVE, flags: 0, messageId: 0 },
+      payloads,
+    );
+    return this.am1;
+  }
+
+  /**
+   * Processes AM2 (or a refusal) and returns the established SA and AM3. `local` is our address and port
+   * as we sent AM1; `remote` the gateway's. Throws AuthError when HASH_R does not verify (wrong group
+   * secret), ProtocolError for anything else the gateway got wrong or refused.
+   */
+  receive(datagram: Buffer, local: SocketAddress, remote: SocketAddress): AggressiveModeResult {
+    const msg = decodeMessage(datagram);
+    const h = msg.header;
+    if (!h.initiatorCookie.equals(this.cookieI)) throw new ProtocolError('AM2 for another exchange (initiator cookie differs)', NotifyType.INVALID_COOKIE);
+    if (h.exchangeType === ExchangeType.INFORMATIONAL) throw refusal(msg.payloads, this.params.policy);
+    if (h.exchangeType !== ExchangeType.AGGRESSIVE) throw new ProtocolError(`response was exchange type ${h.exchangeType}, not aggressive mode`, NotifyType.INVALID_EXCHANGE_TYPE);
+    if (h.flags !== 0) throw new ProtocolError(`AM2 has flags 0x${h.flags.toString(16)}`, NotifyType.INVALID_FLAGS);
+    if (h.messageId !== 0) throw new ProtocolError('AM2 has a non-zero message id', NotifyType.INVALID_MESSAGE_ID);
+    const ckyR = h.responderCookie;
+
+    let saR: SaPayload | undefined;
+    let ke: Buffer | undefined;
+    let nonceR: Buffer | undefined;
+    let idR: IdPayload | undefined;
+    let hashRData: Buffer | undefined;
+    const natd: NatDPayload[] = [];
+    const peer: PeerFeatures = { xauth: false, dpd: false, unity: false, nattVersion: -1, vendorIds: [] };
+    let espLifetime: { seconds: number; kilobytes: number } | undefined;
+    for (const p of msg.payloads) {
+      switch (p.type) {
+        case PayloadType.SA:
+          saR = p;
+          break;
+        case PayloadType.KE:
+          ke = p.data;
+          break;
+        case PayloadType.NONCE:
+          nonceR = p.data;
+          break;
+        case PayloadType.ID:
+          idR = p;
+          break;
+        case PayloadType.HASH:
+          hashRData = p.data;
+          break;
+        case PayloadType.VENDOR_ID:
+          peer.vendorIds.push(p.data);
+          if (p.data.equals(VendorId.XAUTH)) peer.xauth = true;
+          else if (p.data.equals(VendorId.DPD)) peer.dpd = true;
+          else if (p.data.subarray(0, 14).equals(VendorId.CISCO_UNITY.subarray(0, 14))) peer.unity = true;
+          else peer.nattVersion = Math.max(peer.nattVersion, nattVersionOf(p.data));
+          break;
+        case PayloadType.NAT_D:
+        case PayloadType.NAT_D_DRAFT:
+          natd.push(p);
+          break;
+        case PayloadType.NOTIFICATION:
+          if (p.messageType !== NotifyType.RESPONDER_LIFETIME) {
+            throw new ProtocolError(`gateway sent notify ${notifyTypeName(p.messageType)} in AM2`, NotifyType.INVALID_PAYLOAD_TYPE);
+          }
+          if (p.protocol === ProtocolId.IPSEC_ESP) espLifetime = parseLifetimeNotify(p.data, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);
+          break;
+        case PayloadType.CERT:
+        case PayloadType.SIG:
+          throw new ProtocolError('gateway uses certificate (hybrid) authentication, which this client does not implement yet', NotifyType.INVALID_PAYLOAD_TYPE);
+        default:
+          throw new ProtocolError(`unexpected payload type ${p.type} in AM2`, NotifyType.INVALID_PAYLOAD_TYPE);
+      }
+    }
+    if (!saR || !ke || !nonceR || !idR || !hashRData) {
+      throw new ProtocolError('AM2 lacks one of SA, KE, nonce, ID or HASH', NotifyType.PAYLOAD_MALFORMED);
+    }
+    const suite = selectPhase1Suite(saR, this.params.policy);
+    const gxy = this.dh.computeSecret(ke);
+    const keys = derivePhase1Keys({
+      hash: suite.hash,
+      cipher: suite.cipher,
+      auth: { method: 'psk', psk: this.params.psk },
+      nonceI: this.nonceI,
+      nonceR,
+      gxi: this.dh.publicValue,
+      gxr: ke,
+      gxy,
+      ckyI: this.cookieI,
+      ckyR,
+    });
+    const sa = new IkeSa(this.cookieI, ckyR, suite, keys);
+    const hashInput = { gxi: this.dh.publicValue, gxr: ke, ckyI: this.cookieI, ckyR, saIb: this.saIb };
+    const expectedR = hashR(sa.prf, keys.skeyid, hashInput, idR.raw ?? encodePayloadBody(idR));
+    if (!expectedR.equals(hashRData)) {
+      throw new AuthError('hash comparison failed: the gateway\'s HASH_R does not match (AUTHENTICATION-FAILED); check the group password (IPSec secret)');
+    }
+
+    const nat = this.detectNat(sa, natd, local, remote);
+    const am3Payloads: Payload[] = [{ type: PayloadType.HASH, data: hashI(sa.prf, keys.skeyid, hashInput, this.idIib) }];
+    if (this.params.initialContact) {
+      am3Payloads.push({ type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: NotifyType.INITIAL_CONTACT, spi: sa.spi, data: Buffer.alloc(0) });
+    }
+    am3Payloads.push({ type: PayloadType.VENDOR_ID, data: VendorId.CISCO_UNKNOWN }, { type: PayloadType.VENDOR_ID, data: VendorId.CISCO_UNITY });
+    if (nat.natdType !== 0) {
+      const t = nat.natdType as NatDPayload['type'];
+      const them = natdHash(suite.hash, this.cookieI, ckyR, remote);
+      const us = natdHash(suite.hash, this.cookieI, ckyR, local);
+      if (this.params.nattMode === 'force-natt') us[0] = us[0]! ^ 1;
+      am3Payloads.push({ type: t, hash: them }, { type: t, hash: us });
+    }
+    const am3 = sa.seal(ExchangeType.AGGRESSIVE, 0, am3Payloads);
+    return { sa, am3, peer, nat, espLifetime };
+  }
+
+  private detectNat(sa: IkeSa, natd: NatDPayload[], local: SocketAddress, remote: SocketAddress): NatStatus {
+    const mode = this.params.nattMode;
+    if (natd.length === 0 || (mode !== 'natt' && mode !== 'force-natt')) return { natdType: 0, localBehindNat: false, remoteBehindNat: false };
+    const hashName = sa.suite.hash;
+    const us = natdHash(hashName, sa.cookieI, sa.cookieR, local);
+    const them = natdHash(hashName, sa.cookieI, sa.cookieR, remote);
+    // RFC 3947 3.2: the first NAT-D is the hash of the destination (us as the gateway saw us), the others
+    // of the sender's addresses.
+    const localBehindNat = mode === 'force-natt' || !natd[0]!.hash.equals(us);
+    const remoteBehindNat = !natd.slice(1).some((n) => n.hash.equals(them));
+    return { natdType: natd[0]!.type, localBehindNat, remoteBehindNat };
+  }
+}
+
+/** The error for an informational answer to AM1 (the gateway refused). */
+function refusal(payloads: readonly Payload[], policy: Phase1Policy): Error {
+  const n = payloads.find((p) => p.type === PayloadType.NOTIFICATION);
+  if (!n || n.type !== PayloadType.NOTIFICATION) return new ProtocolError('gateway answered aggressive mode with an informational message');
+  const name = notifyTypeName(n.messageType);
+  if (n.messageType === NotifyType.NO_PROPOSAL_CHOSEN) {
+    return new ProtocolError(`gateway refused phase 1: NO-PROPOSAL-CHOSEN (${describeOffer(policy)})`, n.messageType);
+  }
+  if (n.messageType === NotifyType.AUTHENTICATION_FAILED || n.messageType === NotifyType.INVALID_ID_INFORMATION) {
+    return new AuthError(`gateway refused phase 1: ${name}; check the group name (IPSec ID) and group password (IPSec secret)`);
+  }
+  return new ProtocolError(`gateway refused phase 1: ${name}`, n.messageType);
+}

@@ -1,0 +1,65 @@
+/**
+ * Informational exchanges after phase 1: DPD (RFC 3706), DELETE, and what the gateway may tell us.
+ * Every message is protected with HASH(1) (IkeSa.sealHashed) under a fresh random message id.
+ */
+import { Doi, ExchangeType, NotifyType, PayloadType, ProtocolId } from '../constants.js';
+import type { IkeSa, OpenedMessage } from '../ike-sa.js';
+import type { Payload } from '../payloads/payload.js';
+
+/** A DPD R-U-THERE or R-U-THERE-ACK with its sequence number. */
+export function buildDpd(sa: IkeSa, msgId: number, ack: boolean, seq: number): Buffer {
+  const data = Buffer.alloc(4);
+  data.writeUInt32BE(seq >>> 0);
+  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [
+    { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: ack ? NotifyType.R_U_THERE_ACK : NotifyType.R_U_THERE, spi: sa.spi, data },
+  ]);
+}
+
+/** DELETE of our ESP SAs (inbound and outbound SPI in one payload, as vpnc sends it). */
+export function buildDeleteEsp(sa: IkeSa, msgId: number, spis: readonly Buffer[]): Buffer {
+  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [
+    { type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis },
+  ]);
+}
+
+/** DELETE of the ISAKMP SA itself (SPI = both cookies). */
+export function buildDeleteIsakmp(sa: IkeSa, msgId: number): Buffer {
+  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [
+    { type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] },
+  ]);
+}
+
+/** A hash-only informational message (vpnc's IKE keepalive in cisco-udp mode). */
+export function buildEmptyInformational(sa: IkeSa, msgId: number): Buffer {
+  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, []);
+}
+
+/** What an authenticated informational message asks of us. */
+export type InformationalEvent =
+  | { kind: 'r-u-there'; seq: number }
+  | { kind: 'r-u-there-ack'; seq: number }
+  | { kind: 'delete-isakmp' }
+  | { kind: 'delete-esp'; spis: Buffer[] }
+  | { kind: 'notify'; messageType: number; protocol: number; data: Buffer }
+  | { kind: 'load-balance'; address: string };
+
+/** Lists the events in an opened, hash-verified informational message. */
+export function parseInformational(msg: OpenedMessage): InformationalEvent[] {
+  const out: InformationalEvent[] = [];
+  for (const p of msg.payloads as Payload[]) {
+    if (p.type === PayloadType.NOTIFICATION) {
+      if ((p.messageType === NotifyType.R_U_THERE || p.messageType === NotifyType.R_U_THERE_ACK) && p.data.length === 4) {
+        const seq = p.data.readUInt32BE(0);
+        out.push(p.messageType === NotifyType.R_U_THERE ? { kind: 'r-u-there', seq } : { kind: 'r-u-there-ack', seq });
+      } else if (p.messageType === NotifyType.CISCO_LOAD_BALANCE && p.data.length === 4) {
+        out.push({ kind: 'load-balance', address: Array.from(p.data).join('.') });
+      } else {
+        out.push({ kind: 'notify', messageType: p.messageType, protocol: p.protocol, data: p.data });
+      }
+    } else if (p.type === PayloadType.DELETE) {
+      if (p.protocol === ProtocolId.ISAKMP) out.push({ kind: 'delete-isakmp' });
+      else if (p.protocol === ProtocolId.IPSEC_ESP) out.push({ kind: 'delete-esp', spis: p.spis.map((s) => Buffer.from(s)) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,173 @@
+/**
+ * Mode config pull (draft-dukes-ike-mode-cfg with Cisco Unity attributes), as vpnc runs it: one
+ * CFG_REQUEST listing the attributes wanted, one CFG_REPLY with the values.
+ */
+import { ProtocolError } from '../../errors.js';
+import { NotifyType, PayloadType } from '../constants.js';
+import { CfgAttribute, CfgType } from '../mode-cfg-constants.js';
+import { attributeIpv4, attributeNumber, attributeString, stringAttribute, tlvAttribute, type DataAttribute } from '../payloads/attributes.js';
+import type { AttributePayload } from '../payloads/attribute-payload.js';
+
+/** One entry of a Unity split include or local-LAN (split exclude) list. */
+export interface SplitNetwork {
+  readonly address: string;
+  readonly mask: string;
+  readonly prefixLength: number;
+  readonly protocol: number;
+  readonly sourcePort: number;
+  readonly destinationPort: number;
+}
+
+/** What the gateway handed us. */
+export interface ModeConfig {
+  address: string;
+  netmask: string | undefined;
+  dns: string[];
+  nbns: string[];
+  defaultDomain: string | undefined;
+  banner: string | undefined;
+  /** CISCO_SPLIT_DNS: each attribute's value (comma lists kept as sent). */
+  splitDns: string[];
+  splitInclude: SplitNetwork[];
+  splitExclude: SplitNetwork[];
+  /** UNITY_PFS: 1 = the gateway wants PFS. */
+  pfs: number | undefined;
+  /** UNITY_NATT_PORT: the gateway's Cisco UDP port. */
+  udpEncapPort: number | undefined;
+  savePassword: boolean | undefined;
+  applicationVersion: string | undefined;
+}
+
+/** Prefix length of a contiguous dotted mask (non-contiguous masks count their one bits). */
+export function maskLength(mask: string): number {
+  return mask.split('.').reduce((n, part) => n + (Number(part).toString(2).match(/1/g)?.length ?? 0), 0);
+}
+
+export interface ModeConfigRequestOptions {
+  identifier: number;
+  /** Ask for UNITY_NATT_PORT (cisco-udp mode only). */
+  ciscoUdp: boolean;
+  applicationVersion: string;
+  hostname: string;
+}
+
+/** vpnc's CFG_REQUEST, in vpnc's attribute order. */
+export function buildModeConfigRequest(o: ModeConfigRequestOptions): AttributePayload {
+  const empty = (t: number): DataAttribute => tlvAttribute(t);
+  const attributes: DataAttribute[] = [
+    empty(CfgAttribute.INTERNAL_IP4_ADDRESS),
+    empty(CfgAttribute.INTERNAL_IP4_NETMASK),
+    empty(CfgAttribute.INTERNAL_IP4_DNS),
+    empty(CfgAttribute.INTERNAL_IP4_NBNS),
+    empty(CfgAttribute.UNITY_DEF_DOMAIN),
+  ];
+  if (o.ciscoUdp) attributes.push(empty(CfgAttribute.UNITY_NATT_PORT));
+  attributes.push(
+    tlvAttribute(CfgAttribute.UNITY_FW_TYPE, Buffer.from('800100018002000180030002', 'hex')),
+    empty(CfgAttribute.UNITY_PFS),
+    empty(CfgAttribute.UNITY_BANNER),
+    empty(CfgAttribute.UNITY_SAVE_PASSWD),
+    empty(CfgAttribute.UNITY_SPLIT_INCLUDE),
+    empty(CfgAttribute.UNITY_LOCAL_LAN),
+    empty(CfgAttribute.UNITY_SPLITDNS_NAME),
+    stringAttribute(CfgAttribute.UNITY_DDNS_HOSTNAME, o.hostname),
+    stringAttribute(CfgAttribute.APPLICATION_VERSION, o.applicationVersion),
+  );
+  return { type: PayloadType.ATTRIBUTE, cfgType: CfgType.REQUEST, identifier: o.identifier, attributes };
+}
+
+function parseSplitList(a: DataAttribute): SplitNetwork[] {
+  if (a.value.length % 14 !== 0) {
+    throw new ProtocolError(`split network list of ${a.value.length} bytes is not a multiple of 14`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  }
+  const out: SplitNetwork[] = [];
+  for (let off = 0; off < a.value.length; off += 14) {
+    const address = Array.from(a.value.subarray(off, off + 4)).join('.');
+    const mask = Array.from(a.value.subarray(off + 4, off + 8)).join('.');
+    out.push({
+      address,
+      mask,
+      prefixLength: maskLength(mask),
+      protocol: a.value.readUInt16BE(off + 8),
+      sourcePort: a.value.readUInt16BE(off + 10),
+      destinationPort: a.value.readUInt16BE(off + 12),
+    });
+  }
+  return out;
+}
+
+/** Reads the gateway's CFG_REPLY (or a netscreen CFG_SET). The assigned address is mandatory. */
+export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: number): ModeConfig {
+  if (p.cfgType !== CfgType.REPLY && p.cfgType !== CfgType.SET) {
+    throw new ProtocolError(`expected a mode config reply, got CFG type ${p.cfgType}`, NotifyType.INVALID_PAYLOAD_TYPE);
+  }
+  if (expectedIdentifier !== undefined && p.identifier !== expectedIdentifier) {
+    throw new ProtocolError(`mode config reply for identifier ${p.identifier}, expected ${expectedIdentifier}`, NotifyType.INVALID_PAYLOAD_TYPE);
+  }
+  const mc: ModeConfig = {
+    address: '',
+    netmask: undefined,
+    dns: [],
+    nbns: [],
+    defaultDomain: undefined,
+    banner: undefined,
+    splitDns: [],
+    splitInclude: [],
+    splitExclude: [],
+    pfs: undefined,
+    udpEncapPort: undefined,
+    savePassword: undefined,
+    applicationVersion: undefined,
+  };
+  const unsupported = (what: string) => new ProtocolError(`mode config ${what}`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  for (const a of p.attributes) {
+    switch (a.type) {
+      case CfgAttribute.INTERNAL_IP4_ADDRESS:
+        if (a.value.length !== 4) throw unsupported(`address of ${a.value.length} bytes`);
+        mc.address = attributeIpv4(a);
+        break;
+      case CfgAttribute.INTERNAL_IP4_NETMASK:
+        if (a.value.length === 0) break; // vpnc ignores an empty netmask
+        if (a.value.length !== 4) throw unsupported(`netmask of ${a.value.length} bytes`);
+        mc.netmask = attributeIpv4(a);
+        break;
+      case CfgAttribute.INTERNAL_IP4_DNS:
+        if (a.value.length === 4) mc.dns.push(attributeIpv4(a));
+        break;
+      case CfgAttribute.INTERNAL_IP4_NBNS:
+        if (a.value.length === 4) mc.nbns.push(attributeIpv4(a));
+        break;
+      case CfgAttribute.UNITY_DEF_DOMAIN:
+        if (a.value.length) mc.defaultDomain = attributeString(a).replace(/\0+$/, '');
+        break;
+      case CfgAttribute.UNITY_BANNER:
+        if (a.value.length) mc.banner = attributeString(a).replace(/\0+$/, '');
+        break;
+      case CfgAttribute.UNITY_SPLITDNS_NAME:
+        if (a.value.length) mc.splitDns.push(attributeString(a).replace(/\0+$/, ''));
+        break;
+      case CfgAttribute.UNITY_SPLIT_INCLUDE:
+        mc.splitInclude.push(...parseSplitList(a));
+        break;
+      case CfgAttribute.UNITY_LOCAL_LAN:
+        mc.splitExclude.push(...parseSplitList(a));
+        break;
+      case CfgAttribute.UNITY_PFS:
+        if (a.value.length) mc.pfs = attributeNumber(a);
+        break;
+      case CfgAttribute.UNITY_NATT_PORT:
+        if (a.value.length) mc.udpEncapPort = attributeNumber(a);
+        break;
+      case CfgAttribute.UNITY_SAVE_PASSWD:
+        if (a.value.length) mc.savePassword = attributeNumber(a) !== 0;
+        break;
+      case CfgAttribute.APPLICATION_VERSION:
+        mc.applicationVersion = attributeString(a);
+        break;
+      default:
+        break; // attributes we did not ask for are ignored
+    }
+  }
+  if (!mc.address) throw new ProtocolError('mode config reply carries no INTERNAL_IP4_ADDRESS', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  return mc;
+}

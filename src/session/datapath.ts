@@ -1,0 +1,133 @@
+/**
+ * The tunnel's data path: packets read from the TUN device are wrapped in ESP and sent to the gateway;
+ * ESP from the gateway is checked, unwrapped and written to the TUN device. Per packet there are no
+ * promises, closures, string building or Buffer.concat: one scratch buffer with headroom is reused for
+ * outbound packets, and inbound packets are decrypted in place in the endpoint's receive arena.
+ */
+import { decapsulate, encapsulate, createPacketSpan } from '../esp/packet.js';
+import { ESP_HEADROOM, ESP_TAILROOM, EspStatus, espStatusName } from '../esp/constants.js';
+import type { EspSa } from '../esp/sa.js';
+import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
+import type { Logger } from '../log.js';
+import type { EspTransport } from './esp-transport.js';
+
+/** Largest inner packet handled (the TUN receive slot size, as vpnc's MAX_PACKET). */
+const MAX_INNER = 4096;
+
+/** Drops the data path itself decides on (ESP-level drops are counted on each SA). */
+export interface DataPathDrops {
+  /** Inbound ESP whose SPI is not one of ours. */
+  unknownSpi: number;
+  /** Outbound packets addressed to the gateway itself (they would loop through the tunnel). */
+  routingLoop: number;
+  /** Outbound packets before an SA exists, or that were not IPv4/IPv6. */
+  notSent: number;
+  /** Sends the kernel refused (queue full). */
+  sendFailed: number;
+}
+
+/** Observes packets for the diagnostic trace; undefined when tracing is off. */
+export interface PacketTap {
+  inner(direction: 'in' | 'out', buf: Buffer, off: number, len: number): void;
+  outerEsp(direction: 'in' | 'out', buf: Buffer, off: number, len: number): void;
+  drop(direction: 'in' | 'out', reason: string, buf: Buffer, off: number, len: number): void;
+}
+
+export class DataPath {
+  private readonly scratch = Buffer.alloc(ESP_HEADROOM + MAX_INNER + ESP_TAILROOM);
+  private readonly span = createPacketSpan();
+  private readonly inbound = new Map<number, EspSa>();
+  private outbound: EspSa | undefined;
+  readonly drops: DataPathDrops = { unknownSpi: 0, routingLoop: 0, notSent: 0, sendFailed: 0 };
+  /** Time of the last ESP packet accepted from the gateway (for DPD idle detection). */
+  lastInbound = 0;
+  tap: PacketTap | undefined;
+
+  constructor(
+    private readonly tun: PacketEndpoint,
+    private readonly transport: EspTransport,
+    private readonly gatewayAddr: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Installs a new pair of SAs; earlier inbound SAs keep working until removed (no loss on rekey). */
+  install(inbound: EspSa, outbound: EspSa): void {
+    this.inbound.set(inbound.spi, inbound);
+    this.outbound = outbound;
+  }
+
+  removeInbound(spi: number): void {
+    this.inbound.delete(spi);
+  }
+
+  get currentOutbound(): EspSa | undefined {
+    return this.outbound;
+  }
+
+  inboundSas(): EspSa[] {
+    return [...this.inbound.values()];
+  }
+
+  start(): void {
+    this.tun.start((batch) => this.fromTun(batch));
+    this.transport.start((buf, off, len) => this.fromGateway(buf, off, len));
+  }
+
+  private fromTun(batch: PacketBatch): void {
+    const sa = this.outbound;
+    const scratch = this.scratch;
+    for (let i = 0; i < batch.count; i++) {
+      const len = batch.length(i);
+      const off = batch.offset(i);
+      const buf = batch.buffer;
+      if (sa === undefined || len < 20 || len > MAX_INNER) {
+        this.drops.notSent++;
+        if (this.tap) this.tap.drop('out', sa === undefined ? 'no SA yet' : 'bad length', buf, off, len);
+        continue;
+      }
+      if ((buf[off]! >> 4) === 4 && buf.readUInt32BE(off + 16) === this.gatewayAddr) {
+        this.drops.routingLoop++;
+        if (this.tap) this.tap.drop('out', 'routing loop: packet to the gateway itself', buf, off, len);
+        continue;
+      }
+      if (this.tap) this.tap.inner('out', buf, off, len);
+      const tos = (buf[off]! >> 4) === 4 ? buf[off + 1]! : 0;
+      buf.copy(scratch, ESP_HEADROOM, off, off + len);
+      const status = encapsulate(sa, scratch, ESP_HEADROOM, len, this.span);
+      if (status !== EspStatus.OK) {
+        this.drops.notSent++;
+        if (this.tap) this.tap.drop('out', espStatusName(status), buf, off, len);
+        continue;
+      }
+      if (this.tap) this.tap.outerEsp('out', scratch, this.span.offset, this.span.length);
+      if (!this.transport.send(scratch, this.span.offset, this.span.length, tos)) this.drops.sendFailed++;
+    }
+  }
+
+  private fromGateway(buf: Buffer, off: number, len: number): void {
+    if (len < 8) return;
+    const spi = buf.readUInt32BE(off);
+    const sa = this.inbound.get(spi);
+    if (this.tap) this.tap.outerEsp('in', buf, off, len);
+    if (sa === undefined) {
+      this.drops.unknownSpi++;
+      this.log.debug(3, () => `ESP packet with unknown SPI 0x${spi.toString(16)} dropped`);
+      if (this.tap) this.tap.drop('in', `unknown SPI 0x${spi.toString(16).padStart(8, '0')}`, buf, off, len);
+      return;
+    }
+    const status = decapsulate(sa, buf, off, len, this.span);
+    if (status !== EspStatus.OK) {
+      if (this.tap) this.tap.drop('in', espStatusName(status), buf, off, len);
+      return;
+    }
+    this.lastInbound = Date.now();
+    if (this.span.length === 0) return; // dummy packet (next header 59)
+    if (this.tap) this.tap.inner('in', buf, this.span.offset, this.span.length);
+    this.tun.send(buf, this.span.offset, this.span.length);
+  }
+
+  stop(): void {
+    this.tun.stop();
+    this.transport.close();
+  }
+}

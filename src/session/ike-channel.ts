@@ -1,0 +1,204 @@
+/**
+ * The IKE side of the UDP socket: sends ISAKMP datagrams (with the 4-byte non-ESP marker once floated to
+ * port 4500), receives them, drops duplicates and NAT keepalives, and hands ESP-in-UDP datagrams that
+ * share the socket to the data path. Requests are retransmitted with the same bytes: 1 s, doubling, four
+ * sends in all (vpnc's schedule), then "no response from target".
+ */
+import { createHash } from 'node:crypto';
+import { PeerTimeoutError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
+import type { PacketBatch } from '../io/endpoint.js';
+
+/** Called for an ESP packet that arrived on the IKE socket (zero-copy: valid during the call only). */
+export type EspSink = (buf: Buffer, offset: number, length: number) => void;
+
+export interface IkeChannelOptions {
+  localAddress: string;
+  localPort: number;
+  gateway: string;
+  gatewayPort: number;
+  log: Logger;
+  netns?: string;
+}
+
+/** Retransmission schedule: the delay before each resend (vpnc: 1, 2, 4, 8 s). */
+export const RETRANSMIT_DELAYS_MS = [1000, 2000, 4000, 8000] as const;
+
+export class IkeChannel {
+  private socket: UdpEndpoint;
+  private gatewayAddr: number;
+  private gatewayPort: number;
+  /** RFC 3948: IKE carries a 4-byte zero marker, ESP none (port 4500). */
+  private nonEspMarker = false;
+  private readonly queue: Buffer[] = [];
+  private waiter: (() => void) | undefined;
+  private lastDigest = '';
+  private espSink: EspSink | undefined;
+  private readonly log: Logger;
+  /** Any datagram (IKE or ESP) seen: for DPD's idle detection. */
+  lastReceive = Date.now();
+  closed = false;
+
+  constructor(private readonly opts: IkeChannelOptions) {
+    this.log = opts.log;
+    this.gatewayAddr = parseIpv4Address(opts.gateway);
+    this.gatewayPort = opts.gatewayPort;
+    this.socket = this.open(opts.localPort);
+  }
+
+  private open(port: number): UdpEndpoint {
+    const s = openUdp({ localAddress: this.opts.localAddress, localPort: port, ...(this.opts.netns ? { netns: this.opts.netns } : {}) });
+    s.start((batch) => this.onBatch(batch));
+    return s;
+  }
+
+  get localPort(): number {
+    return this.socket.localPort;
+  }
+
+  get endpoint(): UdpEndpoint {
+    return this.socket;
+  }
+
+  get floated(): boolean {
+    return this.nonEspMarker;
+  }
+
+  get remotePort(): number {
+    return this.gatewayPort;
+  }
+
+  /**
+   * Moves to NAT-T (RFC 3947): port 4500 on the gateway, the non-ESP marker on IKE, and a new local socket
+   * on 4500 when we were on 500 (any other local port is kept, as vpnc does).
+   */
+  floatTo4500(): void {
+    const newLocal = this.socket.localPort === 500 ? 4500 : this.socket.localPort;
+    if (newLocal !== this.socket.localPort) {
+      const old = this.socket;
+      this.socket = this.open(newLocal);
+      old.close();
+    }
+    this.gatewayPort = 4500;
+    this.nonEspMarker = true;
+    this.log.debug(2, () => `NAT-T: floated to ${this.opts.localAddress}:${this.socket.localPort} -> ${this.opts.gateway}:4500`);
+  }
+
+  /** Delivers ESP datagrams arriving on this socket (after a float) to `sink`. */
+  setEspSink(sink: EspSink | undefined): void {
+    this.espSink = sink;
+  }
+
+  private onBatch(batch: PacketBatch): void {
+    for (let i = 0; i < batch.count; i++) {
+      if (batch.address(i) !== this.gatewayAddr) continue; // not from our gateway
+      const off = batch.offset(i);
+      const len = batch.length(i);
+      const buf = batch.buffer;
+      this.lastReceive = Date.now();
+      if (len === 1 && buf[off] === 0xff) continue; // NAT keepalive
+      if (this.nonEspMarker) {
+        if (len >= 4 && buf.readUInt32BE(off) === 0) {
+          this.deliverIke(buf.subarray(off + 4, off + len));
+        } else if (len > 8 && this.espSink) {
+          this.espSink(buf, off, len);
+        }
+        continue;
+      }
+      this.deliverIke(buf.subarray(off, off + len));
+    }
+  }
+
+  private deliverIke(view: Buffer): void {
+    if (view.length < 28) return;
+    const digest = createHash('sha1').update(view).digest('hex');
+    if (digest === this.lastDigest) {
+      this.log.debug(2, () => 'received duplicated packet, dropped');
+      return;
+    }
+    this.lastDigest = digest;
+    this.queue.push(Buffer.from(view));
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  /** Sends an ISAKMP datagram (the marker is added when floated). */
+  send(datagram: Buffer): void {
+    if (this.closed) return;
+    const data = this.nonEspMarker ? Buffer.concat([Buffer.alloc(4), datagram]) : datagram;
+    this.socket.send(data, 0, data.length, this.gatewayAddr, this.gatewayPort);
+  }
+
+  /** Sends raw bytes to the gateway on this socket (ESP-in-UDP, keepalives). */
+  sendRaw(buf: Buffer, offset: number, length: number): boolean {
+    return this.socket.send(buf, offset, length, this.gatewayAddr, this.gatewayPort);
+  }
+
+  /** Takes the next received IKE datagram, waiting up to `timeoutMs`; null on timeout. */
+  async next(timeoutMs: number): Promise<Buffer | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closed) return null;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.waiter = undefined;
+          resolve();
+        }, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+    return this.queue.shift()!;
+  }
+
+  /**
+   * Sends `request` and waits for a datagram that `accept` takes, resending the same bytes on the vpnc
+   * schedule. Datagrams `accept` declines go to `other` (e.g. a DPD arriving meanwhile).
+   */
+  async exchange(request: Buffer, accept: (d: Buffer) => boolean, other: (d: Buffer) => void = () => {}): Promise<Buffer> {
+    for (let attempt = 0; attempt < RETRANSMIT_DELAYS_MS.length; attempt++) {
+      if (attempt > 0) this.log.debug(2, () => `no answer yet, resending (attempt ${attempt + 1})`);
+      this.send(request);
+      const deadline = Date.now() + RETRANSMIT_DELAYS_MS[attempt]!;
+      for (;;) {
+        const d = await this.next(deadline - Date.now());
+        if (!d) break;
+        if (accept(d)) return d;
+        other(d);
+      }
+    }
+    throw new PeerTimeoutError(`no response from target ${this.opts.gateway}:${this.gatewayPort}`);
+  }
+
+  /** Waits for a gateway-initiated datagram that `accept` takes (e.g. the XAUTH request after AM3). */
+  async expect(accept: (d: Buffer) => boolean, timeoutMs: number, what: string, other: (d: Buffer) => void = () => {}): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const d = await this.next(deadline - Date.now());
+      if (!d) throw new PeerTimeoutError(`no response from target ${this.opts.gateway}: waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
+      if (accept(d)) return d;
+      other(d);
+    }
+  }
+
+  /** Wakes a pending next() so the caller can look at its stop flag. */
+  interrupt(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Setup up to the tunnel: aggressive mode (with the NAT-T float), XAUTH and mode config, driven over the
+ * IKE channel with retransmission. The exchanges themselves are pure (src/ike/exchanges); this file only
+ * moves their bytes and asks the user when the gateway wants a secret we do not have.
+ */
+import { hostname } from 'node:os';
+import { AuthError, ProtocolError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { ExchangeType, IdType, PayloadType } from '../ike/constants.js';
+import { AggressiveModeInitiator, type AggressiveModeResult, type SocketAddress } from '../ike/exchanges/aggressive-mode.js';
+import { buildModeConfigRequest, parseModeConfigReply, type ModeConfig } from '../ike/exchanges/mode-config.js';
+import { buildAck, buildXauthReply, isSecretField, parseXauthRequest, parseXauthStatus, xauthPrompt, type XauthField } from '../ike/exchanges/xauth.js';
+import { randomMessageId, type IkeSa, type OpenedMessage } from '../ike/ike-sa.js';
+import { IkeAuthMethod } from '../ike/ike-attributes.js';
+import { decodeHeader } from '../ike/message.js';
+import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
+import { vendorIdName } from '../ike/vendor-ids.js';
+import type { VpncConfig } from '../config/validate.js';
+import type { IkeChannel } from './ike-channel.js';
+import { randomBytes } from 'node:crypto';
+
+/** Asks the user for a secret (XAUTH challenge or interactive mode); null when none can be had. */
+export type SecretPrompt = (prompt: string) => Promise<string | null>;
+
+export interface Phase1Outcome {
+  am: AggressiveModeResult;
+  sa: IkeSa;
+  modeConfig: ModeConfig;
+  /** How ESP travels: decided by NAT detection and the natt mode. */
+  natt: 'none' | 'rfc' | 'draft';
+}
+
+/** How long to wait for the gateway to start XAUTH after AM3. */
+const XAUTH_WAIT_MS = 15_000;
+
+function headerOf(d: Buffer) {
+  try {
+    return decodeHeader(d);
+  } catch {
+    return undefined;
+  }
+}
+
+export class Phase1Driver {
+  private passwordUsed = false;
+
+  constructor(
+    private readonly config: VpncConfig,
+    private readonly channel: IkeChannel,
+    private readonly log: Logger,
+    private readonly promptSecret: SecretPrompt,
+  ) {}
+
+  /** Runs aggressive mode, XAUTH (when negotiated) and mode config. */
+  async run(local: SocketAddress, remote: SocketAddress, opts: { initialContact: boolean }): Promise<Phase1Outcome> {
+    const c = this.config;
+    const am = new AggressiveModeInitiator({
+      policy: { authMode: c.authMode === 'hybrid' ? 'hybrid' : 'psk', dhGroup: c.dhGroup, weakEncryption: c.weakEncryption, weakAuthentication: c.weakAuthentication },
+      groupName: c.id,
+      idType: c.vendor === 'netscreen' ? IdType.USER_FQDN : IdType.KEY_ID,
+      psk: Buffer.from(c.secret, 'utf8'),
+      nattMode: c.nattMode,
+      dpd: c.dpdIdle !== 0,
+      initialContact: opts.initialContact,
+    });
+    this.log.debug(2, () => 'S4.3 AM packet_1');
+    const am2 = await this.channel.exchange(am.start(), (d) => {
+      const h = headerOf(d);
+      return h !== undefined && h.initiatorCookie.equals(am.cookieI) && (h.exchangeType === ExchangeType.AGGRESSIVE || h.exchangeType === ExchangeType.INFORMATIONAL);
+    });
+    this.log.debug(2, () => 'S4.4 AM packet_2');
+    const result = am.receive(am2, local, remote);
+    const { sa, nat, peer } = result;
+    this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
+    for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
+    let natt: Phase1Outcome['natt'] = 'none';
+    if (nat.natdType === 0) {
+      this.log.debug(1, () => (peer.nattVersion < 0 ? 'NAT status: no NAT-T VID seen' : 'NAT status: NAT-T not in use'));
+    } else if (nat.localBehindNat || nat.remoteBehindNat) {
+      this.log.debug(1, () => `NAT status: this end behind NAT? ${nat.localBehindNat ? 'YES' : 'no'} -- remote end behind NAT? ${nat.remoteBehindNat ? 'YES' : 'no'}`);
+      if (peer.nattVersion >= 2) {
+        this.channel.floatTo4500();
+        natt = 'rfc';
+      } else {
+        natt = 'draft';
+      }
+    } else {
+      this.log.debug(1, () => 'NAT status: NAT-T VID seen, no NAT device detected');
+    }
+
+    const xauth = sa.suite.authMethod === IkeAuthMethod.XAUTHInitPreShared || sa.suite.authMethod === IkeAuthMethod.HybridInitRSA;
+    this.log.debug(2, () => 'S4.5 AM packet_3');
+    let first: Buffer | undefined;
+    if (xauth) {
+      first = await this.channel.exchange(result.am3, (d) => this.isOurs(sa, d, [ExchangeType.TRANSACTION]), (d) => this.unexpected(sa, d));
+    } else {
+      this.channel.send(result.am3);
+    }
+    let pushed: ModeConfig | undefined;
+    if (first) pushed = await this.xauth(sa, first);
+    const modeConfig = pushed ?? (await this.modeConfig(sa));
+    this.log.debug(1, () => `got address ${modeConfig.address}`);
+    if (modeConfig.banner) this.log.debug(1, () => `Banner: ${modeConfig.banner}`);
+    return { am: result, sa, modeConfig, natt };
+  }
+
+  private isOurs(sa: IkeSa, d: Buffer, types: number[], msgId?: number): boolean {
+    const h = headerOf(d);
+    if (!h || !h.initiatorCookie.equals(sa.cookieI) || !h.responderCookie.equals(sa.cookieR)) return false;
+    return types.includes(h.exchangeType) && (msgId === undefined || h.messageId === msgId);
+  }
+
+  /** A message that arrived out of turn: an informational is read (it may be a refusal), anything else logged. */
+  private unexpected(sa: IkeSa, d: Buffer): void {
+    const h = headerOf(d);
+    if (!h) return;
+    if (h.exchangeType === ExchangeType.INFORMATIONAL && h.initiatorCookie.equals(sa.cookieI)) {
+      let msg: OpenedMessage;
+      try {
+        msg = sa.open(d);
+      } catch {
+        return;
+      }
+      for (const p of msg.payloads) {
+        if (p.type === PayloadType.NOTIFICATION) this.log.debug(1, () => `gateway notice during setup: type ${p.messageType}`);
+        if (p.type === PayloadType.DELETE && p.protocol === 1) throw new ProtocolError('gateway deleted the ISAKMP SA during setup');
+      }
+      return;
+    }
+    this.log.debug(2, () => `ignored exchange type ${h.exchangeType} during setup`);
+  }
+
+  private openAttr(sa: IkeSa, d: Buffer): { msg: OpenedMessage; attr: AttributePayload } {
+    const msg = sa.open(d);
+    sa.verifyHash(msg);
+    const attr = msg.payloads[1];
+    if (msg.payloads.length !== 2 || !attr || attr.type !== PayloadType.ATTRIBUTE) {
+      throw new ProtocolError('transaction message must hold HASH and one attribute payload');
+    }
+    return { msg, attr };
+  }
+
+  /** XAUTH as the gateway drives it; returns pushed mode config (netscreen) if any. */
+  private async xauth(sa: IkeSa, first: Buffer): Promise<ModeConfig | undefined> {
+    let d = first;
+    let pushed: ModeConfig | undefined;
+    this.log.debug(2, () => 'S5.1 xauth_request');
+    for (;;) {
+      const { msg, attr } = this.openAttr(sa, d);
+      const msgId = msg.header.messageId;
+      const status = parseXauthStatus(attr);
+      if (status !== undefined) {
+        this.channel.send(sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildAck(attr)]));
+        sa.ivs.forget(msgId);
+        if (!status) throw new AuthError('authentication unsuccessful: the gateway refused the XAUTH username or password');
+        this.log.debug(2, () => 'S5.8 xauth done');
+        return pushed;
+      }
+      if (attr.cfgType === 3 /* SET without status: netscreen mode config push */) {
+        pushed = parseModeConfigReply(attr);
+        this.channel.send(sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildAck({ ...attr, attributes: attr.attributes.map((a) => ({ ...a, value: a.tv ? a.value : Buffer.alloc(0) })) })]));
+      } else {
+        const req = parseXauthRequest(attr);
+        const answers = await this.answers(req.fields, req.challenge, req.messages);
+        const reply = sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildXauthReply(req, answers)]);
+        d = await this.channel.exchange(reply, (x) => this.isOurs(sa, x, [ExchangeType.TRANSACTION]) && decodeHeader(x).messageId !== msgId, (x) => this.unexpected(sa, x));
+        continue;
+      }
+      d = await this.channel.expect((x) => this.isOurs(sa, x, [ExchangeType.TRANSACTION]), XAUTH_WAIT_MS, 'the XAUTH status', (x) => this.unexpected(sa, x));
+    }
+  }
+
+  private async answers(fields: XauthField[], challenge: boolean, messages: string[]): Promise<Map<XauthField, string>> {
+    const c = this.config;
+    const out = new Map<XauthField, string>();
+    const interactive = c.xauthInteractive || challenge;
+    if (messages.length && (interactive || c.debug > 0)) for (const m of messages) this.log.notice(m.replace(/\n$/, ''));
+    for (const f of fields) {
+      if (f === 'username') out.set(f, c.username);
+      else if (f === 'domain') {
+        if (!c.domain) throw new ProtocolError('server requested domain, but none set (use "Domain ..." in the profile or --domain)');
+        out.set(f, c.domain);
+      } else if (isSecretField(f)) {
+        if (!interactive && !this.passwordUsed && c.password !== undefined) {
+          out.set(f, c.password);
+          this.passwordUsed = true;
+          continue;
+        }
+        if (c.nonInteractive) throw new AuthError('authentication failed: the gateway asks for another password and --non-inter forbids asking');
+        const answer = await this.promptSecret(xauthPrompt(f, c.username, this.channelGateway()));
+        if (answer === null) throw new AuthError('unable to get password');
+        out.set(f, answer);
+      }
+    }
+    return out;
+  }
+
+  private channelGateway(): string {
+    return this.config.gateway;
+  }
+
+  private async modeConfig(sa: IkeSa): Promise<ModeConfig> {
+    this.log.debug(2, () => 'S6.1 phase2_config');
+    const msgId = randomMessageId();
+    const identifier = randomBytes(2).readUInt16BE(0);
+    const req = buildModeConfigRequest({
+      identifier,
+      ciscoUdp: this.config.nattMode === 'cisco-udp',
+      applicationVersion: this.config.applicationVersion,
+      hostname: hostname(),
+    });
+    const d = await this.channel.exchange(
+      sa.sealHashed(ExchangeType.TRANSACTION, msgId, [req]),
+      (x) => this.isOurs(sa, x, [ExchangeType.TRANSACTION], msgId),
+      (x) => this.unexpected(sa, x),
+    );
+    const { attr } = this.openAttr(sa, d);
+    sa.ivs.forget(msgId);
+    return parseModeConfigReply(attr, identifier);
+  }
+}

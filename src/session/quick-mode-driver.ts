@@ -1,0 +1,82 @@
+/**
+ * Runs quick mode as initiator over the IKE channel and turns the result into ESP SAs.
+ */
+import { randomBytes } from 'node:crypto';
+import { EspSa } from '../esp/sa.js';
+import type { Logger } from '../log.js';
+import { ExchangeType } from '../ike/constants.js';
+import { QuickModeInitiator } from '../ike/exchanges/quick-mode.js';
+import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
+import { EncapsulationMode } from '../ike/ipsec-attributes.js';
+import { decodeHeader } from '../ike/message.js';
+import type { VpncConfig } from '../config/validate.js';
+import type { IkeChannel } from './ike-channel.js';
+
+export interface EspPair {
+  inbound: EspSa;
+  outbound: EspSa;
+  lifetimeSeconds: number;
+  lifetimeKilobytes: number;
+  description: string;
+}
+
+/** A random inbound SPI of at least 256 (SPIs below are reserved, RFC 4303 2.1). */
+export function randomSpi(): Buffer {
+  for (;;) {
+    const b = randomBytes(4);
+    if (b.readUInt32BE(0) >= 256) return b;
+  }
+}
+
+/** The PFS group to use: vpnc's "server" means dh2 when the gateway's UNITY_PFS says so. */
+export function pfsGroupFor(setting: VpncConfig['pfs'], gatewayPfs: number | undefined): number {
+  if (setting === 'server') return gatewayPfs ? 2 : 0;
+  return setting;
+}
+
+export function encapModeFor(natt: 'none' | 'rfc' | 'draft'): number {
+  if (natt === 'rfc') return EncapsulationMode.UDP_TUNNEL;
+  if (natt === 'draft') return EncapsulationMode.UDP_TUNNEL_DRAFT;
+  return EncapsulationMode.TUNNEL;
+}
+
+export async function runQuickMode(
+  sa: IkeSa,
+  channel: IkeChannel,
+  log: Logger,
+  p: { config: VpncConfig; localAddress: string; pfsGroup: number; encapMode: number },
+  other: (d: Buffer) => void,
+): Promise<EspPair> {
+  const msgId = randomMessageId();
+  const spiIn = randomSpi();
+  const qm = new QuickModeInitiator({
+    sa,
+    msgId,
+    spiIn,
+    pfsGroup: p.pfsGroup,
+    encapMode: p.encapMode,
+    localAddress: p.localAddress,
+    remote: { address: p.config.targetNetwork.address, prefixLength: p.config.targetNetwork.prefixLength },
+    policy: { weakEncryption: p.config.weakEncryption, weakAuthentication: p.config.weakAuthentication, noEncryption: p.config.noEncryption },
+  });
+  log.debug(2, () => 'S7.1 QM_packet1');
+  const reply = await channel.exchange(
+    qm.start(),
+    (d) => {
+      try {
+        const h = decodeHeader(d);
+        return h.initiatorCookie.equals(sa.cookieI) && ((h.exchangeType === ExchangeType.QUICK && h.messageId === msgId) || h.exchangeType === ExchangeType.INFORMATIONAL);
+      } catch {
+        return false;
+      }
+    },
+    other,
+  );
+  const r = qm.receive(sa.open(reply));
+  channel.send(r.qm3);
+  const inbound = EspSa.fromKeymat(r.spiIn.readUInt32BE(0), r.suite, r.keymatIn);
+  const outbound = EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut);
+  const description = `${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}${p.pfsGroup ? `, PFS dh${p.pfsGroup}` : ''}`;
+  log.debug(1, () => `IPSEC SA selected ${description}`);
+  return { inbound, outbound, lifetimeSeconds: r.lifetimeSeconds, lifetimeKilobytes: r.lifetimeKilobytes, description };
+}

@@ -1,0 +1,79 @@
+/**
+ * Runs the configured route script at each stage of a connection with vpnc's environment and a stable
+ * VPNPID. A failing script is logged, as vpnc does; a script that cannot be started at all ends the setup.
+ */
+import type { VpncConfig } from '../config/validate.js';
+import type { Logger } from '../log.js';
+import type { ModeConfig, SplitNetwork } from '../ike/exchanges/mode-config.js';
+import { buildScriptEnv, type ScriptInvocation, type TunnelConfig, type SplitNetwork as ScriptSplit } from '../script/env.js';
+import { describeScriptExit, runScript, scriptSucceeded } from '../script/runner.js';
+
+function toScriptSplit(list: readonly SplitNetwork[]): ScriptSplit[] {
+  return list.map((n) => ({ addr: n.address, mask: n.mask, protocol: n.protocol, sport: n.sourcePort, dport: n.destinationPort }));
+}
+
+/** Mode config as the script layer describes a tunnel. */
+export function tunnelConfigOf(mc: ModeConfig): TunnelConfig {
+  const t: TunnelConfig = { address: mc.address, dns: mc.dns, nbns: mc.nbns, splitDns: mc.splitDns };
+  if (mc.netmask) t.netmask = mc.netmask;
+  if (mc.defaultDomain !== undefined) t.defaultDomain = mc.defaultDomain;
+  if (mc.banner !== undefined) t.banner = mc.banner;
+  if (mc.splitInclude.length) t.splitInclude = toScriptSplit(mc.splitInclude);
+  if (mc.splitExclude.length) t.splitExclude = toScriptSplit(mc.splitExclude);
+  return t;
+}
+
+export class ScriptHost {
+  private tunnel: { tunDev: string; gateway: string; config: TunnelConfig } | undefined;
+  /** Script output goes to our stdio until we detach; afterwards it is captured and logged. */
+  output: 'inherit' | 'capture' = 'inherit';
+  readonly vpnPid = process.pid;
+
+  constructor(
+    private readonly config: VpncConfig,
+    private readonly log: Logger,
+  ) {}
+
+  setTunnel(tunDev: string, gateway: string, mc: ModeConfig): void {
+    this.tunnel = { tunDev, gateway, config: tunnelConfigOf(mc) };
+  }
+
+  get tunnelInfo() {
+    return this.tunnel;
+  }
+
+  async preInit(): Promise<void> {
+    await this.run({ reason: 'pre-init', vpnPid: this.vpnPid });
+  }
+
+  async connect(): Promise<void> {
+    await this.runTunnel('connect');
+  }
+
+  async disconnect(): Promise<void> {
+    try {
+      await this.runTunnel('disconnect');
+    } catch (err) {
+      this.log.error(`disconnect script failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async runTunnel(reason: 'connect' | 'disconnect' | 'reconnect' | 'attempt-reconnect'): Promise<void> {
+    const t = this.tunnel;
+    if (!t) return;
+    const inv: ScriptInvocation = { reason, vpnPid: this.vpnPid, tunDev: t.tunDev, gateway: t.gateway, tunnel: t.config };
+    if (this.config.ifMtu > 0) inv.interfaceMtu = this.config.ifMtu;
+    await this.run(inv);
+  }
+
+  private async run(inv: ScriptInvocation): Promise<void> {
+    const env = buildScriptEnv(inv, process.env);
+    this.log.debug(2, () => `running script ${this.config.script} (reason ${inv.reason})`);
+    const result = await runScript({ command: this.config.script, env, output: this.output, cwd: process.cwd() });
+    if (this.output === 'capture') {
+      for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean)) this.log.notice(`script: ${line}`);
+    }
+    if (!scriptSucceeded(result)) this.log.notice(`script ${inv.reason} ${describeScriptExit(result.exit)}`);
+    else this.log.debug(2, () => `script ${inv.reason} finished`);
+  }
+}
