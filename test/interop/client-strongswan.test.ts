@@ -1,0 +1,202 @@
+/**
+ * Our client (`node bin/vpnc.js`) against strongSwan acting as a Cisco concentrator, in the namespace test
+ * bed, with Debian's vpnc as the control in the same suite. Root; missing prerequisites fail, never skip.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nsRun, requireBinaries, requireRoot } from '../helpers/netns.js';
+import { CHARON, IKE_PROPOSALS, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
+import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
+import { ping, startCapture, tcpTransferBothWays } from '../helpers/traffic.js';
+import { readPidFile, runVpncToExit, startVpnc, VPNC, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
+
+const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js')];
+const BIG = 64 << 20;
+
+function options(bed: Testbed, gw: StrongSwanGateway, extra: Partial<VpncRefOptions> = {}): VpncRefOptions {
+  const user = gw.options.users[0]!;
+  return {
+    netns: bed.client,
+    gateway: BED.gatewayOutside,
+    group: gw.options.group,
+    groupSecret: gw.options.groupSecret,
+    user: user.name,
+    password: user.password,
+    command: OURS,
+    ...extra,
+  };
+}
+
+/** What must be identical before the connection and after it ended. */
+function snapshot(bed: Testbed): string {
+  return [
+    nsRun(bed.client, 'ip', ['-4', 'route', 'show', 'table', 'all']),
+    nsRun(bed.client, 'ip', ['-o', 'link', 'show']).replace(/\d+: /g, ''),
+    readClientResolvConf(bed) ?? '',
+  ].join('\n---\n');
+}
+
+async function bringUp(nat: boolean, gwOptions: Omit<Parameters<typeof startStrongSwan>[0], 'netns'> = {}) {
+  requireRoot();
+  requireBinaries([CHARON, SWANCTL, VPNC, VPNC_SCRIPT, 'ip', 'unshare', 'stdbuf', 'nft', 'tcpdump', 'ping']);
+  const bed = createTestbed({ nat });
+  try {
+    return { bed, gw: await startStrongSwan({ netns: bed.gateway, ...gwOptions }) };
+  } catch (err) {
+    destroyTestbed(bed);
+    throw err;
+  }
+}
+
+async function tearDown(bed: Testbed | undefined, gw: StrongSwanGateway | undefined) {
+  await gw?.stop();
+  if (bed) destroyTestbed(bed);
+}
+
+/** Runs a client to its end and checks it left nothing behind. */
+async function expectExit(bed: Testbed, o: VpncRefOptions, code: number, message: RegExp) {
+  const before = snapshot(bed);
+  const r = await runVpncToExit(o, 40_000);
+  expect(r.output).toMatch(message);
+  expect({ code: r.code, signal: r.signal }, r.output).toEqual({ code, signal: null });
+  expect(snapshot(bed)).toBe(before);
+}
+
+describe('our client against strongSwan (no NAT in between)', () => {
+  let bed: Testbed;
+  let gw: StrongSwanGateway;
+  beforeAll(async () => ({ bed, gw } = await bringUp(false)));
+  afterAll(() => tearDown(bed, gw));
+
+  it(`natt: up, routes and DNS from the gateway, ping, ${BIG >> 20} MiB each way with matching sha256, clean end`, async () => {
+    const before = snapshot(bed);
+    const capture = await startCapture(bed.gateway, bed.gatewayOutsideIf, 'udp port 4500');
+    const v = startVpnc(options(bed, gw, { debug: 1 }));
+    try {
+      const tun = await v.waitForTunnel(30_000);
+      expect(readPidFile(v.pidFile)).toBe(v.pid);
+      expect(v.output()).toContain('IKE SA selected psk+xauth-aes256-sha1');
+      expect(nsRun(bed.client, 'ip', ['route', 'get', BED.innerHost])).toContain(`dev ${tun.device}`);
+      expect(readClientResolvConf(bed)).toContain(`nameserver ${BED.vpnDns}`);
+      const p = await ping(bed.client, BED.innerHost, 3);
+      expect(p.received, p.output).toBe(3);
+      const { upload, download } = await tcpTransferBothWays(bed.client, bed.inner, BED.innerHost, BIG);
+      expect(upload.sent.bytes).toBe(BIG);
+      expect(upload.received).toEqual(upload.sent);
+      expect(download.sent.bytes).toBe(BIG);
+      expect(download.received).toEqual(download.sent);
+      expect(gw.listSas()).toMatch(/INSTALLED, TUNNEL-in-UDP/);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+    const lines = await capture.stop();
+    expect(lines.some((l) => /198\.51\.100\.2\.4500 > 198\.51\.100\.1\.4500: UDP-encap: ESP\(spi=0x/.test(l))).toBe(true);
+    expect(gw.log()).toMatch(/received DELETE for IKE_SA/);
+    expect(readPidFile(v.pidFile)).toBeUndefined();
+    expect(snapshot(bed)).toBe(before);
+    expect(readClientResolvConf(bed)).toBe(CLIENT_RESOLV_CONF);
+  }, 120_000);
+
+  it('force-natt: claims a NAT, floats and carries traffic', async () => {
+    const v = startVpnc(options(bed, gw, { nattMode: 'force-natt' }));
+    try {
+      await v.waitForTunnel(30_000);
+      expect(v.output()).toContain('NAT status: this end behind NAT? YES');
+      const p = await ping(bed.client, BED.innerHost, 2);
+      expect(p.received, p.output).toBe(2);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('control: Debian vpnc connects to the same gateway', async () => {
+    const v = startVpnc(options(bed, gw, { command: [VPNC] }));
+    try {
+      await v.waitForTunnel(30_000);
+      const p = await ping(bed.client, BED.innerHost, 2);
+      expect(p.received, p.output).toBe(2);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('a wrong group secret exits 2 with a hint and leaves nothing behind', async () => {
+    await expectExit(bed, options(bed, gw, { groupSecret: 'wrong-secret' }), 2, /check the group password/);
+  });
+
+  it('a wrong XAUTH password exits 2 and leaves nothing behind', async () => {
+    await expectExit(bed, options(bed, gw, { password: 'wrong-password' }), 2, /authentication unsuccessful/);
+  });
+
+  it('an unreachable gateway exits 1 with "no response from target"', async () => {
+    await expectExit(bed, { ...options(bed, gw), gateway: '198.51.100.77' }, 1, /no response from target 198\.51\.100\.77/);
+  }, 60_000);
+});
+
+describe('our client through a masquerading NAT router', () => {
+  let bed: Testbed;
+  let gw: StrongSwanGateway;
+  beforeAll(async () => ({ bed, gw } = await bringUp(true)));
+  afterAll(() => tearDown(bed, gw));
+
+  it('detects the NAT, floats to 4500 and carries traffic', async () => {
+    const atClient = await startCapture(bed.client, bed.clientIf, 'udp');
+    const v = startVpnc(options(bed, gw));
+    try {
+      await v.waitForTunnel(30_000);
+      const p = await ping(bed.client, BED.innerHost, 3);
+      expect(p.received, p.output).toBe(3);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+    const lines = await atClient.stop();
+    expect(v.output()).toContain('NAT status: this end behind NAT? YES');
+    expect(lines.some((l) => /198\.51\.100\.130\.500 > 198\.51\.100\.1\.500: isakmp/.test(l))).toBe(true);
+    expect(lines.some((l) => /198\.51\.100\.130\.4500 > 198\.51\.100\.1\.4500: UDP-encap: ESP/.test(l))).toBe(true);
+    expect(gw.log()).toMatch(/remote host is behind NAT/);
+  });
+});
+
+describe('proposal sets', () => {
+  it('aes128-sha256-modp2048 with --dh dh14 (a gateway vpnc 0.5.3 cannot use)', async () => {
+    const { bed, gw } = await bringUp(false, { ikeProposals: IKE_PROPOSALS.sha256, espProposals: 'aes128-sha256' });
+    try {
+      const v = startVpnc(options(bed, gw, { dhGroup: 'dh14' }));
+      try {
+        await v.waitForTunnel(30_000);
+        expect(v.output()).toContain('IKE SA selected psk+xauth-aes128-sha256');
+        expect(v.output()).toMatch(/IPSEC SA selected AES-CBC-128\/HMAC-SHA2-256-128/);
+        const p = await ping(bed.client, BED.innerHost, 2);
+        expect(p.received, p.output).toBe(2);
+      } finally {
+        expect(await v.stop()).toEqual({ code: 0, signal: null });
+      }
+      await expectExit(bed, options(bed, gw), 1, /gateway refused phase 1: NO-PROPOSAL-CHOSEN \(offered .* and dh2; .*another --dh group/);
+    } finally {
+      await tearDown(bed, gw);
+    }
+  }, 90_000);
+
+  it('3des-md5-modp1024 with PFS: refused without the weak flags, works with them, with and without PFS', async () => {
+    const { bed, gw } = await bringUp(false, { ikeProposals: IKE_PROPOSALS.legacy, espProposals: '3des-md5', pfsGroup: 'modp1024' });
+    try {
+      await expectExit(bed, options(bed, gw), 1, /NO-PROPOSAL-CHOSEN .*--enable-weak-encryption \(3DES, DES\), --enable-weak-authentication \(MD5\)/);
+      const weak = { enableWeakEncryption: true, enableWeakAuthentication: true } as const;
+      const v = startVpnc(options(bed, gw, { ...weak, pfs: 'dh2' }));
+      try {
+        await v.waitForTunnel(30_000);
+        expect(v.output()).toContain('IKE SA selected psk+xauth-3des-md5');
+        expect(v.output()).toMatch(/IPSEC SA selected 3DES-CBC\/HMAC-MD5-96.*PFS dh2/);
+        const p = await ping(bed.client, BED.innerHost, 2);
+        expect(p.received, p.output).toBe(2);
+        expect(gw.listSas()).toMatch(/3DES_CBC\/HMAC_MD5_96\/MODP_1024/);
+      } finally {
+        expect(await v.stop()).toEqual({ code: 0, signal: null });
+      }
+      await expectExit(bed, options(bed, gw, { ...weak, pfs: 'nopfs' }), 1, /gateway refused quick mode: NO_PROPOSAL_CHOSEN/);
+    } finally {
+      await tearDown(bed, gw);
+    }
+  }, 90_000);
+});
