@@ -18,6 +18,10 @@ export interface ConnectIo {
   onUp?: (pid: number) => void;
   /** Messages for the user (stdout). */
   print: (text: string) => void;
+  /** Asks for an XAUTH secret another way (the daemon asks its foreground process); default: the prompt. */
+  askSecret?: (prompt: string) => Promise<string | null>;
+  /** True once detached: script output is then captured and logged. */
+  detached?: () => boolean;
 }
 
 /** The exit code for how a connection ended. */
@@ -29,7 +33,8 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
   const log = new Logger({ level: config.debug, sink: io.logSink, timestamps: config.debug >= 2 });
   let pidWritten = false;
   const client = new VpnClient(config, log, {
-    promptSecret: async (prompt) => readSecret(io.prompt, prompt, config.passwordHelper),
+    promptSecret: io.askSecret ?? (async (prompt) => readSecret(io.prompt, prompt, config.passwordHelper)),
+    ...(io.detached ? { detached: io.detached } : {}),
     onUp: () => {
       if (config.pidFile) {
         writeFileSync(config.pidFile, `${process.pid}\n`);

@@ -12,6 +12,7 @@ import { requireCredentials, validateSettings, type VpncConfig } from '../config
 import { UsageError } from '../errors.js';
 import { describeError, exitCodeFor, ExitCode } from './exit-codes.js';
 import { runConnection } from './connect.js';
+import { DAEMON_ENV, runDaemon, startDaemon } from './daemon.js';
 import { promptMissing, stdioPromptIo } from './prompt.js';
 import { usageText, versionText } from './usage.js';
 
@@ -22,6 +23,10 @@ const err = (text: string) => writeSync(2, text);
 export type Connector = (config: VpncConfig) => Promise<number>;
 
 export async function main(argv: string[], connect?: Connector): Promise<number> {
+  if (process.env[DAEMON_ENV] === '1') {
+    delete process.env[DAEMON_ENV];
+    return runDaemon();
+  }
   try {
     const args = parseArgs(argv);
     switch (args.action) {
@@ -56,11 +61,12 @@ export async function main(argv: string[], connect?: Connector): Promise<number>
       err(w);
     }
     if (connect) return await connect(config);
+    if (!config.noDetach) return await startDaemon(config, stdioPromptIo(stdin), err, out);
     return await runConnection(config, {
       prompt: stdioPromptIo(stdin),
       logSink: (line) => err(`vpnc: ${line}\n`),
       print: out,
-      onUp: () => out(config.noDetach ? 'VPNC started in foreground...\n' : 'VPNC started in foreground (background mode is not available yet)...\n'),
+      onUp: () => out('VPNC started in foreground...\n'),
     });
   } catch (e) {
     err(`vpnc: ${describeError(e)}\n`);

@@ -30,6 +30,8 @@ export interface ClientHooks {
   datapathTap?: DataPath['tap'];
   /** Network namespace to open sockets and the device in (tests, gateway tooling); default: ours. */
   netns?: string;
+  /** True once the process has detached from the terminal: script output is then captured and logged. */
+  detached?: () => boolean;
 }
 
 /** Why the connection ended. */
@@ -38,7 +40,8 @@ export type EndReason = { kind: 'signal'; signal: string } | { kind: 'peer-delet
 /** Timers, named (seconds unless stated). */
 export const Timers = {
   natKeepaliveMs: 9_000,
-  dpdRetryMs: 5_000,
+  /** Longest wait between unanswered R-U-THEREs (shorter for short idle times: a fifth of them). */
+  dpdRetryMaxMs: 5_000,
   dpdAttempts: 6,
   loopTickMs: 1_000,
 } as const;
@@ -135,6 +138,7 @@ export class VpnClient {
 
   private async mainLoop(): Promise<EndReason> {
     const channel = this.channel!;
+    if (this.hooks.detached?.()) this.scripts.output = 'capture';
     let lastKeepalive = Date.now();
     this.log.debug(2, () => 'S7.9 main loop');
     while (!this.end) {
@@ -162,7 +166,7 @@ export class VpnClient {
       d.seq = (d.seq + 1) >>> 0;
       d.outstanding = d.seq;
       d.attempts = 0;
-    } else if (now - d.lastSent < Timers.dpdRetryMs) {
+    } else if (now - d.lastSent < Math.min(Timers.dpdRetryMaxMs, this.config.dpdIdle * 200)) {
       return;
     }
     if (d.attempts >= Timers.dpdAttempts) {
@@ -233,6 +237,7 @@ export class VpnClient {
         this.log.debug(1, () => `could not send DELETE: ${(err as Error).message}`);
       }
     }
+    if (this.hooks.detached?.()) this.scripts.output = 'capture';
     if (this.connected) await this.scripts.disconnect();
     channel?.close();
     this.tun?.close();

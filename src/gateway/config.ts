@@ -1,0 +1,230 @@
+/**
+ * The gateway's configuration file, in the style of vpnc profiles: one `Key value` line each, keys matched
+ * case-insensitively at the start of the line, `#` comments, blank lines ignored, one pair of surrounding
+ * double quotes removed from values. Unlike a client profile, the file is strict: an unknown key, a bad
+ * value or a missing mandatory key is a ConfigError naming the file and line.
+ *
+ *   Listen 198.51.100.1
+ *   Group testgroup
+ *   Group secret s3cret
+ *   User alice wonderland
+ *   Pool 192.0.2.10-192.0.2.50
+ *   Split include 203.0.113.0/24
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import {
+  DEFAULT_DH_GROUPS,
+  DEFAULT_ESP_PROPOSALS,
+  DEFAULT_IKE_PROPOSALS,
+  parseDhGroup,
+  parseEspProposal,
+  parseIkeProposal,
+  type EspProposal,
+  type IkeProposal,
+} from './algorithms.js';
+import { parseIpv4, parseIpv4Cidr, parseNetmask, formatIpv4, type Ipv4Network } from './ipv4-text.js';
+
+/** An XAUTH account. */
+export interface GatewayUser {
+  readonly name: string;
+  readonly password: string;
+}
+
+/** Everything the gateway needs, checked. Addresses are dotted quads. */
+export interface GatewayConfig {
+  /** The file it came from, for messages. */
+  readonly file: string;
+  /** Outside address: IKE and ESP are bound here; NAT-D hashes and raw ESP use it. */
+  readonly listen: string;
+  readonly group: string;
+  readonly groupSecret: string;
+  /** XAUTH accounts; with none, plain pre-shared-key authentication is negotiated (no XAUTH). */
+  readonly users: readonly GatewayUser[];
+  /** First and last address handed out by mode config (inclusive, as numbers). */
+  readonly pool: { readonly first: number; readonly last: number };
+  readonly netmask: string | undefined;
+  readonly dns: readonly string[];
+  readonly nbns: readonly string[];
+  readonly defaultDomain: string | undefined;
+  readonly banner: string | undefined;
+  readonly splitInclude: readonly Ipv4Network[];
+  readonly splitDns: readonly string[];
+  /** Tell clients to use PFS (UNITY_PFS 1) and require it in quick mode. */
+  readonly pfs: boolean;
+  /** Cisco UDP encapsulation port offered in mode config; 0 when off. */
+  readonly ciscoUdpPort: number;
+  readonly ikeProposals: readonly IkeProposal[];
+  readonly dhGroups: readonly number[];
+  readonly espProposals: readonly EspProposal[];
+  /** Seconds of silence after which a client is probed with R-U-THERE; 0 turns DPD off. */
+  readonly dpdIdle: number;
+  /** TUN device name or pattern (`gw%d`). */
+  readonly interfaceName: string;
+  readonly interfaceMtu: number;
+  /** Network namespace (name under /run/netns) for sockets, the TUN device and its routes. */
+  readonly netns: string | undefined;
+  readonly debug: number;
+}
+
+type Draft = { -readonly [K in keyof GatewayConfig]?: GatewayConfig[K] };
+type Setter = (value: string, draft: Draft) => void;
+
+interface KeySpec {
+  readonly key: string;
+  /** Repeatable keys add to a list; others may appear once. */
+  readonly repeatable?: boolean;
+  readonly set: Setter;
+}
+
+const int = (value: string, min: number, max: number): number => {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new Error(`"${value}" is not a number from ${min} to ${max}`);
+  return Number(value);
+};
+
+const words = (value: string): string[] => value.split(/[\s,]+/).filter(Boolean);
+
+const yesNo = (value: string): boolean => {
+  const v = value.toLowerCase();
+  if (['yes', 'on', 'true', '1'].includes(v)) return true;
+  if (['no', 'off', 'false', '0'].includes(v)) return false;
+  throw new Error(`"${value}" is neither yes nor no`);
+};
+
+function parsePool(value: string): { first: number; last: number } {
+  const m = /^([\d.]+)\s*-\s*([\d.]+)$/.exec(value);
+  if (!m) throw new Error(`"${value}" is not FIRST-LAST (e.g. 192.0.2.10-192.0.2.50)`);
+  const first = parseIpv4(m[1]!);
+  const last = parseIpv4(m[2]!);
+  if (first > last) throw new Error(`first address ${m[1]} comes after last address ${m[2]}`);
+  if (last - first > 65535) throw new Error('a pool of more than 65536 addresses is not supported');
+  return { first, last };
+}
+
+/** Longer keys first: matching is by prefix (`Group secret` before `Group`). */
+const KEYS: readonly KeySpec[] = [
+  { key: 'Listen', set: (v, d) => (d.listen = formatIpv4(parseIpv4(v))) },
+  { key: 'Group secret', set: (v, d) => (d.groupSecret = v) },
+  { key: 'Group', set: (v, d) => (d.group = v) },
+  {
+    key: 'User',
+    repeatable: true,
+    set: (v, d) => {
+      const m = /^(\S+)\s+(.+)$/.exec(v);
+      if (!m) throw new Error('needs a name and a password: User NAME PASSWORD');
+      if ((d.users ?? []).some((u) => u.name === m[1])) throw new Error(`user "${m[1]}" is defined twice`);
+      d.users = [...(d.users ?? []), { name: m[1]!, password: m[2]! }];
+    },
+  },
+  { key: 'Pool', set: (v, d) => (d.pool = parsePool(v)) },
+  { key: 'Netmask', set: (v, d) => (d.netmask = formatIpv4(parseNetmask(v))) },
+  { key: 'DNS', repeatable: true, set: (v, d) => (d.dns = [...(d.dns ?? []), ...words(v).map((a) => formatIpv4(parseIpv4(a)))]) },
+  { key: 'NBNS', repeatable: true, set: (v, d) => (d.nbns = [...(d.nbns ?? []), ...words(v).map((a) => formatIpv4(parseIpv4(a)))]) },
+  { key: 'Default domain', set: (v, d) => (d.defaultDomain = v) },
+  { key: 'Banner', set: (v, d) => (d.banner = v) },
+  { key: 'Split include', repeatable: true, set: (v, d) => (d.splitInclude = [...(d.splitInclude ?? []), ...words(v).map(parseIpv4Cidr)]) },
+  { key: 'Split DNS', repeatable: true, set: (v, d) => (d.splitDns = [...(d.splitDns ?? []), ...words(v)]) },
+  { key: 'PFS', set: (v, d) => (d.pfs = yesNo(v)) },
+  { key: 'Cisco UDP port', set: (v, d) => (d.ciscoUdpPort = int(v, 0, 65535)) },
+  { key: 'IKE proposals', set: (v, d) => (d.ikeProposals = words(v).map(parseIkeProposal)) },
+  { key: 'IKE DH groups', set: (v, d) => (d.dhGroups = words(v).map(parseDhGroup)) },
+  { key: 'ESP proposals', set: (v, d) => (d.espProposals = words(v).map(parseEspProposal)) },
+  { key: 'DPD', set: (v, d) => (d.dpdIdle = int(v, 0, 86400)) },
+  {
+    key: 'Interface name',
+    set: (v, d) => {
+      if (Buffer.byteLength(v) > 15 || /[\s/]/.test(v)) throw new Error(`"${v}" is not an interface name (at most 15 bytes, no blanks or slashes)`);
+      d.interfaceName = v;
+    },
+  },
+  { key: 'Interface MTU', set: (v, d) => (d.interfaceMtu = int(v, 576, 9000)) },
+  { key: 'Netns', set: (v, d) => (d.netns = v) },
+  { key: 'Debug', set: (v, d) => (d.debug = int(v, 0, 99)) },
+];
+
+const MANDATORY: ReadonlyArray<[keyof GatewayConfig, string]> = [
+  ['listen', 'Listen'],
+  ['group', 'Group'],
+  ['groupSecret', 'Group secret'],
+  ['pool', 'Pool'],
+];
+
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+}
+
+function findKey(line: string): { spec: KeySpec; value: string } | undefined {
+  const lower = line.toLowerCase();
+  for (const spec of KEYS) {
+    if (!lower.startsWith(spec.key.toLowerCase())) continue;
+    const rest = line.slice(spec.key.length);
+    if (rest !== '' && rest[0] !== ' ' && rest[0] !== '\t') continue;
+    return { spec, value: unquote(rest.trim()) };
+  }
+  return undefined;
+}
+
+/** Parses config text; `file` names it in errors ("gateway.conf:7: Pool: ..."). */
+export function parseGatewayConfig(text: string, file: string): GatewayConfig {
+  const draft: Draft = {};
+  const seen = new Set<string>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const where = `${file}:${i + 1}`;
+    const found = findKey(line);
+    if (!found) throw new ConfigError(`${where}: unknown configuration key in "${line.split(/\s/)[0]}..."`);
+    const { spec, value } = found;
+    if (value === '') throw new ConfigError(`${where}: ${spec.key} needs a value`);
+    if (!spec.repeatable && seen.has(spec.key)) throw new ConfigError(`${where}: ${spec.key} may appear only once`);
+    seen.add(spec.key);
+    try {
+      spec.set(value, draft);
+    } catch (err) {
+      throw new ConfigError(`${where}: ${spec.key}: ${(err as Error).message}`);
+    }
+  });
+  for (const [field, key] of MANDATORY) {
+    if (draft[field] === undefined) throw new ConfigError(`${file}: ${key} is missing (it is mandatory)`);
+  }
+  return withDefaults(draft, file);
+}
+
+function withDefaults(d: Draft, file: string): GatewayConfig {
+  return {
+    file,
+    listen: d.listen!,
+    group: d.group!,
+    groupSecret: d.groupSecret!,
+    users: d.users ?? [],
+    pool: d.pool!,
+    netmask: d.netmask,
+    dns: d.dns ?? [],
+    nbns: d.nbns ?? [],
+    defaultDomain: d.defaultDomain,
+    banner: d.banner,
+    splitInclude: d.splitInclude ?? [],
+    splitDns: d.splitDns ?? [],
+    pfs: d.pfs ?? false,
+    ciscoUdpPort: d.ciscoUdpPort ?? 0,
+    ikeProposals: d.ikeProposals ?? DEFAULT_IKE_PROPOSALS.map(parseIkeProposal),
+    dhGroups: d.dhGroups ?? DEFAULT_DH_GROUPS,
+    espProposals: d.espProposals ?? DEFAULT_ESP_PROPOSALS.map(parseEspProposal),
+    dpdIdle: d.dpdIdle ?? 30,
+    interfaceName: d.interfaceName ?? 'gw%d',
+    interfaceMtu: d.interfaceMtu ?? 1412,
+    netns: d.netns,
+    debug: d.debug ?? 0,
+  };
+}
+
+/** Reads and parses a config file; a file that cannot be read is a ConfigError too. */
+export function loadGatewayConfig(path: string): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read the gateway configuration (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseGatewayConfig(text, path);
+}

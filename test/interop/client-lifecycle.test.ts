@@ -1,0 +1,120 @@
+/**
+ * How a connection of our client starts and ends, against strongSwan: background mode with vpnc's message
+ * and pid file, every ending (SIGTERM, SIGINT, SIGHUP, a gateway DELETE), DPD both ways, and that each
+ * ending leaves routes, links and resolv.conf as they were. Root; never skipped.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childExit, nsRun, nsSpawnPrivateRun, pidAlive, requireBinaries, requireRoot, waitFor } from '../helpers/netns.js';
+import { CHARON, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
+import { BED, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
+import { ping } from '../helpers/traffic.js';
+import { readPidFile, startVpnc, vpncConfig, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
+
+const BIN = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js');
+const OURS = ['node', BIN];
+
+function snapshot(bed: Testbed): string {
+  return [
+    nsRun(bed.client, 'ip', ['-4', 'route', 'show', 'table', 'all']),
+    nsRun(bed.client, 'ip', ['-o', 'link', 'show']).replace(/\d+: /g, ''),
+    readClientResolvConf(bed) ?? '',
+  ].join('\n---\n');
+}
+
+describe('our client: lifecycle against strongSwan', () => {
+  let bed: Testbed;
+  let gw: StrongSwanGateway;
+  let base: VpncRefOptions;
+
+  beforeAll(async () => {
+    requireRoot();
+    requireBinaries([CHARON, SWANCTL, VPNC_SCRIPT, 'ip', 'unshare', 'stdbuf', 'ping', 'logger']);
+    bed = createTestbed({ nat: false });
+    gw = await startStrongSwan({ netns: bed.gateway, dpdDelaySeconds: 2 });
+    const user = gw.options.users[0]!;
+    base = { netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS };
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    if (bed) destroyTestbed(bed);
+  });
+
+  it('runs in the background by default: vpnc\'s message, the daemon\'s pid in the pid file, SIGTERM ends it cleanly', async () => {
+    const before = snapshot(bed);
+    const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-bg-'));
+    const pidFile = join(dir, 'vpnc.pid');
+    const profile = join(dir, 'bg.conf');
+    writeFileSync(profile, vpncConfig(base, pidFile).replace('No Detach\n', ''), { mode: 0o600 });
+    try {
+      const fg = nsSpawnPrivateRun(bed.client, 'node', [BIN, profile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      fg.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      fg.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      const status = await childExit(fg);
+      expect(status, out).toEqual({ code: 0, signal: null });
+      const pid = readPidFile(pidFile);
+      expect(pid).toBeGreaterThan(0);
+      expect(out).toContain(`VPNC started in background (pid: ${pid})...`);
+      expect(pid).not.toBe(fg.pid);
+      expect(pidAlive(pid!)).toBe(true);
+      const p = await ping(bed.client, BED.innerHost, 2);
+      expect(p.received, p.output).toBe(2);
+      process.kill(pid!, 'SIGTERM');
+      await waitFor('daemon exit', () => (pidAlive(pid!) ? undefined : true), 10_000);
+      expect(readPidFile(pidFile)).toBeUndefined();
+      expect(snapshot(bed)).toBe(before);
+      await waitFor('gateway sees the DELETE', () => (/received DELETE for IKE_SA/.test(gw.log()) ? true : undefined), 5_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} ends the connection with DELETEs and restores the machine`, async () => {
+      const before = snapshot(bed);
+      const v = startVpnc(base);
+      await v.waitForTunnel(30_000);
+      process.kill(v.pid, signal);
+      expect(await v.exited).toEqual({ code: 0, signal: null });
+      expect(v.output()).toContain(`terminated by signal: ${signal}`);
+      await v.stop();
+      expect(snapshot(bed)).toBe(before);
+    });
+  }
+
+  it('a gateway DELETE ends the client cleanly (exit 0, routes restored)', async () => {
+    const before = snapshot(bed);
+    const v = startVpnc(base);
+    await v.waitForTunnel(30_000);
+    nsRun(bed.gateway, SWANCTL, ['--terminate', '--ike', 'cisco', '--uri', gw.viciUri]);
+    expect(await v.exited).toEqual({ code: 0, signal: null });
+    expect(v.output()).toContain('connection terminated by peer');
+    await v.stop();
+    expect(snapshot(bed)).toBe(before);
+  });
+
+  it('answers the gateway\'s DPD and detects a dead gateway by DPD (exit 1, machine restored)', async () => {
+    const before = snapshot(bed);
+    const v = startVpnc({ ...base, dpdIdle: 10, debug: 2 });
+    await v.waitForTunnel(30_000);
+    // strongSwan sends R-U-THERE every 2 s when idle; our answers keep the SA alive.
+    const acks = () => (gw.log().match(/parsed INFORMATIONAL_V1 request \d+ \[ HASH N\(DPD_ACK\) \]/g) ?? []).length;
+    await waitFor('three DPD ACKs from our client', () => (acks() >= 3 ? true : undefined), 15_000);
+    expect(gw.listSas()).toMatch(/ESTABLISHED/);
+    // Now the gateway goes silent: drop everything it would send.
+    nsRun(bed.gateway, 'nft', ['-f', '-'], { input: 'table ip dpdtest {\n chain out {\n  type filter hook output priority 0;\n  udp sport { 500, 4500 } drop\n }\n}\n' });
+    try {
+      const status = await v.exited;
+      expect(v.output()).toContain('connection terminated by dead peer detection');
+      expect(status).toEqual({ code: 1, signal: null });
+    } finally {
+      nsRun(bed.gateway, 'nft', ['delete', 'table', 'ip', 'dpdtest'], { allowFail: true });
+      await v.stop();
+    }
+    expect(snapshot(bed)).toBe(before);
+  }, 90_000);
+});
