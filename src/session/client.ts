@@ -17,7 +17,9 @@ import { DataPath } from './datapath.js';
 import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport, type EspTransport } from './esp-transport.js';
 import { IkeChannel } from './ike-channel.js';
 import { Phase1Driver, type SecretPrompt } from './phase1.js';
-import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
+import { encapModeFor, pfsGroupFor, randomSpi, runQuickMode, type EspPair } from './quick-mode-driver.js';
+import { QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
+import { EspSa } from '../esp/sa.js';
 import { localAddressFor } from './route.js';
 import { ScriptHost } from './script-host.js';
 
@@ -44,6 +46,8 @@ export const Timers = {
   dpdRetryMaxMs: 5_000,
   dpdAttempts: 6,
   loopTickMs: 1_000,
+  /** How long an inbound SA stays usable after a rekey replaced it. */
+  retiredGraceMs: 30_000,
 } as const;
 
 export class VpnClient {
@@ -58,6 +62,15 @@ export class VpnClient {
   private end: EndReason | undefined;
   private connected = false;
   private dpd = { enabled: false, seq: 0, outstanding: 0, lastSent: 0, attempts: 0 };
+  /** Quick modes the gateway started (rekeys), by message id, waiting for their QM3. */
+  private readonly responders = new Map<number, QuickModeResponder>();
+  /** Set when our ESP SA must be replaced (lifetime nearly over, or the gateway deleted it). */
+  private rekeyDue = false;
+  private espEstablishedAt = 0;
+  private encapMode = 0;
+  private pfsGroup = 0;
+  private localAddress = '';
+  private retired: Array<{ sa: EspPair; at: number }> = [];
 
   constructor(
     private readonly config: VpncConfig,
@@ -113,12 +126,11 @@ export class VpnClient {
     this.connected = true;
 
     const ciscoPort = c.nattMode === 'cisco-udp' && p1.natt === 'none' ? p1.modeConfig.udpEncapPort : undefined;
-    this.esp = await runQuickMode(p1.sa, this.channel, this.log, {
-      config: c,
-      localAddress: p1.modeConfig.address,
-      pfsGroup: pfsGroupFor(c.pfs, p1.modeConfig.pfs),
-      encapMode: encapModeFor(p1.natt),
-    }, (d) => this.handleIke(d));
+    this.encapMode = encapModeFor(p1.natt);
+    this.localAddress = p1.modeConfig.address;
+    this.pfsGroup = pfsGroupFor(c.pfs, p1.modeConfig.pfs);
+    this.esp = await this.quickMode();
+    this.espEstablishedAt = Date.now();
     this.transport = this.makeTransport(p1.natt, localAddress, gateway, ciscoPort);
     this.log.debug(1, () => `ESP over ${this.transport!.kind}`);
     this.datapath = new DataPath(this.tun, this.transport, parseIpv4Address(gateway), this.log);
@@ -126,6 +138,40 @@ export class VpnClient {
     this.datapath.install(this.esp.inbound, this.esp.outbound);
     this.datapath.start();
     this.hooks.onUp?.({ tunDev: this.tun.name, address: p1.modeConfig.address });
+  }
+
+  private quickMode(): Promise<EspPair> {
+    return runQuickMode(this.sa!, this.channel!, this.log, {
+      config: this.config,
+      localAddress: this.localAddress,
+      pfsGroup: this.pfsGroup,
+      encapMode: this.encapMode,
+    }, (d) => this.handleIke(d));
+  }
+
+  /** Seconds after which we replace our ESP SAs ourselves: 85 % of the lifetime, if the gateway named one. */
+  private rekeyAfterMs(): number {
+    const life = this.esp?.lifetimeSeconds ?? 0;
+    return life > 0 ? life * 850 : Infinity;
+  }
+
+  /** Client-initiated ESP rekey: a new quick mode, the new SAs take over, the old ones are deleted a bit later. */
+  private async rekeyEsp(): Promise<void> {
+    this.rekeyDue = false;
+    const old = this.esp;
+    this.log.debug(1, () => 'rekeying the ESP SAs');
+    const fresh = await this.quickMode();
+    this.installEsp(fresh);
+    if (old) {
+      this.retired.push({ sa: old, at: Date.now() });
+      this.channel!.send(buildDeleteEsp(this.sa!, randomMessageId(), [spiBytes(old.inbound.spi), spiBytes(old.outbound.spi)]));
+    }
+  }
+
+  private installEsp(fresh: EspPair): void {
+    this.esp = fresh;
+    this.espEstablishedAt = Date.now();
+    this.datapath?.install(fresh.inbound, fresh.outbound);
   }
 
   private makeTransport(natt: 'none' | 'rfc' | 'draft', localAddress: string, gateway: string, ciscoPort: number | undefined): EspTransport {
@@ -145,6 +191,16 @@ export class VpnClient {
       const d = await channel.next(Timers.loopTickMs);
       if (d) this.handleIke(d);
       const now = Date.now();
+      if (!this.end && (this.rekeyDue || now - this.espEstablishedAt >= this.rekeyAfterMs())) {
+        try {
+          await this.rekeyEsp();
+        } catch (err) {
+          this.log.notice(`ESP rekey failed: ${(err as Error).message}`);
+          this.end = { kind: 'dead-peer' };
+          break;
+        }
+      }
+      this.retireOld(now);
       if (this.transport && this.transport.kind !== 'raw' && now - lastKeepalive >= Timers.natKeepaliveMs) {
         this.transport.keepalive();
         lastKeepalive = now;
@@ -152,6 +208,13 @@ export class VpnClient {
       this.checkDpd(now);
     }
     return this.end;
+  }
+
+  /** Inbound SAs replaced by a rekey keep working for a grace period, for packets already in flight. */
+  private retireOld(now: number): void {
+    while (this.retired.length && now - this.retired[0]!.at > Timers.retiredGraceMs) {
+      this.datapath?.removeInbound(this.retired.shift()!.sa.inbound.spi);
+    }
   }
 
   private lastHeard(): number {
@@ -191,6 +254,10 @@ export class VpnClient {
       return;
     }
     if (!h.initiatorCookie.equals(sa.cookieI)) return;
+    if (h.exchangeType === ExchangeType.QUICK) {
+      this.gatewayQuickMode(d, h.messageId);
+      return;
+    }
     if (h.exchangeType !== ExchangeType.INFORMATIONAL) {
       this.log.debug(2, () => `ignoring exchange type ${h.exchangeType} from the gateway (message id ${h.messageId})`);
       return;
@@ -201,7 +268,7 @@ export class VpnClient {
       for (const ev of parseInformational(msg)) {
         switch (ev.kind) {
           case 'r-u-there':
-            this.channel!.send(buildDpd(sa, randomMessageId(), true, ev.seq));
+            this.channel!.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
             break;
           case 'r-u-there-ack':
             if (ev.seq === this.dpd.outstanding) this.dpd.outstanding = 0;
@@ -211,10 +278,7 @@ export class VpnClient {
             this.end ??= { kind: 'peer-delete' };
             break;
           case 'delete-esp':
-            if (this.esp && ev.spis.some((s) => s.readUInt32BE(0) === this.esp!.outbound.spi)) {
-              this.log.notice('connection terminated by peer (ESP SA deleted)');
-              this.end ??= { kind: 'peer-delete' };
-            }
+            this.espDeleted(ev.spis.map((x) => x.readUInt32BE(0)));
             break;
           default:
             this.log.debug(2, () => `informational from the gateway: ${JSON.stringify(ev.kind)}`);
@@ -222,6 +286,55 @@ export class VpnClient {
       }
     } catch (err) {
       this.log.debug(2, () => `dropped an informational message: ${(err as Error).message}`);
+    }
+  }
+
+  /** The gateway deleted ESP SAs: old ones are dropped; losing the current one means a new quick mode (as vpnc). */
+  private espDeleted(spis: number[]): void {
+    const cur = this.esp;
+    for (const spi of spis) {
+      if (cur && (spi === cur.outbound.spi || spi === cur.inbound.spi)) {
+        this.log.notice('gateway deleted the ESP SA in use; negotiating a new one');
+        this.rekeyDue = true;
+        continue;
+      }
+      const i = this.retired.findIndex((r) => r.sa.inbound.spi === spi || r.sa.outbound.spi === spi);
+      if (i >= 0) this.datapath?.removeInbound(this.retired.splice(i, 1)[0]!.sa.inbound.spi);
+    }
+  }
+
+  /** A quick mode the gateway started (it rekeys): answer QM1, install the SAs on QM3. */
+  private gatewayQuickMode(d: Buffer, msgId: number): void {
+    const sa = this.sa!;
+    try {
+      const msg = sa.open(d);
+      const pending = this.responders.get(msgId);
+      if (pending) {
+        this.responders.delete(msgId);
+        const r = pending.finish(msg);
+        const old = this.esp;
+        const fresh: EspPair = {
+          inbound: EspSa.fromKeymat(r.spiIn.readUInt32BE(0), r.suite, r.keymatIn),
+          outbound: EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut),
+          lifetimeSeconds: r.lifetimeSeconds,
+          lifetimeKilobytes: r.lifetimeKilobytes,
+          description: `${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}`,
+        };
+        this.installEsp(fresh);
+        if (old) this.retired.push({ sa: old, at: Date.now() });
+        this.log.debug(1, () => `gateway rekeyed the ESP SAs: ${fresh.description}`);
+        return;
+      }
+      const responder = new QuickModeResponder({
+        sa,
+        policy: { weakEncryption: this.config.weakEncryption, weakAuthentication: this.config.weakAuthentication, noEncryption: this.config.noEncryption },
+        encapMode: this.encapMode,
+        spiIn: randomSpi(),
+      });
+      this.channel!.reply(responder.receive(msg));
+      this.responders.set(msgId, responder);
+    } catch (err) {
+      this.log.notice(`gateway's quick mode refused: ${(err as Error).message}`);
     }
   }
 

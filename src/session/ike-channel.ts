@@ -34,6 +34,8 @@ export class IkeChannel {
   private readonly queue: Buffer[] = [];
   private waiter: (() => void) | undefined;
   private lastDigest = '';
+  /** Our answer to the last delivered datagram: resent when the gateway repeats that datagram. */
+  private lastResponse: Buffer | undefined;
   private espSink: EspSink | undefined;
   private readonly log: Logger;
   /** Any datagram (IKE or ESP) seen: for DPD's idle detection. */
@@ -114,10 +116,12 @@ export class IkeChannel {
     if (view.length < 28) return;
     const digest = createHash('sha1').update(view).digest('hex');
     if (digest === this.lastDigest) {
-      this.log.debug(2, () => 'received duplicated packet, dropped');
+      this.log.debug(2, () => `received duplicated packet${this.lastResponse ? ', answering it again' : ', dropped'}`);
+      if (this.lastResponse) this.send(this.lastResponse);
       return;
     }
     this.lastDigest = digest;
+    this.lastResponse = undefined;
     this.queue.push(Buffer.from(view));
     const w = this.waiter;
     this.waiter = undefined;
@@ -129,6 +133,12 @@ export class IkeChannel {
     if (this.closed) return;
     const data = this.nonEspMarker ? Buffer.concat([Buffer.alloc(4), datagram]) : datagram;
     this.socket.send(data, 0, data.length, this.gatewayAddr, this.gatewayPort);
+  }
+
+  /** Sends our answer to the datagram just taken from the queue, and repeats it if the gateway repeats that. */
+  reply(datagram: Buffer): void {
+    this.lastResponse = datagram;
+    this.send(datagram);
   }
 
   /** Sends raw bytes to the gateway on this socket (ESP-in-UDP, keepalives). */

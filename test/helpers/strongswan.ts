@@ -69,6 +69,10 @@ export interface GatewayOptions {
   localTs?: string;
   /** charon log level for the ike/cfg/knl/net groups (default 2; 4 dumps key material). */
   logLevel?: number;
+  /** Child SA rekey time in seconds (the gateway starts quick mode then); default strongSwan's own. */
+  childRekeySeconds?: number;
+  /** Child SA hard lifetime in seconds with rekeying by the gateway off (the client must rekey). */
+  childLifeSeconds?: number;
 }
 
 /** A running gateway. */
@@ -77,7 +81,11 @@ export interface StrongSwanGateway {
   readonly dir: string;
   readonly logPath: string;
   readonly viciUri: string;
-  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup'>>> & { pfsGroup: string | undefined };
+  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds'>>> & {
+    pfsGroup: string | undefined;
+    childRekeySeconds: number | undefined;
+    childLifeSeconds: number | undefined;
+  };
   /** The last `lines` lines of charon's log. */
   logTail(lines?: number): string;
   /** The whole log. */
@@ -100,6 +108,8 @@ function resolveOptions(o: GatewayOptions): ResolvedOptions {
     ikeProposals: o.ikeProposals ?? IKE_PROPOSALS.default,
     espProposals: o.espProposals ?? 'aes256-sha1',
     pfsGroup: o.pfsGroup,
+    childRekeySeconds: o.childRekeySeconds,
+    childLifeSeconds: o.childLifeSeconds,
     dpdDelaySeconds: o.dpdDelaySeconds ?? 30,
     pool: o.pool ?? { first: '192.0.2.10', last: '192.0.2.50' },
     dns: o.dns ?? '203.0.113.53',
@@ -181,7 +191,7 @@ export function swanctlConf(o: ResolvedOptions): string {
     children {
       inner {
         local_ts = ${o.localTs}
-        esp_proposals = ${esp}
+        esp_proposals = ${esp}${childLifetimes(o)}
       }
     }
   }
@@ -202,6 +212,13 @@ secrets {
 ${xauthSecrets}
 }
 `;
+}
+
+function childLifetimes(o: ResolvedOptions): string {
+  const line = (k: string, v: string) => `\n        ${k} = ${v}`;
+  if (o.childRekeySeconds) return line('rekey_time', `${o.childRekeySeconds}s`) + line('life_time', `${o.childRekeySeconds * 3}s`) + line('rand_time', '0s');
+  if (o.childLifeSeconds) return line('rekey_time', '0s') + line('life_time', `${o.childLifeSeconds}s`) + line('rand_time', '0s');
+  return '';
 }
 
 function tail(text: string, lines: number): string {

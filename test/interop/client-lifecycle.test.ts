@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childExit, nsRun, nsSpawnPrivateRun, pidAlive, requireBinaries, requireRoot, waitFor } from '../helpers/netns.js';
 import { CHARON, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
 import { BED, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
-import { ping } from '../helpers/traffic.js';
+import { nsExec, ping } from '../helpers/traffic.js';
 import { readPidFile, startVpnc, vpncConfig, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
 
 const BIN = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js');
@@ -116,5 +116,48 @@ describe('our client: lifecycle against strongSwan', () => {
       await v.stop();
     }
     expect(snapshot(bed)).toBe(before);
+  }, 90_000);
+});
+
+describe('our client: ESP rekeying', () => {
+  it('when the gateway rekeys the ESP SAs every 4 s, a steady ping loses nothing', async () => {
+    requireRoot();
+    const bed = createTestbed({ nat: false });
+    const gw = await startStrongSwan({ netns: bed.gateway, childRekeySeconds: 4 });
+    const user = gw.options.users[0]!;
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS });
+    try {
+      await v.waitForTunnel(30_000);
+      const out = await nsExec(bed.client, 'ping', ['-c', '70', '-i', '0.2', '-W', '1', BED.innerHost], 40_000);
+      expect(out).toMatch(/70 packets transmitted, 70 received, 0% packet loss/);
+      const rekeys = (v.output().match(/gateway rekeyed the ESP SAs/g) ?? []).length;
+      expect(rekeys, v.output()).toBeGreaterThanOrEqual(2);
+      expect(gw.log()).toMatch(/CHILD_SA inner\{\d+\} established/);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      await gw.stop();
+      destroyTestbed(bed);
+    }
+  }, 90_000);
+});
+
+describe('our client: client-initiated ESP rekeying', () => {
+  it('replaces the SAs before the gateway\'s 10 s lifetime runs out, without losing pings', async () => {
+    requireRoot();
+    const bed = createTestbed({ nat: false });
+    const gw = await startStrongSwan({ netns: bed.gateway, childLifeSeconds: 10 });
+    const user = gw.options.users[0]!;
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS });
+    try {
+      await v.waitForTunnel(30_000);
+      const out = await nsExec(bed.client, 'ping', ['-c', '100', '-i', '0.2', '-W', '1', BED.innerHost], 40_000);
+      expect(out).toMatch(/100 packets transmitted, 100 received, 0% packet loss/);
+      const rekeys = (v.output().match(/rekeying the ESP SAs/g) ?? []).length;
+      expect(rekeys, v.output()).toBeGreaterThanOrEqual(2);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      await gw.stop();
+      destroyTestbed(bed);
+    }
   }, 90_000);
 });
