@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { ModeConfig, SplitNetwork } from '../ike/exchanges/mode-config.js';
 import { buildScriptEnv, type ScriptInvocation, type TunnelConfig, type SplitNetwork as ScriptSplit } from '../script/env.js';
 import { describeScriptExit, runScript, scriptSucceeded } from '../script/runner.js';
+import { removeRestoreState, statePathFor, writeRestoreState } from '../script/state.js';
 
 function toScriptSplit(list: readonly SplitNetwork[]): ScriptSplit[] {
   return list.map((n) => ({ addr: n.address, mask: n.mask, protocol: n.protocol, sport: n.sourcePort, dport: n.destinationPort }));
@@ -46,7 +47,21 @@ export class ScriptHost {
     await this.run({ reason: 'pre-init', vpnPid: this.vpnPid });
   }
 
+  /** Where the restore state lives (next to the pid file), or undefined without a pid file. */
+  get statePath(): string | undefined {
+    return this.config.pidFile ? statePathFor(this.config.pidFile) : undefined;
+  }
+
   async connect(): Promise<void> {
+    const path = this.statePath;
+    const inv = this.invocation('disconnect');
+    if (path && inv) {
+      try {
+        writeRestoreState(path, { version: 1, pid: this.vpnPid, script: this.config.script, cwd: process.cwd(), disconnect: inv });
+      } catch (err) {
+        this.log.notice(`cannot write the restore state ${path}: ${(err as Error).message}`);
+      }
+    }
     await this.runTunnel('connect');
   }
 
@@ -56,14 +71,20 @@ export class ScriptHost {
     } catch (err) {
       this.log.error(`disconnect script failed: ${(err as Error).message}`);
     }
+    if (this.statePath) removeRestoreState(this.statePath);
+  }
+
+  private invocation(reason: 'connect' | 'disconnect' | 'reconnect' | 'attempt-reconnect'): ScriptInvocation | undefined {
+    const t = this.tunnel;
+    if (!t) return undefined;
+    const inv: ScriptInvocation = { reason, vpnPid: this.vpnPid, tunDev: t.tunDev, gateway: t.gateway, tunnel: t.config };
+    if (this.config.ifMtu > 0) inv.interfaceMtu = this.config.ifMtu;
+    return inv;
   }
 
   private async runTunnel(reason: 'connect' | 'disconnect' | 'reconnect' | 'attempt-reconnect'): Promise<void> {
-    const t = this.tunnel;
-    if (!t) return;
-    const inv: ScriptInvocation = { reason, vpnPid: this.vpnPid, tunDev: t.tunDev, gateway: t.gateway, tunnel: t.config };
-    if (this.config.ifMtu > 0) inv.interfaceMtu = this.config.ifMtu;
-    await this.run(inv);
+    const inv = this.invocation(reason);
+    if (inv) await this.run(inv);
   }
 
   private async run(inv: ScriptInvocation): Promise<void> {

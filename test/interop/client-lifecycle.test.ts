@@ -161,3 +161,84 @@ describe('our client: client-initiated ESP rekeying', () => {
     }
   }, 90_000);
 });
+
+describe('vpnc-disconnect', () => {
+  let bed: Testbed;
+  let gw: StrongSwanGateway;
+  let base: VpncRefOptions;
+  const DISCONNECT = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc-disconnect.js');
+
+  beforeAll(async () => {
+    requireRoot();
+    bed = createTestbed({ nat: false });
+    gw = await startStrongSwan({ netns: bed.gateway });
+    const user = gw.options.users[0]!;
+    base = { netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS };
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    if (bed) destroyTestbed(bed);
+  });
+
+  /** Runs `steps` (shell) in the client namespace with a private /run shared by the client and vpnc-disconnect. */
+  async function scenario(steps: (pidFile: string, profile: string, dir: string) => string): Promise<{ out: string; dir: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-disc-'));
+    const pidFile = join(dir, 'vpnc.pid');
+    const profile = join(dir, 'p.conf');
+    writeFileSync(profile, vpncConfig(base, pidFile), { mode: 0o600 });
+    const sh = nsSpawnPrivateRun(bed.client, 'sh', ['-c', steps(pidFile, profile, dir)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    sh.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    sh.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const status = await childExit(sh);
+    expect(status, out).toEqual({ code: 0, signal: null });
+    return { out, dir };
+  }
+
+  const upAndWait = (profile: string, dir: string) => `
+node ${BIN} ${profile} > ${dir}/client.log 2>&1 &
+pid=$!
+i=0; until grep -q 'VPNC started' ${dir}/client.log; do i=$((i+1)); [ $i -gt 300 ] && { cat ${dir}/client.log; exit 3; }; sleep 0.1; done
+ip route get ${BED.innerHost} > ${dir}/route-during
+`;
+
+  it('stops a running client, waits for its teardown and reports it', async () => {
+    const before = snapshot(bed);
+    const { out, dir } = await scenario((pidFile, profile, d) => `${upAndWait(profile, d)}
+node ${DISCONNECT} --pid-file ${pidFile}; echo "rc=$?"
+kill -0 $pid 2>/dev/null && echo still-running
+cat ${d}/client.log
+`);
+    try {
+      expect(out).toMatch(/Terminating vpnc daemon \(pid: \d+\)\nvpnc \(pid \d+\) stopped\nrc=0/);
+      expect(out).not.toContain('still-running');
+      expect(out).toContain('terminated by signal: SIGTERM');
+      expect(snapshot(bed)).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('after SIGKILL, runs the disconnect step from the state file and restores routes and resolv.conf', async () => {
+    const before = snapshot(bed);
+    const { out, dir } = await scenario((pidFile, profile, d) => `${upAndWait(profile, d)}
+grep -q 'dev tun' ${d}/route-during || { echo 'tunnel route missing'; exit 4; }
+kill -9 $pid; wait $pid 2>/dev/null
+test -f ${pidFile}.state || { echo 'no state file'; exit 5; }
+node ${DISCONNECT} --pid-file ${pidFile}; echo "rc=$?"
+test -e ${pidFile} && echo pidfile-left
+test -e ${pidFile}.state && echo state-left
+node ${DISCONNECT} --pid-file ${pidFile}; echo "second rc=$?"
+`);
+    try {
+      expect(out).toMatch(/vpnc \(pid \d+\) is gone without cleaning up; running the disconnect step for tun\d+/);
+      expect(out).toContain('rc=0');
+      expect(out).not.toContain('pidfile-left');
+      expect(out).not.toContain('state-left');
+      expect(out).toMatch(/no vpnc found running \(pid file .*\)\nsecond rc=1/);
+      expect(snapshot(bed)).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

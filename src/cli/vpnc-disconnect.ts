@@ -1,0 +1,97 @@
+/**
+ * `vpnc-disconnect [PROFILE | --pid-file FILE]`: stops a running client found through its pid file and
+ * waits until it has put everything back. Without an argument the default pid file (/run/vpnc.pid) is used,
+ * as Debian's vpnc-disconnect does; a profile name uses that profile's `Pidfile`. If the client died without
+ * cleaning up (SIGKILL, a crash), the disconnect step is run from the state file it left next to the pid file.
+ * Exit codes: 0 stopped (or restored), 1 nothing found or it would not stop.
+ */
+import { readFileSync, rmSync, writeSync } from 'node:fs';
+import { defaultFor } from '../config/defaults.js';
+import { loadProfiles } from '../config/load.js';
+import { buildScriptEnv } from '../script/env.js';
+import { readRestoreState, removeRestoreState, statePathFor } from '../script/state.js';
+import { describeScriptExit, runScript, scriptSucceeded } from '../script/runner.js';
+import { VpncError } from '../errors.js';
+
+const out = (t: string) => writeSync(1, t);
+const err = (t: string) => writeSync(2, t);
+
+const USAGE = 'Usage: vpnc-disconnect [PROFILE | --pid-file FILE]\n';
+/** How long to wait for the client to finish its teardown. */
+const STOP_WAIT_MS = 30_000;
+
+function pidFileFrom(argv: string[]): string {
+  if (argv.length === 0) return defaultFor('pidFile')!;
+  if (argv.length === 2 && argv[0] === '--pid-file') return argv[1]!;
+  if (argv.length === 1 && argv[0]!.startsWith('--pid-file=')) return argv[0]!.slice('--pid-file='.length);
+  if (argv.length === 1 && !argv[0]!.startsWith('-')) {
+    const loaded = loadProfiles(new Map(), [argv[0]!]);
+    return loaded.settings.get('pidFile')?.value || defaultFor('pidFile')!;
+  }
+  throw new VpncError('VPNC_ERR_USAGE', `unexpected arguments: ${argv.join(' ')}`);
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Alive and a vpnc (ours or the C one): never signal a process that merely reused the pid. */
+function isVpnc(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('vpnc');
+  } catch {
+    return false;
+  }
+}
+
+async function restoreFromState(pidFile: string): Promise<boolean> {
+  const statePath = statePathFor(pidFile);
+  const state = readRestoreState(statePath);
+  if (!state) return false;
+  out(`vpnc (pid ${state.pid}) is gone without cleaning up; running the disconnect step for ${'tunDev' in state.disconnect ? state.disconnect.tunDev : 'its tunnel'}\n`);
+  const result = await runScript({ command: state.script, env: buildScriptEnv(state.disconnect, process.env), output: 'inherit', cwd: state.cwd });
+  if (!scriptSucceeded(result)) err(`vpnc-disconnect: disconnect script ${describeScriptExit(result.exit)}\n`);
+  removeRestoreState(statePath);
+  rmSync(pidFile, { force: true });
+  return true;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    out(USAGE);
+    return 0;
+  }
+  let pidFile: string;
+  try {
+    pidFile = pidFileFrom(argv);
+  } catch (e) {
+    err(`vpnc-disconnect: ${(e as Error).message}\n${USAGE}`);
+    return 1;
+  }
+  const pid = readPid(pidFile);
+  if (pid === undefined || !isVpnc(pid)) {
+    if (await restoreFromState(pidFile)) return 0;
+    if (pid !== undefined) rmSync(pidFile, { force: true });
+    err(`vpnc-disconnect: no vpnc found running (pid file ${pidFile})\n`);
+    return 1;
+  }
+  out(`Terminating vpnc daemon (pid: ${pid})\n`);
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + STOP_WAIT_MS;
+  while (isVpnc(pid)) {
+    if (Date.now() > deadline) {
+      err(`vpnc-disconnect: vpnc (pid ${pid}) did not stop within ${STOP_WAIT_MS / 1000} s\n`);
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // A client killed half-way through its teardown leaves its state behind: finish the job.
+  await restoreFromState(pidFile);
+  out(`vpnc (pid ${pid}) stopped\n`);
+  return 0;
+}
