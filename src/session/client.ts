@@ -22,6 +22,7 @@ import { QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
 import { EspSa } from '../esp/sa.js';
 import { localAddressFor } from './route.js';
 import { ScriptHost } from './script-host.js';
+import { fakePeerMac } from './tap.js';
 
 export interface ClientHooks {
   /** Asks the user for an XAUTH secret. */
@@ -103,8 +104,7 @@ export class VpnClient {
     const localAddress = c.localAddr !== '0.0.0.0' ? c.localAddr : await localAddressFor(gateway);
     this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
     await this.scripts.preInit();
-    if (c.ifMode === 'tap') throw new VpncError('VPNC_ERR_UNSUPPORTED', 'interface mode tap is not supported yet; use --ifmode tun');
-    this.tun = openTun({ mode: 'tun', ...(c.ifName ? { name: c.ifName } : {}), ...(this.hooks.netns ? { netns: this.hooks.netns } : {}) });
+    this.tun = openTun({ mode: c.ifMode, ...(c.ifName ? { name: c.ifName } : {}), ...(this.hooks.netns ? { netns: this.hooks.netns } : {}) });
     this.log.debug(2, () => `using interface ${this.tun!.name}`);
     this.channel = new IkeChannel({
       localAddress: c.localAddr,
@@ -135,6 +135,11 @@ export class VpnClient {
     this.log.debug(1, () => `ESP over ${this.transport!.kind}`);
     this.datapath = new DataPath(this.tun, this.transport, parseIpv4Address(gateway), this.log);
     if (this.hooks.datapathTap) this.datapath.tap = this.hooks.datapathTap;
+    if (c.ifMode === 'tap') {
+      const tapMac = this.tun.mac;
+      if (!tapMac) throw new VpncError('VPNC_ERR_TAP', `cannot read the MAC address of ${this.tun.name}`);
+      this.datapath.ethernet = { tapMac, peerMac: fakePeerMac(tapMac), ourAddress: parseIpv4Address(p1.modeConfig.address) };
+    }
     this.datapath.install(this.esp.inbound, this.esp.outbound);
     this.datapath.start();
     this.hooks.onUp?.({ tunDev: this.tun.name, address: p1.modeConfig.address });

@@ -10,6 +10,15 @@ import type { EspSa } from '../esp/sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
 import type { Logger } from '../log.js';
 import type { EspTransport } from './esp-transport.js';
+import { classifyFrame, ETHERNET_HEADER_LENGTH, writeEthernetHeader } from './tap.js';
+
+/** TAP mode: Ethernet framing and ARP answers around the IP packets (see tap.ts). */
+export interface EthernetMode {
+  readonly tapMac: Buffer;
+  readonly peerMac: Buffer;
+  /** Our tunnel address (unsigned 32-bit): ARP for it is left to the kernel. */
+  readonly ourAddress: number;
+}
 
 /** Largest inner packet handled (the TUN receive slot size, as vpnc's MAX_PACKET). */
 const MAX_INNER = 4096;
@@ -42,6 +51,8 @@ export class DataPath {
   /** Time of the last ESP packet accepted from the gateway (for DPD idle detection). */
   lastInbound = 0;
   tap: PacketTap | undefined;
+  /** Set in TAP mode. */
+  ethernet: EthernetMode | undefined;
 
   constructor(
     private readonly tun: PacketEndpoint,
@@ -76,10 +87,25 @@ export class DataPath {
   private fromTun(batch: PacketBatch): void {
     const sa = this.outbound;
     const scratch = this.scratch;
+    const eth = this.ethernet;
     for (let i = 0; i < batch.count; i++) {
-      const len = batch.length(i);
-      const off = batch.offset(i);
+      let len = batch.length(i);
+      let off = batch.offset(i);
       const buf = batch.buffer;
+      if (eth !== undefined) {
+        const action = classifyFrame(buf, off, len, eth.peerMac, eth.ourAddress);
+        if (action.kind === 'arp-reply') {
+          this.tun.send(action.frame, 0, action.frame.length);
+          continue;
+        }
+        if (action.kind === 'drop') {
+          this.drops.notSent++;
+          if (this.tap) this.tap.drop('out', action.reason, buf, off, len);
+          continue;
+        }
+        off = action.offset;
+        len = action.length;
+      }
       if (sa === undefined || len < 20 || len > MAX_INNER) {
         this.drops.notSent++;
         if (this.tap) this.tap.drop('out', sa === undefined ? 'no SA yet' : 'bad length', buf, off, len);
@@ -123,7 +149,18 @@ export class DataPath {
     this.lastInbound = Date.now();
     if (this.span.length === 0) return; // dummy packet (next header 59)
     if (this.tap) this.tap.inner('in', buf, this.span.offset, this.span.length);
-    this.tun.send(buf, this.span.offset, this.span.length);
+    const eth = this.ethernet;
+    if (eth === undefined) {
+      this.tun.send(buf, this.span.offset, this.span.length);
+    } else if (this.span.offset - off >= ETHERNET_HEADER_LENGTH) {
+      const start = writeEthernetHeader(buf, this.span.offset, eth.tapMac, eth.peerMac);
+      this.tun.send(buf, start, this.span.length + ETHERNET_HEADER_LENGTH);
+    } else {
+      // No room in front (NULL cipher): build the frame in the scratch buffer.
+      buf.copy(this.scratch, ESP_HEADROOM, this.span.offset, this.span.offset + this.span.length);
+      const start = writeEthernetHeader(this.scratch, ESP_HEADROOM, eth.tapMac, eth.peerMac);
+      this.tun.send(this.scratch, start, this.span.length + ETHERNET_HEADER_LENGTH);
+    }
   }
 
   stop(): void {

@@ -242,3 +242,26 @@ node ${DISCONNECT} --pid-file ${pidFile}; echo "second rc=$?"
     }
   });
 });
+
+describe('our client: TAP mode', () => {
+  it('--ifmode tap answers ARP for the remote hosts and carries traffic', async () => {
+    requireRoot();
+    const bed = createTestbed({ nat: false });
+    const gw = await startStrongSwan({ netns: bed.gateway });
+    const user = gw.options.users[0]!;
+    const before = snapshot(bed);
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS, extraConfig: ['Interface mode tap'] });
+    try {
+      const t = await v.waitForTunnel(30_000);
+      expect(t.device).toMatch(/^tap\d+$/);
+      const p = await ping(bed.client, BED.innerHost, 3);
+      expect(p.received, p.output).toBe(3);
+      expect(nsRun(bed.client, 'ip', ['neigh', 'show', 'dev', t.device])).toMatch(/203\.0\.113\.2 lladdr [0-9a-f:]+ /);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      expect(snapshot(bed)).toBe(before);
+      await gw.stop();
+      destroyTestbed(bed);
+    }
+  });
+});
