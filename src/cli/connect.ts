@@ -6,6 +6,8 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import type { VpncConfig } from '../config/validate.js';
 import { Logger } from '../log.js';
 import { VpnClient, type EndReason } from '../session/client.js';
+import { SessionTracer } from '../session/trace/tracer.js';
+import { VERSION, VPNC_COMPAT_VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import type { PromptIo } from './prompt.js';
 import { readSecret } from './prompt.js';
@@ -24,16 +26,30 @@ export interface ConnectIo {
   detached?: () => boolean;
 }
 
+/**
+ * The diagnostic trace for this run: a pcapng file (--trace), Wireshark keys (--trace-keys), and the
+ * packet and key lines of the debug log (levels 1, 3, 99). None when none of these is asked for.
+ */
+export function createTracer(config: Pick<VpncConfig, 'trace' | 'traceKeys' | 'debug'>, log: Logger): SessionTracer | undefined {
+  if (config.trace === undefined && config.traceKeys === undefined && config.debug < 1) return undefined;
+  return new SessionTracer({ log, traceFile: config.trace, keysFile: config.traceKeys });
+}
+
 /** The exit code for how a connection ended. */
 export function exitCodeForEnd(end: EndReason): number {
   return end.kind === 'dead-peer' ? ExitCode.failure : ExitCode.ok;
 }
 
 export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<number> {
-  const log = new Logger({ level: config.debug, sink: io.logSink, timestamps: config.debug >= 2 });
+  const log = new Logger({ level: config.debug, sink: io.logSink, timestamps: config.debug >= 1 });
+  log.debug(1, () => `vpnc (TypeScript) version ${VERSION}, compatible with vpnc ${VPNC_COMPAT_VERSION}`);
+  log.debug(99, () => `IPSec secret: "${config.secret}" (hex ${Buffer.from(config.secret).toString('hex')})`);
+  const tracer = createTracer(config, log);
   let pidWritten = false;
   const client = new VpnClient(config, log, {
     promptSecret: io.askSecret ?? (async (prompt) => readSecret(io.prompt, prompt, config.passwordHelper)),
+    ...(tracer ? { trace: tracer } : {}),
+    ...(tracer?.wantsPackets ? { datapathTap: tracer } : {}),
     ...(io.detached ? { detached: io.detached } : {}),
     onUp: () => {
       if (config.pidFile) {
@@ -56,6 +72,7 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
     return exitCodeForEnd(end);
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
+    tracer?.close();
     if (pidWritten) {
       try {
         unlinkSync(config.pidFile);

@@ -11,7 +11,7 @@
  * node:crypto (OpenSSL) does the arithmetic. Group 1 (768 bits) works with OpenSSL 3 under Node 20, so no
  * fallback is needed; test/unit/crypto/dh-groups.test.ts checks it against a BigInt computation.
  */
-import { createDiffieHellman, createECDH, getDiffieHellman } from 'node:crypto';
+import { createDiffieHellman, createECDH, createPublicKey, diffieHellman, generateKeyPairSync, getDiffieHellman, type KeyObject } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
 
 /** IKE Diffie-Hellman group numbers (IANA "Group Description"), named after their prime or field size. */
@@ -159,10 +159,87 @@ function modpPrime(group: DhGroupId): bigint {
 
 const GENERATOR = Buffer.from([2]);
 
+/**
+ * createDiffieHellman(prime) checks the prime (~40 ms for group 2, on the path to the first packet); the named
+ * groups of generateKeyPairSync('dh') skip that and pick a sensible exponent size. The peer's public value
+ * becomes a KeyObject through a SubjectPublicKeyInfo built on our own key's algorithm identifier.
+ */
+/** generateKeyPairSync's 'dh' form, which @types/node 20 does not declare. */
+type DhKeyGen = (type: 'dh', options: { group: string }) => { privateKey: KeyObject; publicKey: KeyObject };
+
+function createModpFast(group: DhGroupId): DhKeyPair {
+  const spec = DH_GROUP_SPEC[group];
+  const { privateKey, publicKey } = (generateKeyPairSync as unknown as DhKeyGen)('dh', { group: spec.openssl });
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  // SubjectPublicKeyInfo: SEQUENCE { AlgorithmIdentifier, BIT STRING { 0 unused bits, INTEGER y } }
+  const outer = derHeaderLength(spki, 0);
+  const algorithm = derElement(spki, outer);
+  const bitString = outer + algorithm.length;
+  const y = derIntegerValue(spki.subarray(bitString + derHeaderLength(spki, bitString) + 1));
+  const publicValue = leftPad(y, spec.publicLength);
+  return {
+    group,
+    publicValue,
+    computeSecret(peerPublic: Uint8Array): Buffer {
+      checkPeerPublic(group, peerPublic);
+      const peerBits = derTlv(0x03, Buffer.concat([Buffer.from([0]), derInteger(Buffer.from(peerPublic))]));
+      const peerKey = createPublicKey({ key: derTlv(0x30, Buffer.concat([algorithm, peerBits])), format: 'der', type: 'spki' });
+      try {
+        return leftPad(diffieHellman({ privateKey, publicKey: peerKey }), spec.secretLength);
+      } catch {
+        throw invalidKey(`DH group ${group} public value is not in the group's prime-order subgroup`);
+      }
+    },
+  };
+}
+
+/** Bytes of the tag and length fields of the DER element at `off`. */
+function derHeaderLength(der: Buffer, off = 0): number {
+  const first = der[off + 1]!;
+  return first & 0x80 ? 2 + (first & 0x7f) : 2;
+}
+
+/** The whole DER element (tag, length, value) at `off`. */
+function derElement(der: Buffer, off: number): Buffer {
+  const first = der[off + 1]!;
+  let len = first;
+  if (first & 0x80) {
+    len = 0;
+    for (let i = 0; i < (first & 0x7f); i++) len = (len << 8) | der[off + 2 + i]!;
+  }
+  return der.subarray(off, off + derHeaderLength(der, off) + len);
+}
+
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+function derTlv(tag: number, value: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([tag]), derLength(value.length), value]);
+}
+
+/** A non-negative INTEGER from big-endian bytes. */
+function derInteger(value: Buffer): Buffer {
+  let i = 0;
+  while (i < value.length - 1 && value[i] === 0) i++;
+  const v = value.subarray(i);
+  return derTlv(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
+}
+
+/** The value bytes of the INTEGER element at the start of `der`, without a sign byte. */
+function derIntegerValue(der: Buffer): Buffer {
+  const v = derElement(der, 0).subarray(derHeaderLength(der, 0));
+  return v[0] === 0 ? v.subarray(1) : v;
+}
+
 function createModp(group: DhGroupId, options: DhOptions): DhKeyPair {
+  if (options.privateKey === undefined) return createModpFast(group);
   const length = DH_GROUP_SPEC[group].publicLength;
   const dh = createDiffieHellman(modpPrimeEntry(group).bytes, GENERATOR);
-  if (options.privateKey !== undefined) dh.setPrivateKey(Buffer.from(options.privateKey));
+  dh.setPrivateKey(Buffer.from(options.privateKey));
   const publicValue = leftPad(dh.generateKeys(), length);
   return {
     group,

@@ -6,11 +6,21 @@
  *
  * where "text" is payload + padding + pad length + next header, a whole number of cipher blocks.
  *
- * Cost note: node:crypto has no reusable cipher or HMAC context, so every call creates a Cipheriv/Hmac object
- * and an output Buffer that is copied back into place. Keeping that here, behind this small interface, lets a
- * native `seal/open` replace it later and be tested pairwise against this one.
+ * Cost note: node:crypto cannot re-key a cipher with a new IV, nor reuse an HMAC context, so a naive data path
+ * creates a Cipheriv and an Hmac object per packet. CBC avoids the cipher half of that by keeping one running
+ * context per SA direction (see {@link CbcIvMode} and `CbcHmacCipher.open`); the HMAC object, GCM contexts and
+ * the output Buffers node:crypto returns (copied back into place) remain per packet.
  */
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type CipherGCMOptions, type CipherGCMTypes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  timingSafeEqual,
+  type Cipher,
+  type CipherGCMOptions,
+  type CipherGCMTypes,
+  type Decipher,
+} from 'node:crypto';
 
 /** Cipher families ESP can use here (node:crypto names are derived from these and the key length). */
 export type EspCipherAlgorithm = 'null' | 'des-ede3-cbc' | 'aes-cbc' | 'aes-gcm';
@@ -32,7 +42,20 @@ export interface EspCipherParams {
   readonly icvLength: number;
   /** Bytes of explicit IV on the wire. */
   readonly ivLength: number;
+  /** How `seal` treats the IV bytes it finds in the buffer, for CBC; default 'whitened'. */
+  readonly ivMode?: CbcIvMode;
 }
+
+/**
+ * What `seal` does with the IV field of a CBC packet:
+ * - `as-given`: encrypts with exactly those bytes as the IV (a new cipher context per packet; for known-answer
+ *   tests with an injected IV);
+ * - `whitened`: takes those bytes as fresh random input R and sends IV = E_K(R xor C), where C is the last
+ *   ciphertext block of the previous packet. That is the first output block of one CBC context that runs for
+ *   the life of the SA, fed R then the text, so no context is created per packet; the IV stays unpredictable
+ *   (RFC 4303 section 3.2, RFC 3602 section 2.2) because R is random and K secret, at the cost of one block.
+ */
+export type CbcIvMode = 'as-given' | 'whitened';
 
 /** Result of {@link EspCipher.open}. */
 export const OpenResult = {
@@ -83,6 +106,13 @@ class CbcHmacCipher implements EspCipher {
   private readonly authKey: Buffer;
   private readonly icvLength: number;
   private readonly ivLength: number;
+  /** The running CBC encryptor of `whitened` mode (null: `as-given`, or the NULL cipher). */
+  private readonly encryptor: Cipher | null;
+  /**
+   * The running CBC decryptor. Its chaining state is the last ciphertext block it saw, so feeding a packet's IV
+   * first and dropping that first output block leaves exactly the packet's CBC decryption under its own IV.
+   */
+  private readonly decryptor: Decipher | null;
 
   constructor(p: EspCipherParams) {
     if (p.cipher === 'aes-gcm') throw new TypeError('CbcHmacCipher: AES-GCM is a combined mode');
@@ -92,8 +122,12 @@ class CbcHmacCipher implements EspCipher {
     this.authKey = Buffer.from(p.authKey);
     this.icvLength = p.hash === null ? 0 : p.icvLength;
     this.ivLength = p.ivLength;
-    // Fail at SA set-up, not on the first packet, if node:crypto rejects the key or IV size.
-    if (this.name !== null) createCipheriv(this.name, this.key, Buffer.alloc(this.ivLength));
+    // Made now, so node:crypto rejects a wrong key or IV size at SA set-up, not on the first packet.
+    // The CBC IV is one cipher block long, so ivLength doubles as the block size below.
+    const zeroIv = Buffer.alloc(this.ivLength);
+    const encryptor = this.name === null ? null : runningContext(createCipheriv(this.name, this.key, zeroIv));
+    this.encryptor = (p.ivMode ?? 'whitened') === 'whitened' ? encryptor : null;
+    this.decryptor = this.name === null ? null : runningContext(createDecipheriv(this.name, this.key, zeroIv));
   }
 
   seal(buf: Buffer, espOff: number, textLength: number): void {
@@ -101,9 +135,15 @@ class CbcHmacCipher implements EspCipher {
     const textOff = ivOff + this.ivLength;
     const end = textOff + textLength;
     if (this.name !== null) {
-      const c = createCipheriv(this.name, this.key, buf.subarray(ivOff, textOff));
-      c.setAutoPadding(false);
-      c.update(buf.subarray(textOff, end)).copy(buf, textOff);
+      if (textLength % this.ivLength !== 0) throw new RangeError(`ESP seal: ${textLength} bytes are not whole cipher blocks`);
+      if (this.encryptor !== null) {
+        // IV field: R in, E_K(R xor C) out; then the text chained on it. Output length equals input length.
+        this.encryptor.update(buf.subarray(ivOff, end)).copy(buf, ivOff);
+      } else {
+        const c = createCipheriv(this.name, this.key, buf.subarray(ivOff, textOff));
+        c.setAutoPadding(false);
+        c.update(buf.subarray(textOff, end)).copy(buf, textOff);
+      }
     }
     if (this.hash !== null) {
       createHmac(this.hash, this.authKey).update(buf.subarray(espOff, end)).digest().copy(buf, end, 0, this.icvLength);
@@ -121,18 +161,24 @@ class CbcHmacCipher implements EspCipher {
         return OpenResult.BAD_ICV;
       }
     }
-    if (this.name === null) return OpenResult.OK;
+    if (this.decryptor === null) return OpenResult.OK;
+    // A partial block would stay inside the running context and shift every later packet: refuse it first.
+    if (textLength % this.ivLength !== 0) return OpenResult.DECRYPT_FAILED;
     try {
-      const d = createDecipheriv(this.name, this.key, buf.subarray(ivOff, textOff));
-      d.setAutoPadding(false);
-      const plain = d.update(buf.subarray(textOff, end));
-      if (plain.length !== textLength) return OpenResult.DECRYPT_FAILED;
-      plain.copy(buf, textOff);
+      const plain = this.decryptor.update(buf.subarray(ivOff, end));
+      if (plain.length !== this.ivLength + textLength) return OpenResult.DECRYPT_FAILED;
+      plain.copy(buf, textOff, this.ivLength);
       return OpenResult.OK;
     } catch {
       return OpenResult.DECRYPT_FAILED;
     }
   }
+}
+
+/** A CBC context without padding, to be fed whole blocks for as long as the SA lives (never finalised). */
+function runningContext<T extends Cipher | Decipher>(c: T): T {
+  c.setAutoPadding(false);
+  return c;
 }
 
 /** RFC 4106 AES-GCM: 16-byte ICV, used as the GCM tag length for every call. */

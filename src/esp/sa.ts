@@ -44,7 +44,10 @@ export interface EspSaOptions {
   readonly spi: number;
   readonly suite: EspSuite;
   readonly keys: EspKeys;
-  /** Source of CBC IVs; a fresh RandomPool by default. */
+  /**
+   * Source of CBC IVs; a fresh RandomPool by default. An injected source is used as the IV exactly (known-answer
+   * tests); the default one is whitened through the SA's running CBC context (see CbcIvMode).
+   */
   readonly ivSource?: IvSource;
 }
 
@@ -108,6 +111,7 @@ export class EspSa {
       authKey: keys.integrity,
       icvLength: suite.icvLength,
       ivLength: suite.ivLength,
+      ivMode: opts.ivSource === undefined ? 'whitened' : 'as-given',
     });
   }
 

@@ -22,6 +22,7 @@ import { QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
 import { EspSa } from '../esp/sa.js';
 import { localAddressFor } from './route.js';
 import { ScriptHost } from './script-host.js';
+import type { SessionTrace } from './trace/taps.js';
 import { fakePeerMac } from './tap.js';
 
 export interface ClientHooks {
@@ -31,6 +32,8 @@ export interface ClientHooks {
   onUp?: (info: { tunDev: string; address: string }) => void;
   /** Optional observer of packets (diagnostic trace). */
   datapathTap?: DataPath['tap'];
+  /** Optional diagnostic trace: IKE datagrams and the SAs' keys (src/session/trace). */
+  trace?: SessionTrace;
   /** Network namespace to open sockets and the device in (tests, gateway tooling); default: ours. */
   netns?: string;
   /** True once the process has detached from the terminal: script output is then captured and logged. */
@@ -103,6 +106,7 @@ export class VpnClient {
     const gateway = await resolveGateway(c.gateway);
     const localAddress = c.localAddr !== '0.0.0.0' ? c.localAddr : await localAddressFor(gateway);
     this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
+    this.hooks.trace?.start(localAddress, gateway);
     await this.scripts.preInit();
     this.tun = openTun({ mode: c.ifMode, ...(c.ifName ? { name: c.ifName } : {}), ...(this.hooks.netns ? { netns: this.hooks.netns } : {}) });
     this.log.debug(2, () => `using interface ${this.tun!.name}`);
@@ -113,11 +117,12 @@ export class VpnClient {
       gatewayPort: 500,
       log: this.log,
       ...(this.hooks.netns ? { netns: this.hooks.netns } : {}),
+      ...(this.hooks.trace ? { tap: this.hooks.trace } : {}),
     });
     const local = { address: localAddress, port: this.channel.localPort };
     const remote = { address: gateway, port: 500 };
     if (this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', `terminated by signal ${this.end.kind === 'signal' ? this.end.signal : ''}`);
-    const p1 = await new Phase1Driver(c, this.channel, this.log, this.hooks.promptSecret).run(local, remote, { initialContact: true });
+    const p1 = await new Phase1Driver(c, this.channel, this.log, this.hooks.promptSecret, (sa) => this.hooks.trace?.ikeSa(sa)).run(local, remote, { initialContact: true });
     this.sa = p1.sa;
     this.dpd.enabled = c.dpdIdle !== 0 && p1.am.peer.dpd;
     this.dpd.seq = (Math.random() * 0x7fffffff) >>> 0;
@@ -132,6 +137,7 @@ export class VpnClient {
     this.esp = await this.quickMode();
     this.espEstablishedAt = Date.now();
     this.transport = this.makeTransport(p1.natt, localAddress, gateway, ciscoPort);
+    this.hooks.trace?.espSas(this.esp, { kind: this.transport.kind, localPort: ciscoPort ? c.udpPort : this.channel.localPort, remotePort: ciscoPort ?? this.channel.remotePort });
     this.log.debug(1, () => `ESP over ${this.transport!.kind}`);
     this.datapath = new DataPath(this.tun, this.transport, parseIpv4Address(gateway), this.log);
     if (this.hooks.datapathTap) this.datapath.tap = this.hooks.datapathTap;
@@ -176,6 +182,7 @@ export class VpnClient {
   private installEsp(fresh: EspPair): void {
     this.esp = fresh;
     this.espEstablishedAt = Date.now();
+    this.hooks.trace?.espSas(fresh);
     this.datapath?.install(fresh.inbound, fresh.outbound);
   }
 

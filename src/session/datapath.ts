@@ -1,15 +1,16 @@
 /**
  * The tunnel's data path: packets read from the TUN device are wrapped in ESP and sent to the gateway;
  * ESP from the gateway is checked, unwrapped and written to the TUN device. Per packet there are no
- * promises, closures, string building or Buffer.concat: one scratch buffer with headroom is reused for
- * outbound packets, and inbound packets are decrypted in place in the endpoint's receive arena.
+ * promises, closures, string building or Buffer.concat: the packets of one TUN batch are copied into the
+ * slots of one reused transmit arena (headroom and tailroom around each), sealed in place and handed to the
+ * kernel with one batched send; inbound packets are decrypted in place in the endpoint's receive arena.
  */
 import { decapsulate, encapsulate, createPacketSpan } from '../esp/packet.js';
 import { ESP_HEADROOM, ESP_TAILROOM, EspStatus, espStatusName } from '../esp/constants.js';
 import type { EspSa } from '../esp/sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
 import type { Logger } from '../log.js';
-import type { EspTransport } from './esp-transport.js';
+import { SEND_QUEUE_LENGTH, type EspTransport } from './esp-transport.js';
 import { classifyFrame, ETHERNET_HEADER_LENGTH, writeEthernetHeader } from './tap.js';
 
 /** TAP mode: Ethernet framing and ARP answers around the IP packets (see tap.ts). */
@@ -22,6 +23,9 @@ export interface EthernetMode {
 
 /** Largest inner packet handled (the TUN receive slot size, as vpnc's MAX_PACKET). */
 const MAX_INNER = 4096;
+
+/** Bytes per slot of the transmit arena: an inner packet of MAX_INNER with its ESP headroom and tailroom. */
+const TX_SLOT = ESP_HEADROOM + MAX_INNER + ESP_TAILROOM;
 
 /** Drops the data path itself decides on (ESP-level drops are counted on each SA). */
 export interface DataPathDrops {
@@ -43,7 +47,9 @@ export interface PacketTap {
 }
 
 export class DataPath {
-  private readonly scratch = Buffer.alloc(ESP_HEADROOM + MAX_INNER + ESP_TAILROOM);
+  private readonly scratch = Buffer.alloc(TX_SLOT);
+  /** SEND_QUEUE_LENGTH slots for the outbound packets of one TUN batch, queued on the transport until flushed. */
+  private readonly txArena = Buffer.alloc(SEND_QUEUE_LENGTH * TX_SLOT);
   private readonly span = createPacketSpan();
   private readonly inbound = new Map<number, EspSa>();
   private outbound: EspSa | undefined;
@@ -86,8 +92,9 @@ export class DataPath {
 
   private fromTun(batch: PacketBatch): void {
     const sa = this.outbound;
-    const scratch = this.scratch;
+    const arena = this.txArena;
     const eth = this.ethernet;
+    let slots = 0;
     for (let i = 0; i < batch.count; i++) {
       let len = batch.length(i);
       let off = batch.offset(i);
@@ -118,16 +125,22 @@ export class DataPath {
       }
       if (this.tap) this.tap.inner('out', buf, off, len);
       const tos = (buf[off]! >> 4) === 4 ? buf[off + 1]! : 0;
-      buf.copy(scratch, ESP_HEADROOM, off, off + len);
-      const status = encapsulate(sa, scratch, ESP_HEADROOM, len, this.span);
+      const inner = slots * TX_SLOT + ESP_HEADROOM;
+      buf.copy(arena, inner, off, off + len);
+      const status = encapsulate(sa, arena, inner, len, this.span);
       if (status !== EspStatus.OK) {
         this.drops.notSent++;
         if (this.tap) this.tap.drop('out', espStatusName(status), buf, off, len);
         continue;
       }
-      if (this.tap) this.tap.outerEsp('out', scratch, this.span.offset, this.span.length);
-      if (!this.transport.send(scratch, this.span.offset, this.span.length, tos)) this.drops.sendFailed++;
+      if (this.tap) this.tap.outerEsp('out', arena, this.span.offset, this.span.length);
+      this.drops.sendFailed += this.transport.queue(arena, this.span.offset, this.span.length, tos);
+      if (++slots === SEND_QUEUE_LENGTH) {
+        this.drops.sendFailed += this.transport.flush();
+        slots = 0;
+      }
     }
+    if (slots > 0) this.drops.sendFailed += this.transport.flush();
   }
 
   private fromGateway(buf: Buffer, off: number, len: number): void {

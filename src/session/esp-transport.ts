@@ -5,8 +5,18 @@
  * - `cisco-udp`: bare ESP in UDP from our --udp-port to the port the gateway named in mode config;
  * - `raw`: IP protocol 50 with our own outer IPv4 header (TTL 64, incrementing id, TOS of the inner packet).
  * Senders get the ESP packet at `off` with headroom in front (ESP_HEADROOM), so headers are written there.
+ * `queue` + `flush` send the packets of one TUN batch with one sendmmsg() per SEND_QUEUE_LENGTH packets.
  */
-import { encodeIpv4Header, IpProtocol, openRawEsp, openUdp, parseIpv4Address, type PacketEndpoint } from '../io/index.js';
+import {
+  encodeIpv4Header,
+  IpProtocol,
+  META_STRIDE,
+  openRawEsp,
+  openUdp,
+  parseIpv4Address,
+  setBatchEntry,
+  type PacketEndpoint,
+} from '../io/index.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import { ipv4HeaderLength } from '../io/ipv4.js';
 import type { EspSink, IkeChannel } from './ike-channel.js';
@@ -17,6 +27,14 @@ export interface EspTransport {
   readonly kind: EspTransportKind;
   /** Sends the ESP packet buf[off, off+len); `tos` is the inner packet's TOS. Returns false on a drop. */
   send(buf: Buffer, off: number, len: number, tos: number): boolean;
+  /**
+   * Queues the ESP packet buf[off, off+len) (headroom in front, as for `send`) for the next `flush`. The bytes
+   * must stay untouched until then. Returns the packets dropped by a flush that a full queue, or a packet in
+   * another buffer, forced first (usually 0).
+   */
+  queue(buf: Buffer, off: number, len: number, tos: number): number;
+  /** Sends everything queued (one system call per SEND_QUEUE_LENGTH packets); returns the packets dropped. */
+  flush(): number;
   /** Starts delivering received ESP packets (zero-copy, valid during the call). */
   start(sink: EspSink): void;
   /** A NAT keepalive, for UDP transports. */
@@ -24,13 +42,53 @@ export interface EspTransport {
   close(): void;
 }
 
+/** Packets one flush hands to the kernel at most (the TUN batch size). */
+export const SEND_QUEUE_LENGTH = 64;
+
+/** Packets waiting for one `sendBatch`: entries in the endpoint's META_STRIDE layout, all in one buffer. */
+export class SendQueue {
+  private readonly meta = new Uint32Array(SEND_QUEUE_LENGTH * META_STRIDE);
+  private buf: Buffer | undefined;
+  private count = 0;
+
+  /** Packets queued. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Adds a packet; flushes to `endpoint` first when full or when `buf` differs. Returns packets dropped. */
+  add(endpoint: PacketEndpoint, buf: Buffer, off: number, len: number, address: number, port: number): number {
+    const dropped = this.count === SEND_QUEUE_LENGTH || (this.buf !== undefined && this.buf !== buf) ? this.flush(endpoint) : 0;
+    this.buf = buf;
+    setBatchEntry(this.meta, this.count++, off, len, address, port);
+    return dropped;
+  }
+
+  /** Sends what is queued to `endpoint`; returns the packets it refused. */
+  flush(endpoint: PacketEndpoint): number {
+    const count = this.count;
+    const buf = this.buf;
+    this.count = 0;
+    this.buf = undefined;
+    if (count === 0 || buf === undefined) return 0;
+    return count - endpoint.sendBatch(buf, this.meta, count);
+  }
+}
+
 /** ESP on the IKE socket after the RFC 3947 float. */
 export class UdpEspTransport implements EspTransport {
   readonly kind = 'udp' as const;
   private static readonly KEEPALIVE = Buffer.from([0xff]);
+  private readonly pending = new SendQueue();
   constructor(private readonly channel: IkeChannel) {}
   send(buf: Buffer, off: number, len: number): boolean {
     return this.channel.sendRaw(buf, off, len);
+  }
+  queue(buf: Buffer, off: number, len: number): number {
+    return this.pending.add(this.channel.endpoint, buf, off, len, this.channel.remoteAddress, this.channel.remotePort);
+  }
+  flush(): number {
+    return this.pending.flush(this.channel.endpoint);
   }
   start(sink: EspSink): void {
     this.channel.setEspSink(sink);
@@ -53,8 +111,15 @@ export class CiscoUdpTransport implements EspTransport {
     this.socket = openUdp({ localAddress, localPort, ...(netns ? { netns } : {}) });
     this.gatewayAddr = parseIpv4Address(gateway);
   }
+  private readonly pending = new SendQueue();
   send(buf: Buffer, off: number, len: number): boolean {
     return this.socket.send(buf, off, len, this.gatewayAddr, this.gatewayPort);
+  }
+  queue(buf: Buffer, off: number, len: number): number {
+    return this.pending.add(this.socket, buf, off, len, this.gatewayAddr, this.gatewayPort);
+  }
+  flush(): number {
+    return this.pending.flush(this.socket);
   }
   start(sink: EspSink): void {
     this.socket.start((b: PacketBatch) => {
@@ -76,10 +141,18 @@ export class CiscoUdpTransport implements EspTransport {
 /** Old NAT-T drafts (00/01): ESP after 8 zero bytes, on the IKE socket at port 500. */
 export class DraftUdpTransport implements EspTransport {
   readonly kind = 'draft' as const;
+  private readonly pending = new SendQueue();
   constructor(private readonly channel: IkeChannel) {}
   send(buf: Buffer, off: number, len: number): boolean {
     buf.fill(0, off - 8, off);
     return this.channel.sendRaw(buf, off - 8, len + 8);
+  }
+  queue(buf: Buffer, off: number, len: number): number {
+    buf.fill(0, off - 8, off);
+    return this.pending.add(this.channel.endpoint, buf, off - 8, len + 8, this.channel.remoteAddress, this.channel.remotePort);
+  }
+  flush(): number {
+    return this.pending.flush(this.channel.endpoint);
   }
   start(sink: EspSink): void {
     this.channel.setEspSink((buf, off, len) => sink(buf, off + 8, len - 8));
@@ -105,7 +178,20 @@ export class RawEspTransport implements EspTransport {
     this.localAddr = parseIpv4Address(localAddress);
     this.ipId = Math.floor(Math.random() * 0x10000);
   }
+  private readonly pending = new SendQueue();
   send(buf: Buffer, off: number, len: number, tos: number): boolean {
+    const start = this.writeOuterHeader(buf, off, len, tos);
+    return this.socket.send(buf, start, len + 20, this.gatewayAddr);
+  }
+  queue(buf: Buffer, off: number, len: number, tos: number): number {
+    const start = this.writeOuterHeader(buf, off, len, tos);
+    return this.pending.add(this.socket, buf, start, len + 20, this.gatewayAddr, 0);
+  }
+  flush(): number {
+    return this.pending.flush(this.socket);
+  }
+  /** Writes the outer IPv4 header in the 20 bytes before `off`; returns where it starts. */
+  private writeOuterHeader(buf: Buffer, off: number, len: number, tos: number): number {
     const start = off - 20;
     this.ipId = (this.ipId + 1) & 0xffff;
     encodeIpv4Header(buf, start, {
@@ -117,7 +203,7 @@ export class RawEspTransport implements EspTransport {
       identification: this.ipId,
       ttl: 64,
     });
-    return this.socket.send(buf, start, len + 20, this.gatewayAddr);
+    return start;
   }
   start(sink: EspSink): void {
     this.socket.start((b: PacketBatch) => {

@@ -9,6 +9,7 @@ import { PeerTimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
 import type { PacketBatch } from '../io/endpoint.js';
+import type { DatagramTap } from './trace/taps.js';
 
 /** Called for an ESP packet that arrived on the IKE socket (zero-copy: valid during the call only). */
 export type EspSink = (buf: Buffer, offset: number, length: number) => void;
@@ -20,6 +21,8 @@ export interface IkeChannelOptions {
   gatewayPort: number;
   log: Logger;
   netns?: string;
+  /** Observer of every datagram to and from the gateway (diagnostic trace). */
+  tap?: DatagramTap;
 }
 
 /** Retransmission schedule: the delay before each resend (vpnc: 1, 2, 4, 8 s). */
@@ -33,6 +36,8 @@ export class IkeChannel {
   private nonEspMarker = false;
   private readonly queue: Buffer[] = [];
   private waiter: (() => void) | undefined;
+  /** Counts interrupt() calls: a next() returns null once the count moves while it waits. */
+  private interrupts = 0;
   private lastDigest = '';
   /** Our answer to the last delivered datagram: resent when the gateway repeats that datagram. */
   private lastResponse: Buffer | undefined;
@@ -71,6 +76,11 @@ export class IkeChannel {
     return this.gatewayPort;
   }
 
+  /** The gateway's IPv4 address as an unsigned 32-bit number (for batched ESP sends on this socket). */
+  get remoteAddress(): number {
+    return this.gatewayAddr;
+  }
+
   /**
    * Moves to NAT-T (RFC 3947): port 4500 on the gateway, the non-ESP marker on IKE, and a new local socket
    * on 4500 when we were on 500 (any other local port is kept, as vpnc does).
@@ -99,6 +109,7 @@ export class IkeChannel {
       const len = batch.length(i);
       const buf = batch.buffer;
       this.lastReceive = Date.now();
+      this.opts.tap?.datagram('in', buf, off, len, this);
       if (len === 1 && buf[off] === 0xff) continue; // NAT keepalive
       if (this.nonEspMarker) {
         if (len >= 4 && buf.readUInt32BE(off) === 0) {
@@ -132,6 +143,7 @@ export class IkeChannel {
   send(datagram: Buffer): void {
     if (this.closed) return;
     const data = this.nonEspMarker ? Buffer.concat([Buffer.alloc(4), datagram]) : datagram;
+    this.opts.tap?.datagram('out', data, 0, data.length, this);
     this.socket.send(data, 0, data.length, this.gatewayAddr, this.gatewayPort);
   }
 
@@ -146,12 +158,17 @@ export class IkeChannel {
     return this.socket.send(buf, offset, length, this.gatewayAddr, this.gatewayPort);
   }
 
-  /** Takes the next received IKE datagram, waiting up to `timeoutMs`; null on timeout. */
+  /** Takes the next received IKE datagram, waiting up to `timeoutMs`; null on timeout or interrupt(). */
   async next(timeoutMs: number): Promise<Buffer | null> {
+    return this.take(timeoutMs, true);
+  }
+
+  private async take(timeoutMs: number, interruptible: boolean): Promise<Buffer | null> {
     const deadline = Date.now() + timeoutMs;
+    const interrupts = this.interrupts;
     while (this.queue.length === 0) {
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed) return null;
+      if (left <= 0 || this.closed || (interruptible && this.interrupts !== interrupts)) return null;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           this.waiter = undefined;
@@ -176,7 +193,7 @@ export class IkeChannel {
       this.send(request);
       const deadline = Date.now() + RETRANSMIT_DELAYS_MS[attempt]!;
       for (;;) {
-        const d = await this.next(deadline - Date.now());
+        const d = await this.take(deadline - Date.now(), false);
         if (!d) break;
         if (accept(d)) return d;
         other(d);
@@ -189,15 +206,16 @@ export class IkeChannel {
   async expect(accept: (d: Buffer) => boolean, timeoutMs: number, what: string, other: (d: Buffer) => void = () => {}): Promise<Buffer> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const d = await this.next(deadline - Date.now());
+      const d = await this.take(deadline - Date.now(), false);
       if (!d) throw new PeerTimeoutError(`no response from target ${this.opts.gateway}: waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
       if (accept(d)) return d;
       other(d);
     }
   }
 
-  /** Wakes a pending next() so the caller can look at its stop flag. */
+  /** Makes a pending next() return null now, so the caller can look at its stop flag. */
   interrupt(): void {
+    this.interrupts++;
     const w = this.waiter;
     this.waiter = undefined;
     w?.();

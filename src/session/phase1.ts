@@ -49,6 +49,8 @@ export class Phase1Driver {
     private readonly channel: IkeChannel,
     private readonly log: Logger,
     private readonly promptSecret: SecretPrompt,
+    /** Told the ISAKMP SA as soon as its keys exist (the diagnostic trace's keys file). */
+    private readonly onIkeSa: (sa: IkeSa) => void = () => {},
   ) {}
 
   /** Runs aggressive mode, XAUTH (when negotiated) and mode config. */
@@ -70,6 +72,7 @@ export class Phase1Driver {
     });
     this.log.debug(2, () => 'S4.4 AM packet_2');
     const result = am.receive(am2, local, remote);
+    this.onIkeSa(result.sa);
     const { sa, nat, peer } = result;
     this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
     for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
@@ -192,6 +195,7 @@ export class Phase1Driver {
         out.set(f, answer);
       }
     }
+    this.log.debug(99, () => [...out].map(([f, v]) => `XAUTH reply ${f}: "${v}" (hex ${Buffer.from(v).toString('hex')})`).join('\n'));
     return out;
   }
 

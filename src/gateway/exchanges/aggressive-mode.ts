@@ -199,7 +199,14 @@ export class AggressiveModeResponder {
   finish(am3: Buffer): AggressiveModeEstablished {
     const state = this.state;
     if (state.phase !== 'sent-am2') throw new ProtocolError('aggressive mode is already established', NotifyType.INVALID_EXCHANGE_TYPE);
-    const msg = state.sa.open(am3);
+    let msg;
+    try {
+      msg = state.sa.open(am3);
+    } catch (err) {
+      // With another pre-shared key the client derived other encryption keys and AM3 decrypts to garbage. But
+      // anyone can send garbage with these cookies: refuse the datagram, keep waiting for a good AM3.
+      throw new ProtocolError(`AM3 does not decrypt (${(err as Error).message}); does the client use another group secret?`, NotifyType.PAYLOAD_MALFORMED);
+    }
     if (msg.header.exchangeType !== ExchangeType.AGGRESSIVE || msg.header.messageId !== 0) {
       throw new ProtocolError('expected AM3 (aggressive mode, message id 0)', NotifyType.INVALID_EXCHANGE_TYPE);
     }

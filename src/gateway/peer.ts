@@ -1,0 +1,328 @@
+/**
+ * One client as the gateway sees it: an ISAKMP SA and everything negotiated over it, driven by the
+ * client's datagrams. The order is the one a Cisco concentrator imposes and vpnc follows:
+ *
+ *   aggressive mode -> [XAUTH request / reply, status SET / ACK] -> mode config -> quick mode(s)
+ *
+ * No sockets or timers here: `receive` takes one IKE datagram and returns what the session must do.
+ * A datagram identical to the previous one is a retransmission: the previous answer is repeated without
+ * decrypting again (the IV chains must not move twice).
+ */
+import { randomBytes } from 'node:crypto';
+import { AuthError, ProtocolError, VpncError } from '../errors.js';
+import { ExchangeType, IkeAuthMethod, NotifyType, PayloadType } from '../ike/constants.js';
+import { EncapsulationMode } from '../ike/ipsec-attributes.js';
+import { randomMessageId, type IkeSa, type OpenedMessage } from '../ike/ike-sa.js';
+import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { GatewayConfig } from './config.js';
+import { AggressiveModeResponder, type AggressiveModeResponderParams } from './exchanges/aggressive-mode.js';
+import { buildDpd, readNotices, verifyInformational } from './exchanges/informational.js';
+import { answerModeConfig } from './exchanges/mode-config.js';
+import { QuickModeResponder, type QuickModeKeys } from './exchanges/quick-mode.js';
+import { buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseXauthReply } from './exchanges/xauth.js';
+import { formatIpv4, parseIpv4 } from './ipv4-text.js';
+
+/** What the session must do after a datagram. */
+export type PeerAction =
+  | { readonly kind: 'send'; readonly data: Buffer }
+  /** Quick mode finished: install the ESP SA pair for the client's address. */
+  | { readonly kind: 'install'; readonly keys: QuickModeKeys; readonly address: number }
+  /** The client deleted ESP SAs (by its SPIs or ours). */
+  | { readonly kind: 'delete-esp'; readonly spis: readonly Buffer[] }
+  | { readonly kind: 'dpd-ack'; readonly seq: number }
+  /** The peer is finished with (deleted, failed): forget it. */
+  | { readonly kind: 'close'; readonly reason: string };
+
+/** What a peer needs from the gateway. */
+export interface PeerContext {
+  readonly config: GatewayConfig;
+  readonly log?: Logger;
+  readonly random?: (n: number) => Buffer;
+  /** An address from the pool for this client, or undefined when the pool is exhausted. */
+  allocateAddress(): number | undefined;
+}
+
+type Stage =
+  | { readonly kind: 'phase1'; readonly responder: AggressiveModeResponder }
+  | { readonly kind: 'xauth-request'; readonly sa: IkeSa; readonly msgId: number }
+  | { readonly kind: 'xauth-status'; readonly sa: IkeSa; readonly msgId: number; readonly ok: boolean; readonly user: string }
+  | { readonly kind: 'ready'; readonly sa: IkeSa }
+  | { readonly kind: 'closed' };
+
+/** The phase-1 auth method the gateway negotiates: XAUTH when it has accounts. */
+export function authMethodFor(config: GatewayConfig): number {
+  return config.users.length > 0 ? IkeAuthMethod.XAUTHInitPreShared : IkeAuthMethod.PRESHARED_KEY;
+}
+
+/** Responder parameters for aggressive mode from the config. */
+export function responderParams(config: GatewayConfig, remote: { address: string; port: number }, localPort: number, random?: (n: number) => Buffer): AggressiveModeResponderParams {
+  return {
+    policy: { proposals: config.ikeProposals, dhGroups: config.dhGroups, authMethod: authMethodFor(config) },
+    groupName: config.group,
+    psk: Buffer.from(config.groupSecret, 'utf8'),
+    dpd: config.dpdIdle > 0,
+    local: { address: config.listen, port: localPort },
+    remote,
+    ...(random ? { random } : {}),
+  };
+}
+
+export class GatewayPeer {
+  private stage: Stage;
+  /** The assigned inner address (0 until mode config). */
+  address = 0;
+  /** The XAUTH user, once authenticated. */
+  username: string | undefined;
+  /** Set by the session when the client's IKE arrives on port 4500 (RFC 3947 float). */
+  floated = false;
+  /** The client asked for Cisco UDP encapsulation and got a port. */
+  ciscoUdp = false;
+  private readonly quick = new Map<number, QuickModeResponder>();
+  private lastIn: Buffer | undefined;
+  private lastOut: Buffer[] = [];
+  private readonly log: Logger;
+  private readonly random: (n: number) => Buffer;
+  readonly cookieI: Buffer;
+  readonly cookieR: Buffer;
+
+  /** Starts with AM1 (see {@link AggressiveModeResponder.start}); `am2` is the answer to send. */
+  constructor(
+    private readonly ctx: PeerContext,
+    responder: AggressiveModeResponder,
+    am1: Buffer,
+  ) {
+    this.stage = { kind: 'phase1', responder };
+    this.cookieI = responder.cookieI;
+    this.cookieR = responder.cookieR;
+    this.log = ctx.log ?? silentLogger;
+    this.random = ctx.random ?? randomBytes;
+    this.lastIn = Buffer.from(am1);
+    this.lastOut = [responder.am2];
+  }
+
+  /** `cookieI|cookieR` in hex: the key the session files peers under. */
+  get key(): string {
+    return peerKey(this.cookieI, this.cookieR);
+  }
+
+
+  /** The ISAKMP SA once phase 1 is done. */
+  get sa(): IkeSa | undefined {
+    const s = this.stage;
+    return s.kind === 'xauth-request' || s.kind === 'xauth-status' || s.kind === 'ready' ? s.sa : undefined;
+  }
+
+  /** The stage name, for logs and tests. */
+  get stageName(): Stage['kind'] {
+    return this.stage.kind;
+  }
+
+  /** Handles one IKE datagram (without a non-ESP marker). Errors are logged and answered, never thrown. */
+  receive(datagram: Buffer): PeerAction[] {
+    if (this.lastIn && datagram.equals(this.lastIn)) {
+      this.log.debug(2, () => `peer ${this.key}: retransmission, repeating ${this.lastOut.length} answer(s)`);
+      return this.lastOut.map((data) => ({ kind: 'send', data }));
+    }
+    let actions: PeerAction[];
+    try {
+      actions = this.dispatch(datagram);
+    } catch (err) {
+      actions = this.failure(err);
+    }
+    const sent = actions.filter((a): a is Extract<PeerAction, { kind: 'send' }> => a.kind === 'send').map((a) => a.data);
+    if (sent.length > 0) {
+      this.lastIn = Buffer.from(datagram);
+      this.lastOut = sent;
+    }
+    return actions;
+  }
+
+  private failure(err: unknown): PeerAction[] {
+    if (err instanceof AuthError) {
+      this.log.notice(`peer ${this.key}: ${err.message}`);
+      this.stage = { kind: 'closed' };
+      return [{ kind: 'close', reason: 'authentication failed' }];
+    }
+    if (err instanceof VpncError) {
+      // ProtocolError, DecodeError, a bad DH value ...: refuse this datagram, keep the session.
+      this.log.notice(`peer ${this.key}: refused: ${err.message}`);
+      return [];
+    }
+    throw err;
+  }
+
+  private dispatch(datagram: Buffer): PeerAction[] {
+    const stage = this.stage;
+    switch (stage.kind) {
+      case 'phase1':
+        return this.finishPhase1(stage.responder, datagram);
+      case 'xauth-request':
+      case 'xauth-status':
+      case 'ready':
+        return this.phase2(stage.sa, stage.sa.open(datagram));
+      case 'closed':
+        return [];
+      default:
+        return assertNever(stage);
+    }
+  }
+
+  private finishPhase1(responder: AggressiveModeResponder, am3: Buffer): PeerAction[] {
+    const done = responder.finish(am3);
+    const { sa } = done;
+    this.log.debug(1, () =>
+      `peer ${this.key}: phase 1 established (${sa.suite.name}), NAT: initiator ${done.initiatorBehindNat ? 'behind NAT' : 'direct'}` +
+        `${done.responderBehindNat ? ', we look NATed' : ''}, float ${this.floated ? 'to 4500' : 'none'}`,
+    );
+    if (sa.suite.authMethod !== IkeAuthMethod.XAUTHInitPreShared) {
+      this.stage = { kind: 'ready', sa };
+      return [];
+    }
+    const msgId = randomMessageId(this.random);
+    this.stage = { kind: 'xauth-request', sa, msgId };
+    return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildXauthRequest(this.random(2).readUInt16BE(0))]) }];
+  }
+
+  private phase2(sa: IkeSa, msg: OpenedMessage): PeerAction[] {
+    switch (msg.header.exchangeType) {
+      case ExchangeType.INFORMATIONAL:
+        return this.informational(sa, msg);
+      case ExchangeType.TRANSACTION:
+        sa.verifyHash(msg);
+        return this.transaction(sa, msg, attributePayload(msg));
+      case ExchangeType.QUICK:
+        return this.quickMode(sa, msg);
+      default:
+        throw new ProtocolError(`exchange type ${msg.header.exchangeType} after phase 1`, NotifyType.INVALID_EXCHANGE_TYPE);
+    }
+  }
+
+  private transaction(sa: IkeSa, msg: OpenedMessage, p: AttributePayload): PeerAction[] {
+    const stage = this.stage;
+    const msgId = msg.header.messageId;
+    if (stage.kind === 'xauth-request' && msgId === stage.msgId) {
+      const creds = parseXauthReply(p);
+      const ok = checkCredentials(this.ctx.config.users, creds);
+      this.log.notice(`peer ${this.key}: XAUTH for user "${creds.username}" ${ok ? 'accepted' : 'REFUSED'}`);
+      const statusId = randomMessageId(this.random);
+      this.stage = { kind: 'xauth-status', sa, msgId: statusId, ok, user: creds.username };
+      sa.ivs.forget(msgId);
+      return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, statusId, [buildXauthStatus(p.identifier, ok)]) }];
+    }
+    if (stage.kind === 'xauth-status' && msgId === stage.msgId) {
+      checkXauthAck(p);
+      sa.ivs.forget(msgId);
+      if (!stage.ok) {
+        this.stage = { kind: 'closed' };
+        return [{ kind: 'close', reason: `XAUTH refused for "${stage.user}"` }];
+      }
+      this.username = stage.user;
+      this.stage = { kind: 'ready', sa };
+      return [];
+    }
+    if (stage.kind !== 'ready') throw new ProtocolError(`transaction in stage ${stage.kind}`, NotifyType.INVALID_MESSAGE_ID);
+    return this.modeConfig(sa, msgId, p);
+  }
+
+  private modeConfig(sa: IkeSa, msgId: number, request: AttributePayload): PeerAction[] {
+    const c = this.ctx.config;
+    if (this.address === 0) {
+      const address = this.ctx.allocateAddress();
+      if (address === undefined) throw new ProtocolError('the address pool is exhausted', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+      this.address = address;
+    }
+    const answer = answerModeConfig(request, {
+      address: this.address,
+      netmask: c.netmask === undefined ? undefined : parseIpv4(c.netmask),
+      dns: c.dns.map(parseIpv4),
+      nbns: c.nbns.map(parseIpv4),
+      defaultDomain: c.defaultDomain,
+      banner: c.banner,
+      splitInclude: c.splitInclude,
+      splitDns: c.splitDns,
+      pfs: c.pfs,
+      ciscoUdpPort: c.ciscoUdpPort,
+      applicationVersion: 'vpnc-ts gateway',
+    });
+    this.ciscoUdp = answer.ciscoUdp;
+    this.log.notice(
+      `peer ${this.key}: mode config: ${formatIpv4(this.address)} to ${this.username ?? 'group ' + c.group}` +
+        `${answer.hostname ? ` on ${answer.hostname}` : ''}${answer.ciscoUdp ? `, Cisco UDP port ${c.ciscoUdpPort}` : ''}`,
+    );
+    const reply = sa.sealHashed(ExchangeType.TRANSACTION, msgId, [answer.reply]);
+    sa.ivs.forget(msgId);
+    return [{ kind: 'send', data: reply }];
+  }
+
+  /** ENCAPSULATION_MODE values acceptable for this client's path. */
+  encapModes(): number[] {
+    if (!this.floated) return [EncapsulationMode.TUNNEL];
+    return [EncapsulationMode.UDP_TUNNEL, EncapsulationMode.UDP_TUNNEL_DRAFT];
+  }
+
+  private quickMode(sa: IkeSa, msg: OpenedMessage): PeerAction[] {
+    if (this.stage.kind !== 'ready' || this.address === 0) throw new ProtocolError('quick mode before mode config', NotifyType.INVALID_EXCHANGE_TYPE);
+    const msgId = msg.header.messageId;
+    const pending = this.quick.get(msgId);
+    if (pending) {
+      this.quick.delete(msgId);
+      const keys = pending.finish(msg);
+      this.log.notice(`peer ${this.key}: ESP ${keys.name} SPI in 0x${keys.spiIn.toString('hex')} out 0x${keys.spiOut.toString('hex')}`);
+      return [{ kind: 'install', keys, address: this.address }];
+    }
+    const c = this.ctx.config;
+    const responder = new QuickModeResponder(
+      {
+        sa,
+        policy: { proposals: c.espProposals, requirePfs: c.pfs, dhGroups: c.dhGroups, encapModes: this.encapModes() },
+        clientAddress: this.address,
+        random: this.random,
+      },
+      msg,
+    );
+    this.quick.set(msgId, responder);
+    return [{ kind: 'send', data: responder.qm2 }];
+  }
+
+  private informational(sa: IkeSa, msg: OpenedMessage): PeerAction[] {
+    verifyInformational(sa, msg);
+    const actions: PeerAction[] = [];
+    for (const n of readNotices(msg)) {
+      switch (n.kind) {
+        case 'r-u-there':
+          actions.push({ kind: 'send', data: buildDpd(sa, randomMessageId(this.random), true, n.seq) });
+          break;
+        case 'r-u-there-ack':
+          actions.push({ kind: 'dpd-ack', seq: n.seq });
+          break;
+        case 'delete-esp':
+          actions.push({ kind: 'delete-esp', spis: n.spis });
+          break;
+        case 'delete-isakmp':
+          this.stage = { kind: 'closed' };
+          actions.push({ kind: 'close', reason: 'the client deleted the ISAKMP SA' });
+          break;
+        case 'notify':
+          this.log.debug(2, () => `peer ${this.key}: notify ${n.messageType} ignored`);
+          break;
+      }
+    }
+    return actions;
+  }
+}
+
+function attributePayload(msg: OpenedMessage): AttributePayload {
+  const p = msg.payloads[1];
+  if (!p || p.type !== PayloadType.ATTRIBUTE) throw new ProtocolError('transaction without an attribute payload', NotifyType.PAYLOAD_MALFORMED);
+  return p;
+}
+
+/** The map key of an ISAKMP SA. */
+export function peerKey(cookieI: Buffer, cookieR: Buffer): string {
+  return cookieI.toString('hex') + cookieR.toString('hex');
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled stage ${JSON.stringify(x)}`);
+}

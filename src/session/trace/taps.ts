@@ -1,0 +1,46 @@
+/**
+ * What the session tells the diagnostic trace: IKE datagrams on the IKE socket (from IkeChannel), packets
+ * of the data path (DataPath's PacketTap), and the SAs as their keys become known. The session only calls
+ * these; the trace (tracer.ts) decides what to write and log.
+ */
+import type { EspSa } from '../../esp/sa.js';
+import type { IkeSa } from '../../ike/ike-sa.js';
+import type { PacketTap } from '../datapath.js';
+import type { EspTransportKind } from '../esp-transport.js';
+
+/** The IKE socket's state at the time of a datagram (IkeChannel satisfies it). */
+export interface UdpPathState {
+  readonly localPort: number;
+  readonly remotePort: number;
+  /** True once floated to 4500: IKE then carries the 4-byte non-ESP marker. */
+  readonly floated: boolean;
+}
+
+/** Observes every datagram on the IKE socket, as on the wire (the non-ESP marker included). */
+export interface DatagramTap {
+  datagram(direction: 'in' | 'out', buf: Buffer, off: number, len: number, path: UdpPathState): void;
+}
+
+/** How ESP travels, to rebuild the outer headers the data path does not see. */
+export interface EspPath {
+  readonly kind: EspTransportKind;
+  /** UDP ports (ignored for raw ESP). */
+  readonly localPort: number;
+  readonly remotePort: number;
+}
+
+/** An inbound/outbound ESP SA pair as quick mode produced it. */
+export interface EspSaPair {
+  readonly inbound: EspSa;
+  readonly outbound: EspSa;
+}
+
+/** Everything a session reports to the diagnostic trace. */
+export interface SessionTrace extends PacketTap, DatagramTap {
+  /** The outer addresses, before the first IKE datagram: ours as the gateway sees it routed, and the gateway's. */
+  start(localAddress: string, gatewayAddress: string): void;
+  /** The ISAKMP SA once its keys are derived (before XAUTH). */
+  ikeSa(sa: IkeSa): void;
+  /** A new ESP SA pair, and how ESP travels (given with the first pair; rekeys keep it). */
+  espSas(pair: EspSaPair, path?: EspPath): void;
+}

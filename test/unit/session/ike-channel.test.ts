@@ -1,0 +1,250 @@
+/**
+ * IkeChannel over real UDP sockets on loopback (the addon's socket for the client, node:dgram for a fake
+ * gateway; no root, ports chosen by the kernel, and 127.0.0.2:4500 for the NAT-T float): retransmission
+ * with identical bytes on vpnc's 1+2+4+8 s schedule (on a fake clock), duplicate suppression and the
+ * repeated answer, NAT keepalives, foreign senders, the non-ESP marker and the ESP sink after floatTo4500,
+ * next()/expect()/interrupt()/close().
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PeerTimeoutError } from '../../../src/errors.js';
+import { silentLogger } from '../../../src/log.js';
+import { IkeChannel, RETRANSMIT_DELAYS_MS } from '../../../src/session/ike-channel.js';
+
+/** A fake gateway: a dgram socket that records what it receives. */
+class Gateway {
+  readonly received: Buffer[] = [];
+  private wanted: { n: number; resolve: () => void } | undefined;
+  private constructor(private readonly socket: Socket) {
+    socket.on('message', (msg) => {
+      this.received.push(msg);
+      if (this.wanted && this.received.length >= this.wanted.n) this.wanted.resolve();
+    });
+  }
+
+  static open(address = '127.0.0.1', port = 0): Promise<Gateway> {
+    const socket = createSocket('udp4');
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, address, () => resolve(new Gateway(socket)));
+    });
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** Resolves once `n` datagrams have arrived in all. */
+  waitFor(n: number): Promise<void> {
+    if (this.received.length >= n) return Promise.resolve();
+    return new Promise((resolve) => (this.wanted = { n, resolve }));
+  }
+
+  send(data: Buffer, port: number): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.send(data, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  vi.useRealTimers();
+  for (const f of cleanup.splice(0)) f();
+});
+
+async function gateway(address?: string, port?: number): Promise<Gateway> {
+  const g = await Gateway.open(address, port);
+  cleanup.push(() => g.close());
+  return g;
+}
+
+function channel(gatewayPort: number, gatewayAddress = '127.0.0.1'): IkeChannel {
+  const c = new IkeChannel({ localAddress: '127.0.0.1', localPort: 0, gateway: gatewayAddress, gatewayPort, log: silentLogger });
+  cleanup.push(() => c.close());
+  return c;
+}
+
+/** An ISAKMP-sized datagram (IkeChannel drops anything under 28 bytes). */
+const ike = (tag: string, len = 40): Buffer => {
+  const b = Buffer.alloc(len, 0x11);
+  b.write(tag);
+  return b;
+};
+
+describe('IkeChannel: sending and receiving', () => {
+  it('sends datagrams unchanged before a float and hands received ones to next() as copies', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    expect(ch.localPort).toBeGreaterThan(1024);
+    expect([ch.floated, ch.remotePort]).toEqual([false, gw.port]);
+    ch.send(ike('request'));
+    await gw.waitFor(1);
+    expect(gw.received[0]).toEqual(ike('request'));
+    expect(await ch.next(10)).toBeNull();
+    await gw.send(ike('answer'), ch.localPort);
+    const d = await ch.next(2000);
+    expect(d).toEqual(ike('answer'));
+  });
+
+  it('drops datagrams shorter than a header, repeated datagrams and NAT keepalives; ignores other senders', async () => {
+    const gw = await gateway();
+    const stranger = await gateway('127.0.0.3');
+    const ch = channel(gw.port);
+    const before = ch.lastReceive;
+    await stranger.send(ike('from a stranger'), ch.localPort);
+    for (const d of [ike('X'), ike('X'), Buffer.from([0xff]), ike('short', 27), ike('Y'), ike('X')]) await gw.send(d, ch.localPort);
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) got.push((await ch.next(2000))!.subarray(0, 1).toString());
+    expect(got).toEqual(['X', 'Y', 'X']);
+    expect(await ch.next(50)).toBeNull();
+    expect(ch.lastReceive).toBeGreaterThanOrEqual(before);
+  });
+
+  it('answers a repeated datagram with the reply() already sent for it, and only that datagram', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    await gw.send(ike('request from gateway'), ch.localPort);
+    expect(await ch.next(2000)).toEqual(ike('request from gateway'));
+    ch.reply(ike('our answer'));
+    await gw.send(ike('request from gateway'), ch.localPort);
+    await gw.waitFor(2);
+    expect(gw.received).toEqual([ike('our answer'), ike('our answer')]);
+    await gw.send(ike('next request'), ch.localPort);
+    expect(await ch.next(2000)).toEqual(ike('next request'));
+  });
+});
+
+describe('IkeChannel: exchange() and retransmission', () => {
+  it('resends the identical bytes after 1 s and returns the answer; declined datagrams go to other()', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    const started = Date.now();
+    const others: Buffer[] = [];
+    const answer = ch.exchange(ike('AM1'), (d) => d.toString().startsWith('AM2'), (d) => others.push(d));
+    await gw.waitFor(1);
+    await gw.send(ike('DPD meanwhile'), ch.localPort);
+    await gw.waitFor(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(RETRANSMIT_DELAYS_MS[0] - 50);
+    expect(gw.received[1]).toEqual(gw.received[0]);
+    await gw.send(ike('AM2'), ch.localPort);
+    expect(await answer).toEqual(ike('AM2'));
+    expect(others).toEqual([ike('DPD meanwhile')]);
+  });
+
+  it('sends four times at 0, 1, 3 and 7 s, then fails with "no response from target" at 15 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    const request = ike('QM1', 200);
+    let outcome: unknown;
+    const done = ch.exchange(request, () => false).then(
+      () => (outcome = 'resolved'),
+      (err: unknown) => (outcome = err),
+    );
+    const sent = () => ch.endpoint.stats.txPackets;
+    const at: number[] = [sent()];
+    for (const ms of [999, 1, 1999, 1, 3999, 1]) {
+      await vi.advanceTimersByTimeAsync(ms);
+      at.push(sent());
+    }
+    expect(at).toEqual([1, 1, 2, 2, 3, 3, 4]);
+    await vi.advanceTimersByTimeAsync(7999);
+    expect([sent(), outcome]).toEqual([4, undefined]);
+    await vi.advanceTimersByTimeAsync(1);
+    await done;
+    expect(outcome).toBeInstanceOf(PeerTimeoutError);
+    expect((outcome as Error).message).toBe(`no response from target 127.0.0.1:${gw.port}`);
+    await gw.waitFor(4);
+    expect(gw.received).toEqual([request, request, request, request]);
+  });
+
+  it('expect() waits for an accepted datagram and times out with what it waited for', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    const others: string[] = [];
+    const p = ch.expect((d) => d.toString().startsWith('XAUTH'), 5000, 'the XAUTH request', (d) => others.push(d.subarray(0, 4).toString()));
+    await gw.send(ike('INFO'), ch.localPort);
+    await gw.send(ike('XAUTH'), ch.localPort);
+    expect(await p).toEqual(ike('XAUTH'));
+    expect(others).toEqual(['INFO']);
+    const err = await ch.expect(() => true, 200, 'the XAUTH status').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PeerTimeoutError);
+    expect((err as Error).message).toBe('no response from target 127.0.0.1: waited 0 s for the XAUTH status');
+  });
+});
+
+describe('IkeChannel: interrupt() and close()', () => {
+  it('interrupt() makes a pending next() return null at once (regression: it used to wait out its timeout)', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    const started = Date.now();
+    const pending = ch.next(5000);
+    setTimeout(() => ch.interrupt(), 20);
+    expect(await pending).toBeNull();
+    expect(Date.now() - started).toBeLessThan(1000);
+    // An interrupt with nothing waiting does not cut the next wait short.
+    ch.interrupt();
+    const later = ch.next(2000);
+    await gw.send(ike('after'), ch.localPort);
+    expect(await later).toEqual(ike('after'));
+  });
+
+  it('interrupt() does not cut expect() short', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    const p = ch.expect(() => true, 3000, 'anything');
+    ch.interrupt();
+    await gw.send(ike('late'), ch.localPort);
+    expect(await p).toEqual(ike('late'));
+  });
+
+  it('close() wakes a pending next() with null; sending afterwards does nothing; closing twice is harmless', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    const pending = ch.next(5000);
+    ch.close();
+    expect(await pending).toBeNull();
+    expect(ch.closed).toBe(true);
+    ch.send(ike('after close'));
+    ch.close();
+    expect(await ch.next(1000)).toBeNull();
+  });
+});
+
+describe('IkeChannel: NAT-T float to port 4500', () => {
+  it('keeps a non-500 local port, sends to 4500 with the non-ESP marker, strips it on receive, routes ESP to the sink', async () => {
+    // The gateway on 127.0.0.2: its IKE port, and port 4500 (unprivileged, so no root needed).
+    const gw500 = await gateway('127.0.0.2');
+    const gw4500 = await gateway('127.0.0.2', 4500);
+    const ch = channel(gw500.port, '127.0.0.2');
+    const port = ch.localPort;
+    ch.send(ike('AM1'));
+    await gw500.waitFor(1);
+    ch.floatTo4500();
+    expect([ch.floated, ch.remotePort, ch.localPort]).toEqual([true, 4500, port]);
+
+    ch.send(ike('AM3'));
+    await gw4500.waitFor(1);
+    expect(gw4500.received[0]).toEqual(Buffer.concat([Buffer.alloc(4), ike('AM3')]));
+    expect(ch.sendRaw(Buffer.from('raw esp bytes'), 4, 3)).toBe(true);
+    await gw4500.waitFor(2);
+    expect(gw4500.received[1]).toEqual(Buffer.from('esp'));
+
+    const esp: Buffer[] = [];
+    const espPacket = Buffer.concat([Buffer.from('c0ffee01000000010000', 'hex'), Buffer.alloc(30, 7)]);
+    await gw4500.send(espPacket, port); // no sink yet: dropped, not taken for IKE
+    await gw4500.send(Buffer.concat([Buffer.alloc(4), ike('AM2-ish')]), port);
+    expect(await ch.next(2000)).toEqual(ike('AM2-ish'));
+    ch.setEspSink((buf, off, len) => esp.push(Buffer.from(buf.subarray(off, off + len))));
+    await gw4500.send(espPacket, port);
+    await gw4500.send(Buffer.from([0xff]), port); // NAT keepalive
+    await gw4500.send(Buffer.from('0102030405060708', 'hex'), port); // 8 bytes without marker: neither IKE nor ESP
+    await gw4500.send(Buffer.concat([Buffer.alloc(4), ike('XAUTH request')]), port);
+    expect(await ch.next(2000)).toEqual(ike('XAUTH request'));
+    expect(esp).toEqual([espPacket]);
+    expect(await ch.next(50)).toBeNull();
+  });
+});
