@@ -8,8 +8,11 @@ import { lookup } from 'node:dns/promises';
 import { ProtocolError, VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VpncConfig } from '../config/validate.js';
-import { ExchangeType } from '../ike/constants.js';
-import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, parseInformational } from '../ike/exchanges/informational.js';
+import { ExchangeType, notifyTypeName } from '../ike/constants.js';
+
+/** Notify types below this are errors (RFC 2408 3.14.1); above are status messages. */
+const NOTIFY_STATUS_BASE = 16384;
+import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, parseInformational, type InformationalEvent } from '../ike/exchanges/informational.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import { decodeHeader } from '../ike/message.js';
 import { openTun, parseIpv4Address, type TunDevice } from '../io/index.js';
@@ -68,8 +71,8 @@ export class VpnClient {
   private dpd = { enabled: false, seq: 0, outstanding: 0, lastSent: 0, attempts: 0 };
   /** Quick modes the gateway started (rekeys), by message id, waiting for their QM3. */
   private readonly responders = new Map<number, QuickModeResponder>();
-  /** Set when our ESP SA must be replaced (lifetime nearly over, or the gateway deleted it). */
-  private rekeyDue = false;
+  /** When our ESP SA must be replaced because the gateway deleted it (at once: traffic stops until then). */
+  private rekeyAt = Infinity;
   private espEstablishedAt = 0;
   private encapMode = 0;
   private pfsGroup = 0;
@@ -157,7 +160,13 @@ export class VpnClient {
       localAddress: this.localAddress,
       pfsGroup: this.pfsGroup,
       encapMode: this.encapMode,
-    }, (d) => this.handleIke(d));
+    }, (d) => {
+      const events = this.handleIke(d);
+      // The gateway ended the connection while we were negotiating: stop waiting for its answer.
+      if (this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', 'connection ended during quick mode');
+      const refusal = events.find((e) => e.kind === 'notify' && e.messageType < NOTIFY_STATUS_BASE);
+      if (refusal?.kind === 'notify') throw new ProtocolError(`gateway refused quick mode: ${notifyTypeName(refusal.messageType)}`, refusal.messageType);
+    });
   }
 
   /** Seconds after which we replace our ESP SAs ourselves: 85 % of the lifetime, if the gateway named one. */
@@ -168,7 +177,7 @@ export class VpnClient {
 
   /** Client-initiated ESP rekey: a new quick mode, the new SAs take over, the old ones are deleted a bit later. */
   private async rekeyEsp(): Promise<void> {
-    this.rekeyDue = false;
+    this.rekeyAt = Infinity;
     const old = this.esp;
     this.log.debug(1, () => 'rekeying the ESP SAs');
     const fresh = await this.quickMode();
@@ -203,10 +212,11 @@ export class VpnClient {
       const d = await channel.next(Timers.loopTickMs);
       if (d) this.handleIke(d);
       const now = Date.now();
-      if (!this.end && (this.rekeyDue || now - this.espEstablishedAt >= this.rekeyAfterMs())) {
+      if (!this.end && (now >= this.rekeyAt || now - this.espEstablishedAt >= this.rekeyAfterMs())) {
         try {
           await this.rekeyEsp();
         } catch (err) {
+          if (this.end) break; // ended by the gateway or a signal meanwhile
           this.log.notice(`ESP rekey failed: ${(err as Error).message}`);
           this.end = { kind: 'dead-peer' };
           break;
@@ -255,29 +265,30 @@ export class VpnClient {
     this.channel.send(buildDpd(this.sa, randomMessageId(), false, d.outstanding));
   }
 
-  /** An IKE message from the gateway while the tunnel runs (or arriving during quick mode). */
-  private handleIke(d: Buffer): void {
+  /** An IKE message from the gateway while the tunnel runs (or arriving during quick mode); returns its events. */
+  private handleIke(d: Buffer): InformationalEvent[] {
     const sa = this.sa;
-    if (!sa) return;
+    if (!sa) return [];
     let h;
     try {
       h = decodeHeader(d);
     } catch {
-      return;
+      return [];
     }
-    if (!h.initiatorCookie.equals(sa.cookieI)) return;
+    if (!h.initiatorCookie.equals(sa.cookieI)) return [];
     if (h.exchangeType === ExchangeType.QUICK) {
       this.gatewayQuickMode(d, h.messageId);
-      return;
+      return [];
     }
     if (h.exchangeType !== ExchangeType.INFORMATIONAL) {
       this.log.debug(2, () => `ignoring exchange type ${h.exchangeType} from the gateway (message id ${h.messageId})`);
-      return;
+      return [];
     }
     try {
       const msg = sa.open(d);
       sa.verifyHash(msg);
-      for (const ev of parseInformational(msg)) {
+      const events = parseInformational(msg);
+      for (const ev of events) {
         switch (ev.kind) {
           case 'r-u-there':
             this.channel!.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
@@ -292,12 +303,17 @@ export class VpnClient {
           case 'delete-esp':
             this.espDeleted(ev.spis.map((x) => x.readUInt32BE(0)));
             break;
+          case 'notify':
+            this.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);
+            break;
           default:
-            this.log.debug(2, () => `informational from the gateway: ${JSON.stringify(ev.kind)}`);
+            this.log.debug(2, () => `informational from the gateway: ${ev.kind}`);
         }
       }
+      return events;
     } catch (err) {
       this.log.debug(2, () => `dropped an informational message: ${(err as Error).message}`);
+      return [];
     }
   }
 
@@ -306,8 +322,9 @@ export class VpnClient {
     const cur = this.esp;
     for (const spi of spis) {
       if (cur && (spi === cur.outbound.spi || spi === cur.inbound.spi)) {
-        this.log.notice('gateway deleted the ESP SA in use; negotiating a new one');
-        this.rekeyDue = true;
+        this.log.debug(1, () => 'gateway deleted the ESP SA in use; negotiating a new one');
+        this.rekeyAt = 0;
+        this.channel?.interrupt();
         continue;
       }
       const i = this.retired.findIndex((r) => r.sa.inbound.spi === spi || r.sa.outbound.spi === spi);

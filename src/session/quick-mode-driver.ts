@@ -45,6 +45,7 @@ export async function runQuickMode(
   channel: IkeChannel,
   log: Logger,
   p: { config: VpncConfig; localAddress: string; pfsGroup: number; encapMode: number },
+  /** Gets every other message meanwhile (informational ones included); throws to abandon the exchange. */
   other: (d: Buffer) => void,
 ): Promise<EspPair> {
   const msgId = randomMessageId();
@@ -65,7 +66,7 @@ export async function runQuickMode(
     (d) => {
       try {
         const h = decodeHeader(d);
-        return h.initiatorCookie.equals(sa.cookieI) && ((h.exchangeType === ExchangeType.QUICK && h.messageId === msgId) || h.exchangeType === ExchangeType.INFORMATIONAL);
+        return h.initiatorCookie.equals(sa.cookieI) && h.exchangeType === ExchangeType.QUICK && h.messageId === msgId;
       } catch {
         return false;
       }
@@ -78,5 +79,6 @@ export async function runQuickMode(
   const outbound = EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut);
   const description = `${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}${p.pfsGroup ? `, PFS dh${p.pfsGroup}` : ''}`;
   log.debug(1, () => `IPSEC SA selected ${description}`);
+  log.debug(2, () => `ESP lifetime ${r.lifetimeSeconds ? `${r.lifetimeSeconds} s` : 'not stated'}${r.lifetimeKilobytes ? `, ${r.lifetimeKilobytes} kB` : ''}`);
   return { inbound, outbound, lifetimeSeconds: r.lifetimeSeconds, lifetimeKilobytes: r.lifetimeKilobytes, description };
 }
