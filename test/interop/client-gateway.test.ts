@@ -4,6 +4,7 @@
  * Cisco UDP. Also runs the README's demo. Root; never skipped.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OURS = ['node', join(ROOT, 'bin', 'vpnc.js')];
 const BYTES = 4 << 20;
 
-function gatewayConfig(netns: string): string {
+function gatewayConfig(netns: string, o: { split?: boolean; banner?: string } = {}): string {
   return [
     `Listen ${BED.gatewayOutside}`,
     'Group testgroup',
@@ -28,7 +29,8 @@ function gatewayConfig(netns: string): string {
     `Pool ${BED.poolFirst}-${BED.poolLast}`,
     `DNS ${BED.vpnDns}`,
     'Default domain corp.example',
-    `Split include ${BED.innerNet}`,
+    ...(o.split === false ? [] : [`Split include ${BED.innerNet}`]),
+    ...(o.banner ? [`Banner ${o.banner}`] : []),
     'Cisco UDP port 10000',
     'Interface name gwc%d',
     `Netns ${netns}`,
@@ -42,13 +44,13 @@ interface Bed {
   log: string[];
 }
 
-function bringUp(nat: boolean): Bed {
+function bringUp(nat: boolean, o: { split?: boolean; banner?: string } = {}): Bed {
   requireRoot();
   requireBinaries([VPNC_SCRIPT, 'ip', 'unshare', 'stdbuf', 'nft', 'tcpdump', 'ping']);
   const bed = createTestbed({ nat, prefix: 'cg' });
   const log: string[] = [];
   try {
-    const gw = Gateway.start(parseGatewayConfig(gatewayConfig(bed.gateway), 'client-gateway.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+    const gw = Gateway.start(parseGatewayConfig(gatewayConfig(bed.gateway, o), 'client-gateway.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
     return { bed, gw, log };
   } catch (err) {
     destroyTestbed(bed);
@@ -124,6 +126,36 @@ describe('our client against our gateway through a NAT router', () => {
   it('natt: detects the NAT and floats to UDP 4500', async () => {
     const out = await connectAndCarry(b, 'natt', 'udp');
     expect(out).toContain('NAT status: this end behind NAT? YES');
+  });
+});
+
+describe('full tunnel, and a hostile banner, with our vpnc-script', () => {
+  const MARK = `/tmp/vpnc-ts-banner-${process.pid}`;
+  const BANNER = `Hello $(touch ${MARK}-a) \`touch ${MARK}-b\` '; touch ${MARK}-c; echo "x`;
+  let b: Bed;
+  beforeAll(() => (b = bringUp(false, { split: false, banner: BANNER })));
+  afterAll(() => {
+    b?.gw.close();
+    if (b) destroyTestbed(b.bed);
+    for (const s of ['a', 'b', 'c']) rmSync(`${MARK}-${s}`, { force: true });
+  });
+
+  it('routes everything through the tunnel, keeps the gateway reachable, restores the default route, and runs nothing from the banner', async () => {
+    const before = nsRun(b.bed.client, 'ip', ['-4', 'route', 'show', 'table', 'all']);
+    const v = startVpnc({ netns: b.bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', command: OURS, script: join(ROOT, 'scripts', 'vpnc-script') });
+    try {
+      const tun = await v.waitForTunnel(20_000);
+      expect(nsRun(b.bed.client, 'ip', ['route', 'get', '192.0.2.200'])).toContain(`dev ${tun.device}`);
+      expect(nsRun(b.bed.client, 'ip', ['route', 'get', BED.gatewayOutside])).not.toContain(`dev ${tun.device}`);
+      const p = await ping(b.bed.client, BED.innerHost, 3);
+      expect(p.received, p.output).toBe(3);
+      expect(v.output()).toContain(BANNER);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+    expect(nsRun(b.bed.client, 'ip', ['-4', 'route', 'show', 'table', 'all'])).toBe(before);
+    expect(readClientResolvConf(b.bed)).toBe(CLIENT_RESOLV_CONF);
+    for (const s of ['a', 'b', 'c']) expect(existsSync(`${MARK}-${s}`)).toBe(false);
   });
 });
 
