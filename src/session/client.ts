@@ -25,6 +25,8 @@ import { QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
 import { EspSa } from '../esp/sa.js';
 import { localAddressFor } from './route.js';
 import { ScriptHost } from './script-host.js';
+import { DeadPeerDetector } from './dpd.js';
+import { randomBytes } from 'node:crypto';
 import type { SessionTrace } from './trace/taps.js';
 import { fakePeerMac } from './tap.js';
 
@@ -68,7 +70,7 @@ export class VpnClient {
   private scripts: ScriptHost;
   private end: EndReason | undefined;
   private connected = false;
-  private dpd = { enabled: false, seq: 0, outstanding: 0, lastSent: 0, attempts: 0 };
+  private dpd: DeadPeerDetector | undefined;
   /** Quick modes the gateway started (rekeys), by message id, waiting for their QM3. */
   private readonly responders = new Map<number, QuickModeResponder>();
   /** When our ESP SA must be replaced because the gateway deleted it (at once: traffic stops until then). */
@@ -127,8 +129,14 @@ export class VpnClient {
     if (this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', `terminated by signal ${this.end.kind === 'signal' ? this.end.signal : ''}`);
     const p1 = await new Phase1Driver(c, this.channel, this.log, this.hooks.promptSecret, (sa) => this.hooks.trace?.ikeSa(sa)).run(local, remote, { initialContact: true });
     this.sa = p1.sa;
-    this.dpd.enabled = c.dpdIdle !== 0 && p1.am.peer.dpd;
-    this.dpd.seq = (Math.random() * 0x7fffffff) >>> 0;
+    if (c.dpdIdle !== 0 && p1.am.peer.dpd) {
+      this.dpd = new DeadPeerDetector({
+        idleMs: c.dpdIdle * 1000,
+        retryMs: Math.min(Timers.dpdRetryMaxMs, c.dpdIdle * 200),
+        attempts: Timers.dpdAttempts,
+        initialSeq: randomBytes(4).readUInt32BE(0) & 0x7fffffff,
+      });
+    }
     this.scripts.setTunnel(this.tun.name, gateway, p1.modeConfig);
     await this.scripts.connect();
     this.connected = true;
@@ -244,25 +252,15 @@ export class VpnClient {
   }
 
   private checkDpd(now: number): void {
-    const d = this.dpd;
-    if (!d.enabled || !this.sa || !this.channel) return;
-    if (d.outstanding === 0) {
-      if (now - this.lastHeard() < this.config.dpdIdle * 1000) return;
-      d.seq = (d.seq + 1) >>> 0;
-      d.outstanding = d.seq;
-      d.attempts = 0;
-    } else if (now - d.lastSent < Math.min(Timers.dpdRetryMaxMs, this.config.dpdIdle * 200)) {
-      return;
-    }
-    if (d.attempts >= Timers.dpdAttempts) {
+    if (!this.dpd || !this.sa || !this.channel) return;
+    const action = this.dpd.poll(now, this.lastHeard());
+    if (action.kind === 'dead') {
       this.log.notice('connection terminated by dead peer detection');
       this.end = { kind: 'dead-peer' };
-      return;
+    } else if (action.kind === 'send') {
+      this.log.debug(2, () => `sending DPD R-U-THERE seq ${action.seq} (attempt ${action.attempt})`);
+      this.channel.send(buildDpd(this.sa, randomMessageId(), false, action.seq));
     }
-    d.attempts++;
-    d.lastSent = now;
-    this.log.debug(2, () => `sending DPD R-U-THERE seq ${d.outstanding} (attempt ${d.attempts})`);
-    this.channel.send(buildDpd(this.sa, randomMessageId(), false, d.outstanding));
   }
 
   /** An IKE message from the gateway while the tunnel runs (or arriving during quick mode); returns its events. */
@@ -294,7 +292,7 @@ export class VpnClient {
             this.channel!.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
             break;
           case 'r-u-there-ack':
-            if (ev.seq === this.dpd.outstanding) this.dpd.outstanding = 0;
+            this.dpd?.ack(ev.seq);
             break;
           case 'delete-isakmp':
             this.log.notice('connection terminated by peer');

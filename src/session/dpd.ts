@@ -1,0 +1,49 @@
+/**
+ * Dead peer detection, our side (RFC 3706): after `idleMs` without hearing from the gateway (IKE or ESP),
+ * send R-U-THERE; resend while unanswered; after `attempts` unanswered sends the peer is dead. Pure state:
+ * the session feeds it the time and what it heard, and sends what it is told to.
+ */
+export interface DpdOptions {
+  idleMs: number;
+  /** Wait between unanswered R-U-THEREs. */
+  retryMs: number;
+  attempts: number;
+  /** First sequence number (random in use, 31 bits as vpnc does). */
+  initialSeq: number;
+}
+
+export type DpdAction = { kind: 'none' } | { kind: 'send'; seq: number; attempt: number } | { kind: 'dead' };
+
+export class DeadPeerDetector {
+  private seq: number;
+  private outstanding = 0;
+  private lastSent = 0;
+  private attempts = 0;
+
+  constructor(private readonly o: DpdOptions) {
+    this.seq = o.initialSeq >>> 0;
+  }
+
+  /** What to do now, given when the gateway was last heard from. */
+  poll(now: number, lastHeard: number): DpdAction {
+    if (this.outstanding === 0) {
+      if (now - lastHeard < this.o.idleMs) return { kind: 'none' };
+      this.seq = (this.seq + 1) >>> 0 || 1;
+      this.outstanding = this.seq;
+      this.attempts = 0;
+    } else if (now - this.lastSent < this.o.retryMs) {
+      return { kind: 'none' };
+    }
+    if (this.attempts >= this.o.attempts) return { kind: 'dead' };
+    this.attempts++;
+    this.lastSent = now;
+    return { kind: 'send', seq: this.outstanding, attempt: this.attempts };
+  }
+
+  /** An R-U-THERE-ACK arrived; true when it answers the outstanding probe. */
+  ack(seq: number): boolean {
+    if (this.outstanding === 0 || seq !== this.outstanding) return false;
+    this.outstanding = 0;
+    return true;
+  }
+}
