@@ -46,6 +46,7 @@ export const SettingId = {
   // Extensions beyond vpnc 0.5.3 (listed after vpnc's own keys).
   trace: 'trace',
   traceKeys: 'traceKeys',
+  reconnectTimeout: 'reconnectTimeout',
 } as const;
 export type SettingId = (typeof SettingId)[keyof typeof SettingId];
 
@@ -162,6 +163,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   row('passwordHelper', '--password-helper', 'Password helper', '<executable>', 'path to password program or helper name'),
   // Extensions: placed last so that vpnc's keys keep their precedence in prefix matching.
   row('traceKeys', '--trace-keys', 'Trace keys file', '<filename>', 'write the IKE and ESP keys of this session in Wireshark\'s formats to <filename>', { extension: true, secret: true }),
+  row('reconnectTimeout', '--reconnect-timeout', 'Reconnect timeout', '<0-86400>', 'after the gateway is found dead (DPD), keep the tunnel device and routes and try to reconnect\nfor this many seconds (0 = exit at once, as vpnc does)', { extension: true }),
   row('trace', '--trace', 'Trace file', '<filename>', 'write a pcapng trace of the outer (IKE, ESP) and inner (cleartext) packets to <filename>', { extension: true }),
 ];
 

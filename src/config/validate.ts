@@ -58,6 +58,8 @@ export interface VpncConfig {
   passwordHelper: string | undefined;
   trace: string | undefined;
   traceKeys: string | undefined;
+  /** Seconds to keep trying to reconnect after a dead peer; 0 = exit (vpnc's behaviour). */
+  reconnectTimeout: number;
 }
 
 /** Warnings produced while validating (values vpnc would silently adjust). */
@@ -218,6 +220,7 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     passwordHelper: r.optional('passwordHelper'),
     trace: r.optional('trace'),
     traceKeys: r.optional('traceKeys'),
+    reconnectTimeout: r.raw('reconnectTimeout') === undefined ? 0 : r.integer('reconnectTimeout', 0, 86400, '0-86400 seconds (0 = off)'),
   };
 }
 

@@ -1,34 +1,33 @@
 /**
  * One VPN connection from start to end: pre-init script, TUN device, phase 1 + XAUTH + mode config,
- * connect script, quick mode, the data path, then the main loop (DPD, keepalives, the gateway's
- * informational messages) until a signal, a gateway DELETE or a dead peer ends it, and an orderly
- * teardown (DELETE for ESP then ISAKMP, disconnect script, device closed). The only code with I/O and time.
+ * connect script, quick mode, the data path, then the main loop (DPD, keepalives, rekeys, the gateway's
+ * informational messages) until a signal, a gateway DELETE or a dead peer ends it (a dead peer can be
+ * reconnected to, keeping the device and routes), and an orderly teardown (DELETE for ESP then ISAKMP,
+ * disconnect script, device closed). The only code with I/O and time.
  */
-import { lookup } from 'node:dns/promises';
-import { ProtocolError, VpncError } from '../errors.js';
+import { randomBytes } from 'node:crypto';
+import { AuthError, ProtocolError, VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VpncConfig } from '../config/validate.js';
 import { ExchangeType, notifyTypeName } from '../ike/constants.js';
-
-/** Notify types below this are errors (RFC 2408 3.14.1); above are status messages. */
-const NOTIFY_STATUS_BASE = 16384;
 import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, parseInformational, type InformationalEvent } from '../ike/exchanges/informational.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import { decodeHeader } from '../ike/message.js';
 import { openTun, parseIpv4Address, type TunDevice } from '../io/index.js';
 import { DataPath } from './datapath.js';
+import { DeadPeerDetector } from './dpd.js';
+import { EspKeeper } from './esp-keeper.js';
 import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport, type EspTransport } from './esp-transport.js';
 import { IkeChannel } from './ike-channel.js';
-import { Phase1Driver, type SecretPrompt } from './phase1.js';
-import { encapModeFor, pfsGroupFor, randomSpi, runQuickMode, type EspPair } from './quick-mode-driver.js';
-import { QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
-import { EspSa } from '../esp/sa.js';
-import { localAddressFor } from './route.js';
+import { Phase1Driver, type Phase1Outcome, type SecretPrompt } from './phase1.js';
+import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
+import { localAddressFor, resolveGateway } from './route.js';
 import { ScriptHost } from './script-host.js';
-import { DeadPeerDetector } from './dpd.js';
-import { randomBytes } from 'node:crypto';
-import type { SessionTrace } from './trace/taps.js';
 import { fakePeerMac } from './tap.js';
+import type { SessionTrace } from './trace/taps.js';
+
+/** Notify types below this are errors (RFC 2408 3.14.1); above are status messages. */
+const NOTIFY_STATUS_BASE = 16384;
 
 export interface ClientHooks {
   /** Asks the user for an XAUTH secret. */
@@ -48,46 +47,43 @@ export interface ClientHooks {
 /** Why the connection ended. */
 export type EndReason = { kind: 'signal'; signal: string } | { kind: 'peer-delete' } | { kind: 'dead-peer' };
 
-/** Timers, named (seconds unless stated). */
+/** Timers, named. */
 export const Timers = {
   natKeepaliveMs: 9_000,
   /** Longest wait between unanswered R-U-THEREs (shorter for short idle times: a fifth of them). */
   dpdRetryMaxMs: 5_000,
   dpdAttempts: 6,
   loopTickMs: 1_000,
-  /** How long an inbound SA stays usable after a rekey replaced it. */
-  retiredGraceMs: 30_000,
+  /** First and longest pause between reconnection attempts. */
+  reconnectFirstBackoffMs: 1_000,
+  reconnectMaxBackoffMs: 30_000,
 } as const;
 
 export class VpnClient {
-  private readonly log: Logger;
   private channel: IkeChannel | undefined;
   private tun: TunDevice | undefined;
   private datapath: DataPath | undefined;
   private transport: EspTransport | undefined;
   private sa: IkeSa | undefined;
-  private esp: EspPair | undefined;
-  private scripts: ScriptHost;
+  private readonly scripts: ScriptHost;
+  private readonly keeper: EspKeeper;
   private end: EndReason | undefined;
   private connected = false;
   private dpd: DeadPeerDetector | undefined;
-  /** Quick modes the gateway started (rekeys), by message id, waiting for their QM3. */
-  private readonly responders = new Map<number, QuickModeResponder>();
-  /** When our ESP SA must be replaced because the gateway deleted it (at once: traffic stops until then). */
-  private rekeyAt = Infinity;
-  private espEstablishedAt = 0;
+  private gateway = '';
+  /** Our outer address (NAT-D, raw ESP source). */
+  private localAddress = '';
+  private tunnelAddress = '';
   private encapMode = 0;
   private pfsGroup = 0;
-  private localAddress = '';
-  private retired: Array<{ sa: EspPair; at: number }> = [];
 
   constructor(
     private readonly config: VpncConfig,
-    log: Logger,
+    private readonly log: Logger,
     private readonly hooks: ClientHooks,
   ) {
-    this.log = log;
     this.scripts = new ScriptHost(config, log);
+    this.keeper = new EspKeeper(log, config, (pair) => hooks.trace?.espSas(pair));
   }
 
   /** Ends the connection (from a signal handler); the main loop notices within a moment. */
@@ -100,7 +96,10 @@ export class VpnClient {
   async run(): Promise<EndReason> {
     try {
       await this.setup();
-      return await this.mainLoop();
+      for (;;) {
+        const end = await this.mainLoop();
+        if (end.kind !== 'dead-peer' || this.config.reconnectTimeout <= 0 || !(await this.reconnect())) return this.end ?? end;
+      }
     } finally {
       await this.teardown();
     }
@@ -108,64 +107,85 @@ export class VpnClient {
 
   private async setup(): Promise<void> {
     const c = this.config;
-    const gateway = await resolveGateway(c.gateway);
-    const localAddress = c.localAddr !== '0.0.0.0' ? c.localAddr : await localAddressFor(gateway);
-    this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
-    this.hooks.trace?.start(localAddress, gateway);
+    this.gateway = await resolveGateway(c.gateway);
+    this.localAddress = c.localAddr !== '0.0.0.0' ? c.localAddr : await localAddressFor(this.gateway);
+    this.log.debug(2, () => `S1 init_sockaddr: gateway ${this.gateway}, local ${this.localAddress}`);
+    this.hooks.trace?.start(this.localAddress, this.gateway);
     await this.scripts.preInit();
     this.tun = openTun({ mode: c.ifMode, ...(c.ifName ? { name: c.ifName } : {}), ...(this.hooks.netns ? { netns: this.hooks.netns } : {}) });
     this.log.debug(2, () => `using interface ${this.tun!.name}`);
-    this.channel = new IkeChannel({
-      localAddress: c.localAddr,
-      localPort: c.localPort,
-      gateway,
-      gatewayPort: 500,
-      log: this.log,
-      ...(this.hooks.netns ? { netns: this.hooks.netns } : {}),
-      ...(this.hooks.trace ? { tap: this.hooks.trace } : {}),
-    });
-    const local = { address: localAddress, port: this.channel.localPort };
-    const remote = { address: gateway, port: 500 };
-    if (this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', `terminated by signal ${this.end.kind === 'signal' ? this.end.signal : ''}`);
-    const p1 = await new Phase1Driver(c, this.channel, this.log, this.hooks.promptSecret, (sa) => this.hooks.trace?.ikeSa(sa)).run(local, remote, { initialContact: true });
-    this.sa = p1.sa;
-    if (c.dpdIdle !== 0 && p1.am.peer.dpd) {
-      this.dpd = new DeadPeerDetector({
-        idleMs: c.dpdIdle * 1000,
-        retryMs: Math.min(Timers.dpdRetryMaxMs, c.dpdIdle * 200),
-        attempts: Timers.dpdAttempts,
-        initialSeq: randomBytes(4).readUInt32BE(0) & 0x7fffffff,
-      });
-    }
-    this.scripts.setTunnel(this.tun.name, gateway, p1.modeConfig);
+    const p1 = await this.phase1();
+    this.scripts.setTunnel(this.tun.name, this.gateway, p1.modeConfig);
     await this.scripts.connect();
     this.connected = true;
-
-    const ciscoPort = c.nattMode === 'cisco-udp' && p1.natt === 'none' ? p1.modeConfig.udpEncapPort : undefined;
-    this.encapMode = encapModeFor(p1.natt);
-    this.localAddress = p1.modeConfig.address;
-    this.pfsGroup = pfsGroupFor(c.pfs, p1.modeConfig.pfs);
-    this.esp = await this.quickMode();
-    this.espEstablishedAt = Date.now();
-    this.transport = this.makeTransport(p1.natt, localAddress, gateway, ciscoPort);
-    this.hooks.trace?.espSas(this.esp, { kind: this.transport.kind, localPort: ciscoPort ? c.udpPort : this.channel.localPort, remotePort: ciscoPort ?? this.channel.remotePort });
-    this.log.debug(1, () => `ESP over ${this.transport!.kind}`);
-    this.datapath = new DataPath(this.tun, this.transport, parseIpv4Address(gateway), this.log);
+    const transport = await this.startEsp(p1);
+    this.datapath = new DataPath(this.tun, transport, parseIpv4Address(this.gateway), this.log);
     if (this.hooks.datapathTap) this.datapath.tap = this.hooks.datapathTap;
     if (c.ifMode === 'tap') {
       const tapMac = this.tun.mac;
       if (!tapMac) throw new VpncError('VPNC_ERR_TAP', `cannot read the MAC address of ${this.tun.name}`);
       this.datapath.ethernet = { tapMac, peerMac: fakePeerMac(tapMac), ourAddress: parseIpv4Address(p1.modeConfig.address) };
     }
-    this.datapath.install(this.esp.inbound, this.esp.outbound);
+    this.keeper.datapath = this.datapath;
+    this.datapath.install(this.keeper.current!.inbound, this.keeper.current!.outbound);
     this.datapath.start();
     this.hooks.onUp?.({ tunDev: this.tun.name, address: p1.modeConfig.address });
+  }
+
+  /** A new IKE channel and ISAKMP SA: aggressive mode, XAUTH and mode config. */
+  private async phase1(): Promise<Phase1Outcome> {
+    const c = this.config;
+    this.channel?.close();
+    this.channel = new IkeChannel({
+      localAddress: c.localAddr,
+      localPort: c.localPort,
+      gateway: this.gateway,
+      gatewayPort: 500,
+      log: this.log,
+      ...(this.hooks.netns ? { netns: this.hooks.netns } : {}),
+      ...(this.hooks.trace ? { tap: this.hooks.trace } : {}),
+    });
+    if (this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', `terminated by signal ${this.end.kind === 'signal' ? this.end.signal : ''}`);
+    const local = { address: this.localAddress, port: this.channel.localPort };
+    const remote = { address: this.gateway, port: 500 };
+    const driver = new Phase1Driver(c, this.channel, this.log, this.hooks.promptSecret, (sa) => this.hooks.trace?.ikeSa(sa));
+    const p1 = await driver.run(local, remote, { initialContact: true });
+    this.sa = p1.sa;
+    this.dpd =
+      c.dpdIdle !== 0 && p1.am.peer.dpd
+        ? new DeadPeerDetector({
+            idleMs: c.dpdIdle * 1000,
+            retryMs: Math.min(Timers.dpdRetryMaxMs, c.dpdIdle * 200),
+            attempts: Timers.dpdAttempts,
+            initialSeq: randomBytes(4).readUInt32BE(0) & 0x7fffffff,
+          })
+        : undefined;
+    this.encapMode = encapModeFor(p1.natt);
+    this.tunnelAddress = p1.modeConfig.address;
+    this.pfsGroup = pfsGroupFor(c.pfs, p1.modeConfig.pfs);
+    return p1;
+  }
+
+  /** Quick mode and the ESP transport for a fresh phase 1; the pair goes to the keeper. */
+  private async startEsp(p1: Phase1Outcome): Promise<EspTransport> {
+    const c = this.config;
+    const ciscoPort = c.nattMode === 'cisco-udp' && p1.natt === 'none' ? p1.modeConfig.udpEncapPort : undefined;
+    const pair = await this.quickMode();
+    this.transport = this.makeTransport(p1.natt, ciscoPort);
+    this.hooks.trace?.espSas(pair, {
+      kind: this.transport.kind,
+      localPort: ciscoPort ? c.udpPort : this.channel!.localPort,
+      remotePort: ciscoPort ?? this.channel!.remotePort,
+    });
+    this.log.debug(1, () => `ESP over ${this.transport!.kind}`);
+    this.keeper.install(pair, false);
+    return this.transport;
   }
 
   private quickMode(): Promise<EspPair> {
     return runQuickMode(this.sa!, this.channel!, this.log, {
       config: this.config,
-      localAddress: this.localAddress,
+      localAddress: this.tunnelAddress,
       pfsGroup: this.pfsGroup,
       encapMode: this.encapMode,
     }, (d) => {
@@ -177,38 +197,19 @@ export class VpnClient {
     });
   }
 
-  /** Seconds after which we replace our ESP SAs ourselves: 85 % of the lifetime, if the gateway named one. */
-  private rekeyAfterMs(): number {
-    const life = this.esp?.lifetimeSeconds ?? 0;
-    return life > 0 ? life * 850 : Infinity;
-  }
-
-  /** Client-initiated ESP rekey: a new quick mode, the new SAs take over, the old ones are deleted a bit later. */
+  /** Our own rekey: a new quick mode; the old pair stays usable inbound for a while and is deleted. */
   private async rekeyEsp(): Promise<void> {
-    this.rekeyAt = Infinity;
-    const old = this.esp;
     this.log.debug(1, () => 'rekeying the ESP SAs');
-    const fresh = await this.quickMode();
-    this.installEsp(fresh);
-    if (old) {
-      this.retired.push({ sa: old, at: Date.now() });
-      this.channel!.send(buildDeleteEsp(this.sa!, randomMessageId(), [spiBytes(old.inbound.spi), spiBytes(old.outbound.spi)]));
-    }
+    const old = this.keeper.install(await this.quickMode(), true);
+    if (old) this.channel!.send(buildDeleteEsp(this.sa!, randomMessageId(), [spiBytes(old.inbound.spi), spiBytes(old.outbound.spi)]));
   }
 
-  private installEsp(fresh: EspPair): void {
-    this.esp = fresh;
-    this.espEstablishedAt = Date.now();
-    this.hooks.trace?.espSas(fresh);
-    this.datapath?.install(fresh.inbound, fresh.outbound);
-  }
-
-  private makeTransport(natt: 'none' | 'rfc' | 'draft', localAddress: string, gateway: string, ciscoPort: number | undefined): EspTransport {
+  private makeTransport(natt: 'none' | 'rfc' | 'draft', ciscoPort: number | undefined): EspTransport {
     const ns = this.hooks.netns;
     if (natt === 'rfc') return new UdpEspTransport(this.channel!);
     if (natt === 'draft') return new DraftUdpTransport(this.channel!);
-    if (ciscoPort) return new CiscoUdpTransport(this.config.localAddr, this.config.udpPort, gateway, ciscoPort, ns);
-    return new RawEspTransport(localAddress, gateway, ns);
+    if (ciscoPort) return new CiscoUdpTransport(this.config.localAddr, this.config.udpPort, this.gateway, ciscoPort, ns);
+    return new RawEspTransport(this.localAddress, this.gateway, ns);
   }
 
   private async mainLoop(): Promise<EndReason> {
@@ -220,7 +221,7 @@ export class VpnClient {
       const d = await channel.next(Timers.loopTickMs);
       if (d) this.handleIke(d);
       const now = Date.now();
-      if (!this.end && (now >= this.rekeyAt || now - this.espEstablishedAt >= this.rekeyAfterMs())) {
+      if (!this.end && this.keeper.due(now)) {
         try {
           await this.rekeyEsp();
         } catch (err) {
@@ -230,7 +231,7 @@ export class VpnClient {
           break;
         }
       }
-      this.retireOld(now);
+      this.keeper.expire(now);
       if (this.transport && this.transport.kind !== 'raw' && now - lastKeepalive >= Timers.natKeepaliveMs) {
         this.transport.keepalive();
         lastKeepalive = now;
@@ -238,13 +239,6 @@ export class VpnClient {
       this.checkDpd(now);
     }
     return this.end;
-  }
-
-  /** Inbound SAs replaced by a rekey keep working for a grace period, for packets already in flight. */
-  private retireOld(now: number): void {
-    while (this.retired.length && now - this.retired[0]!.at > Timers.retiredGraceMs) {
-      this.datapath?.removeInbound(this.retired.shift()!.sa.inbound.spi);
-    }
   }
 
   private lastHeard(): number {
@@ -263,6 +257,55 @@ export class VpnClient {
     }
   }
 
+  /**
+   * After a dead peer: keep the device and routes (no traffic leaks around the tunnel), run the script with
+   * `attempt-reconnect`, and try a fresh phase 1 and quick mode until --reconnect-timeout runs out; then
+   * `reconnect` (or, if the gateway handed out another address, `disconnect` and `connect`).
+   */
+  private async reconnect(): Promise<boolean> {
+    const deadline = Date.now() + this.config.reconnectTimeout * 1000;
+    this.log.notice(`trying to reconnect for up to ${this.config.reconnectTimeout} s`);
+    await this.scripts.attemptReconnect();
+    let backoff: number = Timers.reconnectFirstBackoffMs;
+    const oldAddress = this.tunnelAddress;
+    while (Date.now() < deadline) {
+      this.end = undefined;
+      try {
+        const p1 = await this.phase1();
+        const sameAddress = p1.modeConfig.address === oldAddress;
+        if (!sameAddress) {
+          this.log.notice(`the gateway assigned another address (${p1.modeConfig.address}); reconfiguring`);
+          await this.scripts.disconnect();
+          if (this.datapath?.ethernet) this.datapath.ethernet = { ...this.datapath.ethernet, ourAddress: parseIpv4Address(p1.modeConfig.address) };
+        }
+        this.scripts.setTunnel(this.tun!.name, this.gateway, p1.modeConfig);
+        this.keeper.reset();
+        const transport = await this.startEsp(p1);
+        this.datapath!.replaceTransport(transport);
+        this.datapath!.install(this.keeper.current!.inbound, this.keeper.current!.outbound);
+        if (sameAddress) await this.scripts.reconnect();
+        else await this.scripts.connect();
+        this.log.notice('reconnected');
+        return true;
+      } catch (err) {
+        if (this.signalled()) return false;
+        this.log.notice(`reconnect failed: ${(err as Error).message}`);
+        if (err instanceof AuthError) break;
+      }
+      const wait = Math.min(backoff, deadline - Date.now());
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      backoff = Math.min(backoff * 2, Timers.reconnectMaxBackoffMs);
+      if (this.signalled()) return false;
+    }
+    this.end = { kind: 'dead-peer' };
+    this.log.notice('giving up reconnecting');
+    return false;
+  }
+
+  private signalled(): boolean {
+    return this.end?.kind === 'signal';
+  }
+
   /** An IKE message from the gateway while the tunnel runs (or arriving during quick mode); returns its events. */
   private handleIke(d: Buffer): InformationalEvent[] {
     const sa = this.sa;
@@ -275,7 +318,12 @@ export class VpnClient {
     }
     if (!h.initiatorCookie.equals(sa.cookieI)) return [];
     if (h.exchangeType === ExchangeType.QUICK) {
-      this.gatewayQuickMode(d, h.messageId);
+      try {
+        const qm2 = this.keeper.gatewayQuickMode(sa, sa.open(d), this.encapMode);
+        if (qm2) this.channel!.reply(qm2);
+      } catch (err) {
+        this.log.notice(`gateway's quick mode refused: ${(err as Error).message}`);
+      }
       return [];
     }
     if (h.exchangeType !== ExchangeType.INFORMATIONAL) {
@@ -286,28 +334,7 @@ export class VpnClient {
       const msg = sa.open(d);
       sa.verifyHash(msg);
       const events = parseInformational(msg);
-      for (const ev of events) {
-        switch (ev.kind) {
-          case 'r-u-there':
-            this.channel!.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
-            break;
-          case 'r-u-there-ack':
-            this.dpd?.ack(ev.seq);
-            break;
-          case 'delete-isakmp':
-            this.log.notice('connection terminated by peer');
-            this.end ??= { kind: 'peer-delete' };
-            break;
-          case 'delete-esp':
-            this.espDeleted(ev.spis.map((x) => x.readUInt32BE(0)));
-            break;
-          case 'notify':
-            this.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);
-            break;
-          default:
-            this.log.debug(2, () => `informational from the gateway: ${ev.kind}`);
-        }
-      }
+      for (const ev of events) this.onInformational(sa, ev);
       return events;
     } catch (err) {
       this.log.debug(2, () => `dropped an informational message: ${(err as Error).message}`);
@@ -315,58 +342,32 @@ export class VpnClient {
     }
   }
 
-  /** The gateway deleted ESP SAs: old ones are dropped; losing the current one means a new quick mode (as vpnc). */
-  private espDeleted(spis: number[]): void {
-    const cur = this.esp;
-    for (const spi of spis) {
-      if (cur && (spi === cur.outbound.spi || spi === cur.inbound.spi)) {
-        this.log.debug(1, () => 'gateway deleted the ESP SA in use; negotiating a new one');
-        this.rekeyAt = 0;
-        this.channel?.interrupt();
-        continue;
-      }
-      const i = this.retired.findIndex((r) => r.sa.inbound.spi === spi || r.sa.outbound.spi === spi);
-      if (i >= 0) this.datapath?.removeInbound(this.retired.splice(i, 1)[0]!.sa.inbound.spi);
-    }
-  }
-
-  /** A quick mode the gateway started (it rekeys): answer QM1, install the SAs on QM3. */
-  private gatewayQuickMode(d: Buffer, msgId: number): void {
-    const sa = this.sa!;
-    try {
-      const msg = sa.open(d);
-      const pending = this.responders.get(msgId);
-      if (pending) {
-        this.responders.delete(msgId);
-        const r = pending.finish(msg);
-        const old = this.esp;
-        const fresh: EspPair = {
-          inbound: EspSa.fromKeymat(r.spiIn.readUInt32BE(0), r.suite, r.keymatIn),
-          outbound: EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut),
-          lifetimeSeconds: r.lifetimeSeconds,
-          lifetimeKilobytes: r.lifetimeKilobytes,
-          description: `${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}`,
-        };
-        this.installEsp(fresh);
-        if (old) this.retired.push({ sa: old, at: Date.now() });
-        this.log.debug(1, () => `gateway rekeyed the ESP SAs: ${fresh.description}`);
-        return;
-      }
-      const responder = new QuickModeResponder({
-        sa,
-        policy: { weakEncryption: this.config.weakEncryption, weakAuthentication: this.config.weakAuthentication, noEncryption: this.config.noEncryption },
-        encapMode: this.encapMode,
-        spiIn: randomSpi(),
-      });
-      this.channel!.reply(responder.receive(msg));
-      this.responders.set(msgId, responder);
-    } catch (err) {
-      this.log.notice(`gateway's quick mode refused: ${(err as Error).message}`);
+  private onInformational(sa: IkeSa, ev: InformationalEvent): void {
+    switch (ev.kind) {
+      case 'r-u-there':
+        this.channel!.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
+        break;
+      case 'r-u-there-ack':
+        this.dpd?.ack(ev.seq);
+        break;
+      case 'delete-isakmp':
+        this.log.notice('connection terminated by peer');
+        this.end ??= { kind: 'peer-delete' };
+        break;
+      case 'delete-esp':
+        if (this.keeper.deleted(ev.spis.map((x) => x.readUInt32BE(0)))) this.channel?.interrupt();
+        break;
+      case 'notify':
+        this.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);
+        break;
+      default:
+        this.log.debug(2, () => `informational from the gateway: ${ev.kind}`);
     }
   }
 
   private async teardown(): Promise<void> {
-    const { sa, channel, esp } = this;
+    const { sa, channel } = this;
+    const esp = this.keeper.current;
     if (this.end?.kind === 'signal') this.log.notice(`terminated by signal: ${this.end.signal}`);
     this.datapath?.stop();
     if (sa && channel && !channel.closed && this.end?.kind !== 'peer-delete') {
@@ -389,12 +390,3 @@ function spiBytes(spi: number): Buffer {
   b.writeUInt32BE(spi >>> 0);
   return b;
 }
-
-async function resolveGateway(name: string): Promise<string> {
-  try {
-    return (await lookup(name, { family: 4 })).address;
-  } catch {
-    throw new ProtocolError(`unknown host '${name}': cannot resolve the gateway's address`);
-  }
-}
-

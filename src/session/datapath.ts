@@ -59,10 +59,11 @@ export class DataPath {
   tap: PacketTap | undefined;
   /** Set in TAP mode. */
   ethernet: EthernetMode | undefined;
+  private started = false;
 
   constructor(
     private readonly tun: PacketEndpoint,
-    private readonly transport: EspTransport,
+    private transport: EspTransport,
     private readonly gatewayAddr: number,
     private readonly log: Logger,
   ) {}
@@ -88,6 +89,14 @@ export class DataPath {
   start(): void {
     this.tun.start((batch) => this.fromTun(batch));
     this.transport.start((buf, off, len) => this.fromGateway(buf, off, len));
+    this.started = true;
+  }
+
+  /** Moves ESP to another transport (after a reconnect); the old one is closed. */
+  replaceTransport(next: EspTransport): void {
+    this.transport.close();
+    this.transport = next;
+    if (this.started) next.start((buf, off, len) => this.fromGateway(buf, off, len));
   }
 
   private fromTun(batch: PacketBatch): void {
@@ -150,7 +159,8 @@ export class DataPath {
     if (this.tap) this.tap.outerEsp('in', buf, off, len);
     if (sa === undefined) {
       this.drops.unknownSpi++;
-      this.log.debug(3, () => `ESP packet with unknown SPI 0x${spi.toString(16)} dropped`);
+      // Checked first so that a flood of strangers costs a counter, not a closure per packet.
+      if (this.log.enabled(3)) this.log.debug(3, () => `ESP packet with unknown SPI 0x${spi.toString(16)} dropped`);
       if (this.tap) this.tap.drop('in', `unknown SPI 0x${spi.toString(16).padStart(8, '0')}`, buf, off, len);
       return;
     }

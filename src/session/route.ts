@@ -1,10 +1,21 @@
+/** Where the gateway is, and which of our addresses talks to it. */
+import { createSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { ProtocolError, SystemError } from '../errors.js';
+
+/** The gateway's IPv4 address (vpnc resolves the name once, IPv4 only). */
+export async function resolveGateway(name: string): Promise<string> {
+  try {
+    return (await lookup(name, { family: 4 })).address;
+  } catch {
+    throw new ProtocolError(`unknown host '${name}': cannot resolve the gateway's address`);
+  }
+}
+
 /**
  * Our source address towards the gateway, as the kernel would choose it (needed for NAT-D hashes and the
  * raw ESP outer header when --local-addr is 0.0.0.0): a connected UDP socket reports it; nothing is sent.
  */
-import { createSocket } from 'node:dgram';
-import { SystemError } from '../errors.js';
-
 export function localAddressFor(gateway: string, port = 500): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = createSocket('udp4');

@@ -74,6 +74,16 @@ export class ScriptHost {
     if (this.statePath) removeRestoreState(this.statePath);
   }
 
+  /** The gateway went silent; we try to reconnect (device and routes stay). */
+  async attemptReconnect(): Promise<void> {
+    await this.runTunnel('attempt-reconnect');
+  }
+
+  /** The tunnel is back with the same address. */
+  async reconnect(): Promise<void> {
+    await this.runTunnel('reconnect');
+  }
+
   private invocation(reason: 'connect' | 'disconnect' | 'reconnect' | 'attempt-reconnect'): ScriptInvocation | undefined {
     const t = this.tunnel;
     if (!t) return undefined;

@@ -3,7 +3,7 @@
  * and pid file, every ending (SIGTERM, SIGINT, SIGHUP, a gateway DELETE), DPD both ways, and that each
  * ending leaves routes, links and resolv.conf as they were. Root; never skipped.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,38 @@ describe('our client: lifecycle against strongSwan', () => {
     }
     expect(snapshot(bed)).toBe(before);
   }, 90_000);
+});
+
+describe('our client: reconnecting after a dead peer (--reconnect-timeout)', () => {
+  it('keeps the device and routes, runs attempt-reconnect, comes back when the gateway answers again, runs reconnect', async () => {
+    requireRoot();
+    const bed = createTestbed({ nat: false });
+    const gw = await startStrongSwan({ netns: bed.gateway, dpdDelaySeconds: 2 });
+    const user = gw.options.users[0]!;
+    const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-recon-'));
+    const script = join(dir, 'record.sh');
+    writeFileSync(script, `#!/bin/sh\necho "$reason $TUNDEV $INTERNAL_IP4_ADDRESS" >> ${dir}/reasons\nexec ${VPNC_SCRIPT}\n`, { mode: 0o755 });
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS, dpdIdle: 10, script, extraConfig: ['Reconnect timeout 60'] });
+    const block = 'table ip recon {\n chain out {\n  type filter hook output priority 0;\n  udp sport { 500, 4500 } drop\n }\n}\n';
+    try {
+      const tun = await v.waitForTunnel(30_000);
+      nsRun(bed.gateway, 'nft', ['-f', '-'], { input: block });
+      await waitFor('the client to give the gateway up and start reconnecting', () => (v.output().includes('trying to reconnect') ? true : undefined), 40_000);
+      expect(nsRun(bed.client, 'ip', ['route', 'get', BED.innerHost])).toContain(`dev ${tun.device}`);
+      nsRun(bed.gateway, 'nft', ['delete', 'table', 'ip', 'recon']);
+      await waitFor('reconnected', () => (v.output().includes('reconnected') ? true : undefined), 30_000);
+      const p = await ping(bed.client, BED.innerHost, 3);
+      expect(p.received, `${p.output}\n${v.output()}`).toBe(3);
+      const reasons = readFileSync(join(dir, 'reasons'), 'utf8');
+      expect(reasons).toMatch(new RegExp(`^pre-init\\s*\\nconnect ${tun.device} ${tun.address}\\nattempt-reconnect ${tun.device} ${tun.address}\\nreconnect ${tun.device} \\d`));
+    } finally {
+      nsRun(bed.gateway, 'nft', ['delete', 'table', 'ip', 'recon'], { allowFail: true });
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      await gw.stop();
+      destroyTestbed(bed);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('our client: ESP rekeying', () => {
