@@ -50,6 +50,7 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
     promptSecret: io.askSecret ?? (async (prompt) => readSecret(io.prompt, prompt, config.passwordHelper)),
     ...(tracer ? { trace: tracer } : {}),
     ...(tracer?.wantsPackets ? { datapathTap: tracer } : {}),
+    ...(tracer ? { dropTap: tracer } : {}),
     ...(io.detached ? { detached: io.detached } : {}),
     onUp: () => {
       if (config.pidFile) {

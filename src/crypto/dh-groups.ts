@@ -177,6 +177,7 @@ function createModpFast(group: DhGroupId): DhKeyPair {
   const bitString = outer + algorithm.length;
   const y = derIntegerValue(spki.subarray(bitString + derHeaderLength(spki, bitString) + 1));
   const publicValue = leftPad(y, spec.publicLength);
+  rememberPrime(group, algorithm);
   return {
     group,
     publicValue,
@@ -191,6 +192,19 @@ function createModpFast(group: DhGroupId): DhKeyPair {
       }
     },
   };
+}
+
+/**
+ * Takes the prime from the key's AlgorithmIdentifier (SEQUENCE { OID, SEQUENCE { INTEGER p, INTEGER g } }),
+ * so that checking the peer's value does not need getDiffieHellman() (which re-checks the prime: ~30 ms).
+ */
+function rememberPrime(group: DhGroupId, algorithm: Buffer): void {
+  if (primes.has(group)) return;
+  const oidAt = derHeaderLength(algorithm, 0);
+  const paramsAt = oidAt + derElement(algorithm, oidAt).length;
+  const pAt = paramsAt + derHeaderLength(algorithm, paramsAt);
+  const bytes = Buffer.from(derIntegerValue(algorithm.subarray(pAt)));
+  primes.set(group, { bytes, value: toBigInt(bytes) });
 }
 
 /** Bytes of the tag and length fields of the DER element at `off`. */

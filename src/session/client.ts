@@ -34,8 +34,10 @@ export interface ClientHooks {
   promptSecret: SecretPrompt;
   /** Called once the tunnel carries traffic (the CLI detaches here). */
   onUp?: (info: { tunDev: string; address: string }) => void;
-  /** Optional observer of packets (diagnostic trace). */
+  /** Optional observer of every packet (diagnostic trace file, debug 3). */
   datapathTap?: DataPath['tap'];
+  /** Optional observer of dropped packets only. */
+  dropTap?: DataPath['tap'];
   /** Optional diagnostic trace: IKE datagrams and the SAs' keys (src/session/trace). */
   trace?: SessionTrace;
   /** Network namespace to open sockets and the device in (tests, gateway tooling); default: ours. */
@@ -120,7 +122,8 @@ export class VpnClient {
     this.connected = true;
     const transport = await this.startEsp(p1);
     this.datapath = new DataPath(this.tun, transport, parseIpv4Address(this.gateway), this.log);
-    if (this.hooks.datapathTap) this.datapath.tap = this.hooks.datapathTap;
+    this.datapath.tap = this.hooks.datapathTap;
+    this.datapath.dropTap = this.hooks.dropTap ?? this.hooks.datapathTap;
     if (c.ifMode === 'tap') {
       const tapMac = this.tun.mac;
       if (!tapMac) throw new VpncError('VPNC_ERR_TAP', `cannot read the MAC address of ${this.tun.name}`);

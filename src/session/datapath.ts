@@ -56,7 +56,10 @@ export class DataPath {
   readonly drops: DataPathDrops = { unknownSpi: 0, routingLoop: 0, notSent: 0, sendFailed: 0 };
   /** Time of the last ESP packet accepted from the gateway (for DPD idle detection). */
   lastInbound = 0;
+  /** Sees every packet (a trace file, debug 3); costs a few calls per packet. */
   tap: PacketTap | undefined;
+  /** Sees only dropped packets (debug 1 and 2 report them); free on the normal path. */
+  dropTap: PacketTap | undefined;
   /** Set in TAP mode. */
   ethernet: EthernetMode | undefined;
   private started = false;
@@ -116,7 +119,7 @@ export class DataPath {
         }
         if (action.kind === 'drop') {
           this.drops.notSent++;
-          if (this.tap) this.tap.drop('out', action.reason, buf, off, len);
+          if (this.dropTap) this.dropTap.drop('out', action.reason, buf, off, len);
           continue;
         }
         off = action.offset;
@@ -124,12 +127,12 @@ export class DataPath {
       }
       if (sa === undefined || len < 20 || len > MAX_INNER) {
         this.drops.notSent++;
-        if (this.tap) this.tap.drop('out', sa === undefined ? 'no SA yet' : 'bad length', buf, off, len);
+        if (this.dropTap) this.dropTap.drop('out', sa === undefined ? 'no SA yet' : 'bad length', buf, off, len);
         continue;
       }
       if ((buf[off]! >> 4) === 4 && buf.readUInt32BE(off + 16) === this.gatewayAddr) {
         this.drops.routingLoop++;
-        if (this.tap) this.tap.drop('out', 'routing loop: packet to the gateway itself', buf, off, len);
+        if (this.dropTap) this.dropTap.drop('out', 'routing loop: packet to the gateway itself', buf, off, len);
         continue;
       }
       if (this.tap) this.tap.inner('out', buf, off, len);
@@ -139,7 +142,7 @@ export class DataPath {
       const status = encapsulate(sa, arena, inner, len, this.span);
       if (status !== EspStatus.OK) {
         this.drops.notSent++;
-        if (this.tap) this.tap.drop('out', espStatusName(status), buf, off, len);
+        if (this.dropTap) this.dropTap.drop('out', espStatusName(status), buf, off, len);
         continue;
       }
       if (this.tap) this.tap.outerEsp('out', arena, this.span.offset, this.span.length);
@@ -161,12 +164,12 @@ export class DataPath {
       this.drops.unknownSpi++;
       // Checked first so that a flood of strangers costs a counter, not a closure per packet.
       if (this.log.enabled(3)) this.log.debug(3, () => `ESP packet with unknown SPI 0x${spi.toString(16)} dropped`);
-      if (this.tap) this.tap.drop('in', `unknown SPI 0x${spi.toString(16).padStart(8, '0')}`, buf, off, len);
+      if (this.dropTap) this.dropTap.drop('in', `unknown SPI 0x${spi.toString(16).padStart(8, '0')}`, buf, off, len);
       return;
     }
     const status = decapsulate(sa, buf, off, len, this.span);
     if (status !== EspStatus.OK) {
-      if (this.tap) this.tap.drop('in', espStatusName(status), buf, off, len);
+      if (this.dropTap) this.dropTap.drop('in', espStatusName(status), buf, off, len);
       return;
     }
     this.lastInbound = Date.now();

@@ -94,9 +94,9 @@ export class SessionTracer implements SessionTrace {
     }
   }
 
-  /** True when per-packet calls do anything (a trace file, or debug 1+ for drop notices and level-3 dumps). */
+  /** Every packet is needed for a trace file and for debug 3's packet lines; drops alone are reported from 1. */
   get wantsPackets(): boolean {
-    return this.writer !== undefined || this.log.enabled(1);
+    return this.writer !== undefined || this.log.enabled(3);
   }
 
   start(localAddress: string, gatewayAddress: string): void {

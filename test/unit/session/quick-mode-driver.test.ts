@@ -48,6 +48,7 @@ const CONFIG = {
   ifMode: 'tun', ifMtu: 0, debug: 0, noDetach: true, pidFile: '', localAddr: '127.0.0.1', localPort: 0, udpPort: 10000,
   dpdIdle: 0, nonInteractive: true, authMode: 'psk', caFile: undefined, caDir: '/etc/ssl/certs',
   targetNetwork: { address: '203.0.113.0', prefixLength: 24 }, passwordHelper: undefined, trace: undefined, traceKeys: undefined,
+  reconnectTimeout: 0,
 } satisfies VpncConfig;
 
 describe('runQuickMode over the IKE channel', () => {

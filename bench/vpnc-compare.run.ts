@@ -1,0 +1,190 @@
+/**
+ * `npm run bench`: our client against Debian's vpnc, on one test bed, against one strongSwan gateway, in one
+ * run (BENCHMARKS.md, "Against Debian's vpnc"). Each client is launched BENCH_RUNS times (default 5),
+ * alternating vpnc / ours so that drift in the machine's load hits both alike, and each launch measures:
+ *
+ * - time to the first packet: from spawning the client to the first answer to a UDP probe sent every 20 ms
+ *   from the client namespace to an echo server on the inner host (which answers only pool addresses);
+ * - throughput up and down: iperf3 for BENCH_SECONDS (default 10) each way, server on the inner host;
+ * - client CPU seconds per GB: utime + stime of the client pid (/proc/PID/stat) around each iperf3 run,
+ *   divided by the bytes the iperf3 receiver got (10^9 B/GB); the gateway's (charon's) CPU is shown as context;
+ * - peak RSS: VmHWM of the client pid after both transfers.
+ *
+ * Medians are reported with the ratios ours/vpnc; the markdown table goes to stdout and to
+ * bench/results/vpnc-compare.md, the raw samples to bench/results/vpnc-compare.json.
+ * Environment: BENCH_RUNS, BENCH_SECONDS, BENCH_ESP (ESP proposal, default aes256-sha1), BENCH_NATT (natt or
+ * force-natt), BENCH_ONLY (vpnc or ours), BENCH_NODE_ARGS (extra node flags for ours, e.g. --cpu-prof), BENCH_WRAP.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { nsRun, requireBinaries, requireRoot } from '../test/helpers/netns.js';
+import { CHARON, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../test/helpers/strongswan.js';
+import { BED, createTestbed, destroyTestbed, type Testbed } from '../test/helpers/testbed.js';
+import { startVpnc, VPNC, VPNC_SCRIPT, type NattMode } from '../test/helpers/vpnc-ref.js';
+import {
+  cpuSeconds, iperf, median, peakRss, startEcho, startIperfServer, startProbe, writeProbeScripts, type Server,
+} from './compare/measure.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ESP = process.env.BENCH_ESP ?? 'aes256-sha1';
+const NATT = (process.env.BENCH_NATT ?? 'natt') as NattMode;
+const ONLY = process.env.BENCH_ONLY;
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** A command our client runs under, for diagnosis only (e.g. `strace -f -ttt -o FILE`): its pid is measured. */
+const WRAP = (process.env.BENCH_WRAP ?? '').split(' ').filter(Boolean);
+const IPERF_PORT = 5201;
+const ECHO_PORT = 7777;
+const PROBE_INTERVAL_MS = 20;
+const GB = 1e9;
+const MIB = 1 << 20;
+
+type ClientName = 'vpnc' | 'ours';
+const COMMANDS: Record<ClientName, readonly string[]> = {
+  vpnc: [VPNC],
+  ours: [...WRAP, 'node', ...NODE_ARGS, join(ROOT, 'bin', 'vpnc.js')],
+};
+
+/** What one launch of one client measured. */
+interface Sample {
+  client: ClientName;
+  firstPacketMs: number;
+  upMbps: number;
+  downMbps: number;
+  cpuPerGbUp: number;
+  cpuPerGbDown: number;
+  cpuPerGb: number;
+  gatewayCpuPerGb: number;
+  peakRssMiB: number;
+  mtu: number;
+  retransmits: number;
+}
+
+let bed: Testbed;
+let gw: StrongSwanGateway;
+let work: string;
+let probeScript = '';
+const servers: Server[] = [];
+const samples: Sample[] = [];
+
+beforeAll(async () => {
+  requireRoot();
+  requireBinaries([CHARON, SWANCTL, VPNC, VPNC_SCRIPT, 'ip', 'unshare', 'stdbuf', 'iperf3']);
+  work = mkdtempSync(join(tmpdir(), 'vpnc-bench-'));
+  bed = createTestbed({ prefix: 'bn' });
+  gw = await startStrongSwan({ netns: bed.gateway, espProposals: ESP, dpdDelaySeconds: 0, logLevel: 1 });
+  const scripts = writeProbeScripts(work);
+  servers.push(await startIperfServer(bed.inner, IPERF_PORT));
+  servers.push(await startEcho(bed.inner, scripts.echo, ECHO_PORT, '192.0.2.'));
+  probeScript = scripts.probe;
+});
+
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+  await gw?.stop();
+  if (bed) destroyTestbed(bed);
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** The MTU of the client namespace's device that carries a pool address (the clients pick their own MTU). */
+function tunnelMtu(): number {
+  const line = nsRun(bed.client, 'ip', ['-o', '-4', 'addr', 'show']).split('\n').find((l) => l.includes(' 192.0.2.'));
+  const device = line?.split(/\s+/)[1];
+  if (!device) throw new Error('no device with a pool address in the client namespace');
+  return Number(/mtu (\d+)/.exec(nsRun(bed.client, 'ip', ['-o', 'link', 'show', device]))?.[1] ?? 0);
+}
+
+/** One launch: connect, time the first packet, iperf3 both ways, read CPU and RSS, disconnect. */
+async function measure(client: ClientName): Promise<Sample> {
+  const user = gw.options.users[0]!;
+  const probe = await startProbe(bed.client, probeScript, BED.innerHost, ECHO_PORT, PROBE_INTERVAL_MS);
+  const launched = Date.now();
+  const v = startVpnc({
+    netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret,
+    user: user.name, password: user.password, nattMode: NATT, debug: 0, command: COMMANDS[client],
+  });
+  try {
+    // Debug 0 for both (no per-packet logging or tracing); the probe's answer is the proof the tunnel is up.
+    const first = await probe.firstReply(30_000).finally(() => probe.stop());
+    const c0 = cpuSeconds(v.pid);
+    const g0 = cpuSeconds(gw.pid);
+    const up = await iperf(bed.client, BED.innerHost, IPERF_PORT, SECONDS, false);
+    const c1 = cpuSeconds(v.pid);
+    const down = await iperf(bed.client, BED.innerHost, IPERF_PORT, SECONDS, true);
+    const c2 = cpuSeconds(v.pid);
+    const g2 = cpuSeconds(gw.pid);
+    const moved = (up.bytes + down.bytes) / GB;
+    return {
+      client,
+      firstPacketMs: first - launched,
+      upMbps: up.bitsPerSecond / 1e6,
+      downMbps: down.bitsPerSecond / 1e6,
+      cpuPerGbUp: (c1 - c0) / (up.bytes / GB),
+      cpuPerGbDown: (c2 - c1) / (down.bytes / GB),
+      cpuPerGb: (c2 - c0) / moved,
+      gatewayCpuPerGb: (g2 - g0) / moved,
+      peakRssMiB: peakRss(v.pid) / MIB,
+      mtu: tunnelMtu(),
+      retransmits: up.retransmits + down.retransmits,
+    };
+  } finally {
+    const status = await v.stop();
+    if (status.code !== 0) throw new Error(`${client} ended with ${JSON.stringify(status)}:\n${v.output().slice(-2000)}`);
+  }
+}
+
+const COLUMNS: readonly [string, (s: Sample) => number, number][] = [
+  ['up Mbit/s', (s) => s.upMbps, 0],
+  ['down Mbit/s', (s) => s.downMbps, 0],
+  ['CPU s/GB up', (s) => s.cpuPerGbUp, 2],
+  ['CPU s/GB down', (s) => s.cpuPerGbDown, 2],
+  ['CPU s/GB both', (s) => s.cpuPerGb, 2],
+  ['first packet ms', (s) => s.firstPacketMs, 0],
+  ['peak RSS MiB', (s) => s.peakRssMiB, 1],
+];
+
+/** Markdown table of medians per client and the ratio row. */
+function table(): string {
+  const med = (c: ClientName, f: (s: Sample) => number) => median(samples.filter((s) => s.client === c).map(f));
+  const head = `| client | ${COLUMNS.map(([n]) => n).join(' | ')} | gateway CPU s/GB | TUN MTU |`;
+  const rule = `|---|${COLUMNS.map(() => '---:').join('|')}|---:|---:|`;
+  const present = (['vpnc', 'ours'] as const).filter((c) => samples.some((s) => s.client === c));
+  const rows = present.map(
+    (c) =>
+      `| ${c} | ${COLUMNS.map(([, f, d]) => med(c, f).toFixed(d)).join(' | ')} | ${med(c, (s) => s.gatewayCpuPerGb).toFixed(2)} | ${med(c, (s) => s.mtu)} |`,
+  );
+  if (present.length === 2) {
+    rows.push(`| **ours/vpnc** | ${COLUMNS.map(([, f]) => (med('ours', f) / med('vpnc', f)).toFixed(2)).join(' | ')} | | |`);
+  }
+  return [head, rule, ...rows].join('\n');
+}
+
+function header(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return (
+    `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}; ESP ${ESP}, ${NATT}, ` +
+    `${RUNS} launches per client (medians), iperf3 ${SECONDS} s each way`
+  );
+}
+
+it(`vpnc and ours, ${RUNS} launches each, ${ESP} ${NATT}`, async () => {
+  const order: ClientName[] = ONLY === 'vpnc' || ONLY === 'ours' ? [ONLY] : ['vpnc', 'ours'];
+  for (let run = 0; run < RUNS; run++) {
+    for (const client of order) {
+      const s = await measure(client);
+      samples.push(s);
+      console.log(JSON.stringify(s));
+    }
+  }
+  const report = `${header()}\n\n${table()}\n`;
+  const out = join(ROOT, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'vpnc-compare.md'), report);
+  writeFileSync(join(out, 'vpnc-compare.json'), `${JSON.stringify({ header: header(), samples }, null, 1)}\n`);
+  console.log(`\n${report}`);
+  expect(samples.length).toBe(RUNS * order.length);
+}, 3_600_000);
