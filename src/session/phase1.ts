@@ -17,6 +17,7 @@ import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { vendorIdName } from '../ike/vendor-ids.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { IkeChannel } from './ike-channel.js';
+import { loadTrustAnchors } from './trust-anchors.js';
 import { randomBytes } from 'node:crypto';
 
 /** Asks the user for a secret (XAUTH challenge or interactive mode); null when none can be had. */
@@ -56,6 +57,9 @@ export class Phase1Driver {
   /** Runs aggressive mode, XAUTH (when negotiated) and mode config. */
   async run(local: SocketAddress, remote: SocketAddress, opts: { initialContact: boolean }): Promise<Phase1Outcome> {
     const c = this.config;
+    const hybrid = c.authMode === 'hybrid';
+    const trust = hybrid ? { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => this.log.debug(2, () => `CA skipped: ${m}`)) } : undefined;
+    if (trust) this.log.debug(2, () => `hybrid authentication: ${trust.anchors.length} trusted CA certificate(s) from ${c.caFile ?? '-'} and ${c.caDir}`);
     const am = new AggressiveModeInitiator({
       policy: { authMode: c.authMode === 'hybrid' ? 'hybrid' : 'psk', dhGroup: c.dhGroup, weakEncryption: c.weakEncryption, weakAuthentication: c.weakAuthentication },
       groupName: c.id,
@@ -64,6 +68,7 @@ export class Phase1Driver {
       nattMode: c.nattMode,
       dpd: c.dpdIdle !== 0,
       initialContact: opts.initialContact,
+      ...(trust ? { trust } : {}),
     });
     this.log.debug(2, () => 'S4.3 AM packet_1');
     const am2 = await this.channel.exchange(am.start(), (d) => {
@@ -75,6 +80,7 @@ export class Phase1Driver {
     this.onIkeSa(result.sa);
     const { sa, nat, peer } = result;
     this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
+    if (result.gatewayChain) this.log.debug(1, () => `gateway certificate verified: ${result.gatewayChain!.map((s) => `"${s}"`).join(' <- ')}`);
     for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
     let natt: Phase1Outcome['natt'] = 'none';
     if (nat.natdType === 0) {

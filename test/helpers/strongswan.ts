@@ -10,7 +10,7 @@
  * charon runs in a private mount namespace with its own /run (it refuses to start if /run/charon.pid exists).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nsSpawnPrivateRun, run, stopChild, waitFor, type ExitStatus } from './netns.js';
@@ -37,6 +37,19 @@ export const CHARON_PLUGINS = [
 export interface XauthUser {
   name: string;
   password: string;
+}
+
+/**
+ * Hybrid authentication (IKEv1 HybridInitRSA): the gateway proves itself with this certificate and key
+ * (`local { auth = pubkey }`, sent always), the client only with XAUTH (`remote { auth = xauth }`, no PSK round).
+ * The files are copied into the private swanctl dir (x509/, private/, x509ca/).
+ */
+export interface HybridCredentials {
+  /** The gateway's certificate (PEM) and its private key (PEM, PKCS#1 or PKCS#8). */
+  certPath: string;
+  keyPath: string;
+  /** CA certificates charon should know (x509ca/), e.g. an intermediate; optional. */
+  caPaths?: string[];
 }
 
 /** Gateway settings; everything but the namespace has a test-bed default. */
@@ -73,6 +86,8 @@ export interface GatewayOptions {
   childRekeySeconds?: number;
   /** Child SA hard lifetime in seconds with rekeying by the gateway off (the client must rekey). */
   childLifeSeconds?: number;
+  /** Hybrid authentication instead of PSK + XAUTH. */
+  hybrid?: HybridCredentials;
 }
 
 /** A running gateway. */
@@ -81,10 +96,11 @@ export interface StrongSwanGateway {
   readonly dir: string;
   readonly logPath: string;
   readonly viciUri: string;
-  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds'>>> & {
+  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid'>>> & {
     pfsGroup: string | undefined;
     childRekeySeconds: number | undefined;
     childLifeSeconds: number | undefined;
+    hybrid: HybridCredentials | undefined;
   };
   /** The last `lines` lines of charon's log. */
   logTail(lines?: number): string;
@@ -110,6 +126,7 @@ function resolveOptions(o: GatewayOptions): ResolvedOptions {
     pfsGroup: o.pfsGroup,
     childRekeySeconds: o.childRekeySeconds,
     childLifeSeconds: o.childLifeSeconds,
+    hybrid: o.hybrid,
     dpdDelaySeconds: o.dpdDelaySeconds ?? 30,
     pool: o.pool ?? { first: '192.0.2.10', last: '192.0.2.50' },
     dns: o.dns ?? '203.0.113.53',
@@ -176,18 +193,7 @@ export function swanctlConf(o: ResolvedOptions): string {
     aggressive = yes
     proposals = ${o.ikeProposals}
     pools = testpool${dpd}
-    local {
-      auth = psk
-      id = ${o.localId}
-    }
-    remote {
-      auth = psk
-      id = ${quote(`keyid:${o.group}`)}
-    }
-    remote-xauth {
-      auth = xauth
-      xauth_id = ${quote(firstUser.name)}
-    }
+${o.hybrid ? hybridRounds(o.localId, firstUser.name) : pskXauthRounds(o.localId, o.group, firstUser.name)}
     children {
       inner {
         local_ts = ${o.localTs}
@@ -212,6 +218,44 @@ secrets {
 ${xauthSecrets}
 }
 `;
+}
+
+/** The authentication rounds of PSK + XAUTH: group PSK both ways, then XAUTH of the client. */
+function pskXauthRounds(localId: string, group: string, xauthId: string): string {
+  return `    local {
+      auth = psk
+      id = ${localId}
+    }
+    remote {
+      auth = psk
+      id = ${quote(`keyid:${group}`)}
+    }
+    remote-xauth {
+      auth = xauth
+      xauth_id = ${quote(xauthId)}
+    }`;
+}
+
+/** Hybrid: the gateway signs with its certificate (sent unasked: vpnc sends no CR), the client does XAUTH only. */
+function hybridRounds(localId: string, xauthId: string): string {
+  return `    send_cert = always
+    local {
+      auth = pubkey
+      certs = gateway.pem
+      id = ${localId}
+    }
+    remote {
+      auth = xauth
+      xauth_id = ${quote(xauthId)}
+    }`;
+}
+
+/** Copies the hybrid gateway's certificate, key and CAs where swanctl --load-all looks, next to swanctl.conf. */
+function writeHybridCredentials(dir: string, h: HybridCredentials): void {
+  for (const sub of ['x509', 'private', 'x509ca']) mkdirSync(join(dir, sub), { mode: 0o700 });
+  copyFileSync(h.certPath, join(dir, 'x509', 'gateway.pem'));
+  copyFileSync(h.keyPath, join(dir, 'private', 'gateway.key'));
+  (h.caPaths ?? []).forEach((p, i) => copyFileSync(p, join(dir, 'x509ca', `ca-${i}.pem`)));
 }
 
 function childLifetimes(o: ResolvedOptions): string {
@@ -276,6 +320,7 @@ export async function startStrongSwan(opts: GatewayOptions): Promise<StrongSwanG
   const logPath = join(dir, 'charon.log');
   writeFileSync(confPath, strongswanConf(viciPath, logPath, o.logLevel));
   writeFileSync(swanctlPath, swanctlConf(o), { mode: 0o600 });
+  if (o.hybrid) writeHybridCredentials(dir, o.hybrid);
   const child = nsSpawnPrivateRun(o.netns, CHARON, [], { env: { ...process.env, STRONGSWAN_CONF: confPath } });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

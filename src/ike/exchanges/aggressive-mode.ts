@@ -5,17 +5,22 @@
  *   AM2                              <-  HDR, SA, KE, Nr, IDir, HASH_R, VID*, NAT-D, NAT-D
  *   AM3  HDR*, HASH_I, N(INITIAL-CONTACT), VID, VID, NAT-D, NAT-D   ->
  *
+ * Hybrid authentication (HybridInitRSA) replaces AM2's HASH_R with CERT* and SIG (the gateway's certificate
+ * chain and its RSA signature of HASH_R, SKEYID = prf(Ni_b | Nr_b, g^xy)), and AM3 adds Cisco's
+ * N(PRESHARED_KEY_HASH) = prf(SKEYID, group secret) after INITIAL-CONTACT.
+ *
  * Pure: bytes in, bytes out. The session decides about the NAT-T float (port 4500) before sending AM3.
  */
 import { randomBytes } from 'node:crypto';
 import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import { hash as plainHash } from '../../crypto/hash.js';
 import { AuthError, ProtocolError } from '../../errors.js';
-import { Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
+import { authenticateGateway, subjectOf, type TrustAnchors } from '../cert-verify.js';
+import { CertEncoding, Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
 import { ipv4ToBuffer } from '../payloads/attributes.js';
 import { encodePayloadBody, type Payload } from '../payloads/payload.js';
 import { IkeSa } from '../ike-sa.js';
-import { derivePhase1Keys, hashI, hashR } from '../keys.js';
+import { derivePhase1Keys, hashI, hashR, presharedKeyHash } from '../keys.js';
 import { decodeMessage, encodeMessage } from '../message.js';
 import type { IdPayload } from '../payloads/id.js';
 import type { NatDPayload } from '../payloads/data.js';
@@ -45,6 +50,8 @@ export interface AggressiveModeParams {
   readonly random?: (n: number) => Buffer;
   /** Injected key pair (tests); otherwise a fresh one in policy.dhGroup. */
   readonly dh?: DhKeyPair;
+  /** The CAs the gateway's certificate must chain to; required when policy.authMode is 'hybrid'. */
+  readonly trust?: TrustAnchors;
 }
 
 /** What aggressive mode learnt about the peer. */
@@ -73,6 +80,8 @@ export interface AggressiveModeResult {
   readonly nat: NatStatus;
   /** ESP lifetimes announced in a RESPONDER-LIFETIME notify, if any. */
   readonly espLifetime: { seconds: number; kilobytes: number } | undefined;
+  /** Hybrid authentication: the verified chain's subjects, gateway first, trusted CA last. */
+  readonly gatewayChain?: readonly string[];
 }
 
 /** NAT-D hash (RFC 3947 3.2): hash(CKY-I | CKY-R | IP | Port) with the negotiated hash. */
@@ -163,6 +172,8 @@ export class AggressiveModeInitiator {
     let nonceR: Buffer | undefined;
     let idR: IdPayload | undefined;
     let hashRData: Buffer | undefined;
+    let sigData: Buffer | undefined;
+    const certs: Buffer[] = [];
     const natd: NatDPayload[] = [];
     const peer: PeerFeatures = { xauth: false, dpd: false, unity: false, nattVersion: -1, vendorIds: [] };
     let espLifetime: { seconds: number; kilobytes: number } | undefined;
@@ -201,21 +212,29 @@ export class AggressiveModeInitiator {
           if (p.protocol === ProtocolId.IPSEC_ESP) espLifetime = parseLifetimeNotify(p.data, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);
           break;
         case PayloadType.CERT:
+          // Like vpnc: only "X.509 Certificate - Signature" takes part in the chain; other encodings are ignored.
+          if (p.encoding === CertEncoding.X509_SIGNATURE) certs.push(p.data);
+          break;
         case PayloadType.SIG:
-          throw new ProtocolError('gateway uses certificate (hybrid) authentication, which this client does not implement yet', NotifyType.INVALID_PAYLOAD_TYPE);
+          sigData = p.data;
+          break;
         default:
           throw new ProtocolError(`unexpected payload type ${p.type} in AM2`, NotifyType.INVALID_PAYLOAD_TYPE);
       }
     }
-    if (!saR || !ke || !nonceR || !idR || !hashRData) {
-      throw new ProtocolError('AM2 lacks one of SA, KE, nonce, ID or HASH', NotifyType.PAYLOAD_MALFORMED);
+    const hybrid = this.params.policy.authMode === 'hybrid';
+    if (!hybrid && !hashRData && sigData) {
+      throw new ProtocolError('gateway uses certificate (hybrid) authentication: set "IKE Authmode hybrid" and CA-File', NotifyType.INVALID_HASH_INFORMATION);
+    }
+    if (!saR || !ke || !nonceR || !idR || (!hybrid && !hashRData)) {
+      throw new ProtocolError(hybrid ? 'AM2 lacks one of SA, KE, nonce or ID' : 'AM2 lacks one of SA, KE, nonce, ID or HASH', NotifyType.PAYLOAD_MALFORMED);
     }
     const suite = selectPhase1Suite(saR, this.params.policy);
     const gxy = this.dh.computeSecret(ke);
     const keys = derivePhase1Keys({
       hash: suite.hash,
       cipher: suite.cipher,
-      auth: { method: 'psk', psk: this.params.psk },
+      auth: hybrid ? { method: 'signature' } : { method: 'psk', psk: this.params.psk },
       nonceI: this.nonceI,
       nonceR,
       gxi: this.dh.publicValue,
@@ -227,7 +246,12 @@ export class AggressiveModeInitiator {
     const sa = new IkeSa(this.cookieI, ckyR, suite, keys);
     const hashInput = { gxi: this.dh.publicValue, gxr: ke, ckyI: this.cookieI, ckyR, saIb: this.saIb };
     const expectedR = hashR(sa.prf, keys.skeyid, hashInput, idR.raw ?? encodePayloadBody(idR));
-    if (!expectedR.equals(hashRData)) {
+    let gatewayChain: string[] | undefined;
+    if (hybrid) {
+      if (!sigData) throw new ProtocolError('AM2 lacks the SIG payload hybrid authentication needs', NotifyType.INVALID_SIGNATURE);
+      if (!this.params.trust) throw new AuthError('hybrid authentication needs trusted CA certificates (CA-File / CA-Dir)');
+      gatewayChain = authenticateGateway(certs, sigData, expectedR, this.params.trust).map(subjectOf);
+    } else if (!hashRData || !expectedR.equals(hashRData)) {
       throw new AuthError('hash comparison failed: the gateway\'s HASH_R does not match (AUTHENTICATION-FAILED); check the group password (IPSec secret)');
     }
 
@@ -235,6 +259,10 @@ export class AggressiveModeInitiator {
     const am3Payloads: Payload[] = [{ type: PayloadType.HASH, data: hashI(sa.prf, keys.skeyid, hashInput, this.idIib) }];
     if (this.params.initialContact) {
       am3Payloads.push({ type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: NotifyType.INITIAL_CONTACT, spi: sa.spi, data: Buffer.alloc(0) });
+    }
+    if (hybrid) {
+      const data = presharedKeyHash(sa.prf, keys.skeyid, this.params.psk);
+      am3Payloads.push({ type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: NotifyType.CISCO_PRESHARED_KEY_HASH, spi: sa.spi, data });
     }
     am3Payloads.push({ type: PayloadType.VENDOR_ID, data: VendorId.CISCO_UNKNOWN }, { type: PayloadType.VENDOR_ID, data: VendorId.CISCO_UNITY });
     if (nat.natdType !== 0) {
@@ -245,7 +273,7 @@ export class AggressiveModeInitiator {
       am3Payloads.push({ type: t, hash: them }, { type: t, hash: us });
     }
     const am3 = sa.seal(ExchangeType.AGGRESSIVE, 0, am3Payloads);
-    return { sa, am3, peer, nat, espLifetime };
+    return { sa, am3, peer, nat, espLifetime, ...(gatewayChain ? { gatewayChain } : {}) };
   }
 
   private detectNat(sa: IkeSa, natd: NatDPayload[], local: SocketAddress, remote: SocketAddress): NatStatus {

@@ -236,7 +236,6 @@ describe('AM2 refused', () => {
 
   it.each([
     ['an unexpected notify', { type: PayloadType.NOTIFICATION, doi: 1, protocol: 1, messageType: NotifyType.INITIAL_CONTACT, spi: Buffer.alloc(0), data: Buffer.alloc(0) }, 'gateway sent notify INITIAL_CONTACT in AM2'],
-    ['a certificate', { type: PayloadType.CERT, encoding: 4, data: Buffer.from('x') }, 'gateway uses certificate (hybrid) authentication, which this client does not implement yet'],
     ['a DELETE', { type: PayloadType.DELETE, doi: 1, protocol: 1, spiSize: 0, spis: [] }, 'unexpected payload type 12 in AM2'],
   ] as Array<[string, Payload, string]>)('%s', (_, extra, message) => {
     const err = am2Error({ edit: (p) => [...p, extra] }) as ProtocolError;

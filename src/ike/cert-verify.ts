@@ -1,0 +1,154 @@
+/**
+ * The gateway's side of hybrid authentication (draft-ietf-ipsec-isakmp-hybrid-auth, as vpnc does it): the
+ * responder proves itself with an X.509 certificate chain (CERT payloads, encoding 4 "X.509 Certificate -
+ * Signature") and an RSA signature of HASH_R (SIG payload). IKEv1 signs without a DigestInfo: the SIG is
+ * HASH_R padded with PKCS#1 v1.5 block type 1 and "encrypted" with the private key, so checking it means
+ * decrypting it with the leaf certificate's public key and comparing the result with HASH_R.
+ *
+ * Pure: certificates and trust anchors come in as bytes or parsed objects, the time as an argument.
+ */
+import { constants, publicDecrypt, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { AuthError } from '../errors.js';
+
+/** How many issuers above the leaf a chain may have before we give up (OpenSSL's default depth is 100). */
+const MAX_CHAIN_DEPTH = 10;
+
+const PEM_CERTIFICATE = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g;
+
+/** What hybrid authentication needs to judge the gateway. */
+export interface TrustAnchors {
+  /** Trusted CA certificates (CA-File and CA-Dir). */
+  readonly anchors: readonly X509Certificate[];
+  /** The time certificates must be valid at (tests inject it); default now. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Every certificate in a PEM text (a CA bundle or one hashed-name file), in order. Blocks that do not parse
+ * are skipped, as OpenSSL skips them when loading a directory; `onSkip` hears about them.
+ */
+export function parsePemCertificates(pem: string, onSkip: (reason: string) => void = () => {}): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  for (const block of pem.match(PEM_CERTIFICATE) ?? []) {
+    try {
+      out.push(new X509Certificate(block.replace(/(X509|TRUSTED) CERTIFICATE/g, 'CERTIFICATE')));
+    } catch (err) {
+      onSkip((err as Error).message);
+    }
+  }
+  return out;
+}
+
+/** The gateway's certificates from its CERT payloads (DER). A certificate that does not parse is an AuthError. */
+export function parseDerCertificates(ders: readonly Buffer[]): X509Certificate[] {
+  return ders.map((der, i) => {
+    try {
+      return new X509Certificate(der);
+    } catch (err) {
+      throw new AuthError(`gateway certificate ${i + 1} of ${ders.length} cannot be parsed: ${(err as Error).message}`, { cause: err });
+    }
+  });
+}
+
+/** A one-line name for messages: the subject DN on one line. */
+export function subjectOf(cert: X509Certificate): string {
+  return oneLine(cert.subject);
+}
+
+function oneLine(dn: string): string {
+  return dn.split('\n').filter(Boolean).join(', ');
+}
+
+/** Does `issuer` name-match and signature-match as the issuer of `cert`? */
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+}
+
+/**
+ * The end-entity certificate among those the gateway sent: the one that issued none of the others (vpnc takes
+ * the position in the payload order on trust; gateways differ in that order, the issuing relation does not).
+ * Among several candidates a non-CA certificate wins, then the first.
+ */
+export function pickLeaf(certs: readonly X509Certificate[]): X509Certificate {
+  if (certs.length === 0) throw new AuthError('gateway sent no X.509 certificate (CERT payload) for hybrid authentication');
+  const candidates = certs.filter((c) => !certs.some((other) => other !== c && other.checkIssued(c)));
+  const pool = candidates.length > 0 ? candidates : certs;
+  return pool.find((c) => !c.ca) ?? pool[0]!;
+}
+
+/** Throws unless `cert` is valid at `now`. */
+function checkValidity(cert: X509Certificate, now: Date, role: string): void {
+  const from = new Date(cert.validFrom);
+  const to = new Date(cert.validTo);
+  if (now < from) throw new AuthError(`${role} certificate "${subjectOf(cert)}" is not yet valid (valid from ${cert.validFrom})`);
+  if (now > to) throw new AuthError(`${role} certificate "${subjectOf(cert)}" has expired (valid until ${cert.validTo})`);
+}
+
+/** The explanation when no trusted issuer or presented intermediate issued `cert`. */
+function noIssuerReason(cert: X509Certificate, candidates: readonly X509Certificate[]): string {
+  const named = candidates.filter((c) => cert.checkIssued(c));
+  if (named.length > 0) {
+    return `its signature does not verify with the key of "${subjectOf(named[0]!)}" (issuer name matches, key does not)`;
+  }
+  return `its issuer "${oneLine(cert.issuer)}" is not a trusted CA (check CA-File / CA-Dir)`;
+}
+
+/**
+ * Builds and checks the chain leaf -> presented intermediates -> a trust anchor: every certificate valid at
+ * `now`, every link signed by the next certificate's key, every issuer a CA. Returns the chain, leaf first,
+ * anchor last. Throws AuthError naming the certificate and the reason.
+ */
+export function verifyChain(presented: readonly X509Certificate[], trust: TrustAnchors): X509Certificate[] {
+  const now = trust.now?.() ?? new Date();
+  const leaf = pickLeaf(presented);
+  const chain = [leaf];
+  let current = leaf;
+  for (let depth = 0; depth <= MAX_CHAIN_DEPTH; depth++) {
+    checkValidity(current, now, depth === 0 ? 'gateway' : 'intermediate CA');
+    if (trust.anchors.some((a) => a.fingerprint256 === current.fingerprint256)) return chain;
+    const anchor = trust.anchors.find((a) => a.ca && issuedBy(current, a));
+    if (anchor) {
+      checkValidity(anchor, now, 'trusted CA');
+      chain.push(anchor);
+      return chain;
+    }
+    const next = presented.find((c) => c.ca && !chain.includes(c) && issuedBy(current, c));
+    if (!next) {
+      const prefix = current === leaf ? 'gateway certificate' : `gateway certificate "${subjectOf(leaf)}": intermediate CA`;
+      throw new AuthError(`${prefix} "${subjectOf(current)}" is not trusted: ${noIssuerReason(current, [...trust.anchors, ...presented])}`);
+    }
+    chain.push(next);
+    current = next;
+  }
+  throw new AuthError(`gateway certificate "${subjectOf(leaf)}": chain longer than ${MAX_CHAIN_DEPTH} certificates`);
+}
+
+/**
+ * Checks the gateway's SIG payload: decrypts it with the leaf's RSA public key (PKCS#1 v1.5 type 1, no
+ * DigestInfo) and compares the result with HASH_R. Throws AuthError on any mismatch.
+ */
+export function verifySignedHash(leaf: X509Certificate, signature: Buffer, expectedHash: Buffer): void {
+  const who = subjectOf(leaf);
+  if (leaf.publicKey.asymmetricKeyType !== 'rsa') {
+    throw new AuthError(`gateway certificate "${who}" has a ${leaf.publicKey.asymmetricKeyType ?? 'unknown'} key; hybrid(rsa) needs RSA`);
+  }
+  let recovered: Buffer;
+  try {
+    recovered = publicDecrypt({ key: leaf.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
+  } catch (err) {
+    throw new AuthError(`the gateway's signature does not verify with the key of "${who}" (not a PKCS#1 signature by that key)`, { cause: err });
+  }
+  if (recovered.length !== expectedHash.length || !timingSafeEqual(recovered, expectedHash)) {
+    throw new AuthError(`the gateway's signature does not match HASH_R (key of "${who}"): the hash-value decrypted from the signature and the expected one differ`);
+  }
+}
+
+/**
+ * Hybrid authentication of the gateway in one call: parse its certificates, verify the chain against the
+ * trust anchors, then the signature over HASH_R. Returns the chain (leaf first).
+ */
+export function authenticateGateway(certDers: readonly Buffer[], signature: Buffer, expectedHash: Buffer, trust: TrustAnchors): X509Certificate[] {
+  const chain = verifyChain(parseDerCertificates(certDers), trust);
+  verifySignedHash(chain[0]!, signature, expectedHash);
+  return chain;
+}
