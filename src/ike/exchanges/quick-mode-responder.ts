@@ -16,11 +16,10 @@ import { Doi, ExchangeType, IpsecSituation, NotifyType, PayloadType, ProtocolId 
 import type { IkeSa, OpenedMessage } from '../ike-sa.js';
 import { IpsecAttribute } from '../ipsec-attributes.js';
 import { hash3, keymat } from '../keys.js';
-import { attributeNumber } from '../payloads/attributes.js';
 import type { Payload } from '../payloads/payload.js';
 import type { SaPayload } from '../payloads/sa.js';
 import { readLifetimes } from '../proposals.js';
-import { espChoices, type EspPolicy, type QuickModeResult } from './quick-mode.js';
+import { espChoices, isOffered, readEspTransform, type EspPolicy, type QuickModeResult } from './quick-mode.js';
 
 export interface QuickModeResponderParams {
   readonly sa: IkeSa;
@@ -58,17 +57,8 @@ export class QuickModeResponder {
     for (const prop of saI.proposals) {
       if (prop.protocol !== ProtocolId.IPSEC_ESP || prop.spi.length !== 4) continue;
       for (const t of prop.transforms) {
-        let auth = 0;
-        let keyBits: number | undefined;
-        let encap = -1;
-        let group = 0;
-        for (const a of t.attributes) {
-          if (a.type === IpsecAttribute.AUTHENTICATION_ALGORITHM) auth = attributeNumber(a);
-          else if (a.type === IpsecAttribute.KEY_LENGTH) keyBits = attributeNumber(a);
-          else if (a.type === IpsecAttribute.ENCAPSULATION_MODE) encap = attributeNumber(a);
-          else if (a.type === IpsecAttribute.GROUP_DESCRIPTION) group = attributeNumber(a);
-        }
-        const ok = choices.some((c) => c.transformId === t.id && c.auth === auth && (c.keyBits === 0 || c.keyBits === keyBits));
+        const { auth, keyBits, encap, group } = readEspTransform(t);
+        const ok = isOffered(choices, t.id, auth, keyBits);
         if (!ok || encap !== this.p.encapMode || (group !== 0) !== (ke !== undefined)) continue;
         if (group && !isDhGroupId(group)) continue;
         const suite = resolveEspSuite(t.id, keyBits, auth);

@@ -19,7 +19,7 @@ import { LifeType } from '../ike-attributes.js';
 import { attributeNumber, ipv4ToBuffer, tvAttribute, u32Attribute, type DataAttribute } from '../payloads/attributes.js';
 import type { IdPayload } from '../payloads/id.js';
 import type { Payload } from '../payloads/payload.js';
-import type { Proposal, SaPayload } from '../payloads/sa.js';
+import type { Proposal, SaPayload, Transform } from '../payloads/sa.js';
 import { PROPOSED_LIFETIME, parseLifetimeNotify, readLifetimes } from '../proposals.js';
 
 export interface EspPolicy {
@@ -28,7 +28,7 @@ export interface EspPolicy {
   noEncryption: boolean;
 }
 
-interface EspChoice {
+export interface EspChoice {
   readonly transformId: number;
   readonly keyBits: number;
   readonly auth: number;
@@ -47,6 +47,26 @@ export function espChoices(policy: EspPolicy): EspChoice[] {
   if (policy.weakEncryption) for (const auth of auths) out.push({ transformId: EspTransformId['3DES'], keyBits: 0, auth, weak: true, nullCipher: false });
   if (policy.noEncryption) for (const auth of auths) out.push({ transformId: EspTransformId.NULL, keyBits: 0, auth, weak: false, nullCipher: true });
   return out;
+}
+
+/** The attributes of an ESP transform that matter for choosing it (absent: auth 0, encap -1, group 0). */
+export function readEspTransform(t: Transform): { auth: number; keyBits: number | undefined; encap: number; group: number } {
+  let auth = 0;
+  let keyBits: number | undefined;
+  let encap = -1;
+  let group = 0;
+  for (const a of t.attributes) {
+    if (a.type === IpsecAttribute.AUTHENTICATION_ALGORITHM) auth = attributeNumber(a);
+    else if (a.type === IpsecAttribute.KEY_LENGTH) keyBits = attributeNumber(a);
+    else if (a.type === IpsecAttribute.ENCAPSULATION_MODE) encap = attributeNumber(a);
+    else if (a.type === IpsecAttribute.GROUP_DESCRIPTION) group = attributeNumber(a);
+  }
+  return { auth, keyBits, encap, group };
+}
+
+/** True when (transform id, auth, key length) is one of our choices. */
+export function isOffered(choices: readonly EspChoice[], transformId: number, auth: number, keyBits: number | undefined): boolean {
+  return choices.some((c) => c.transformId === transformId && c.auth === auth && (c.keyBits === 0 || c.keyBits === keyBits));
 }
 
 export interface QuickModeParams {
@@ -172,17 +192,8 @@ export class QuickModeInitiator {
     if (prop.protocol !== ProtocolId.IPSEC_ESP) throw new ProtocolError(`gateway chose protocol ${prop.protocol}, not ESP`, NotifyType.INVALID_PROTOCOL_ID);
     if (prop.spi.length !== 4) throw new ProtocolError(`gateway's SPI has ${prop.spi.length} bytes, not 4`, NotifyType.INVALID_SPI);
     const t = prop.transforms[0]!;
-    let auth = 0;
-    let keyBits: number | undefined;
-    let encap = -1;
-    let group = 0;
-    for (const a of t.attributes) {
-      if (a.type === IpsecAttribute.AUTHENTICATION_ALGORITHM) auth = attributeNumber(a);
-      else if (a.type === IpsecAttribute.KEY_LENGTH) keyBits = attributeNumber(a);
-      else if (a.type === IpsecAttribute.ENCAPSULATION_MODE) encap = attributeNumber(a);
-      else if (a.type === IpsecAttribute.GROUP_DESCRIPTION) group = attributeNumber(a);
-    }
-    const offered = this.choices.some((c) => c.transformId === t.id && c.auth === auth && (c.keyBits === 0 || c.keyBits === keyBits));
+    const { auth, keyBits, encap, group } = readEspTransform(t);
+    const offered = isOffered(this.choices, t.id, auth, keyBits);
     if (!offered) throw new ProtocolError(`gateway chose ESP transform ${t.id}/${keyBits ?? '-'}/auth ${auth}, which was not proposed`, NotifyType.NO_PROPOSAL_CHOSEN);
     if (encap !== this.p.encapMode) throw new ProtocolError(`gateway chose encapsulation mode ${encap}, proposed ${this.p.encapMode}`, NotifyType.BAD_PROPOSAL_SYNTAX);
     if (group !== this.p.pfsGroup) throw new ProtocolError(`gateway chose PFS group ${group}, proposed ${this.p.pfsGroup}`, NotifyType.BAD_PROPOSAL_SYNTAX);
