@@ -2,10 +2,12 @@
  * Our client (`node bin/vpnc.js`) against strongSwan acting as a Cisco concentrator, in the namespace test
  * bed, with Debian's vpnc as the control in the same suite. Root; missing prerequisites fail, never skip.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nsRun, requireBinaries, requireRoot } from '../helpers/netns.js';
+import { childExit, nsRun, nsSpawnPrivateRun, pidAlive, requireBinaries, requireRoot, waitFor } from '../helpers/netns.js';
 import { CHARON, IKE_PROPOSALS, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping, startCapture, tcpTransferBothWays } from '../helpers/traffic.js';
@@ -199,4 +201,77 @@ describe('proposal sets', () => {
       await tearDown(bed, gw);
     }
   }, 90_000);
+});
+
+describe('prompts and less common settings', () => {
+  let bed: Testbed;
+  let gw: StrongSwanGateway;
+  beforeAll(async () => ({ bed, gw } = await bringUp(false)));
+  afterAll(() => tearDown(bed, gw));
+
+  /** Runs our client with a profile file and `stdin` as its standard input; resolves with its output once up. */
+  async function withPrompts(extra: string[], stdin: string, noDetach: boolean) {
+    const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-prompt-'));
+    const pidFile = join(dir, 'vpnc.pid');
+    const user = gw.options.users[0]!;
+    const lines = [
+      `IPSec gateway ${BED.gatewayOutside}`, `IPSec ID ${gw.options.group}`, `IPSec secret ${gw.options.groupSecret}`,
+      `Xauth username ${user.name}`, `Pidfile ${pidFile}`, `Script ${VPNC_SCRIPT}`, 'Debug 1', ...(noDetach ? ['No Detach'] : []), ...extra,
+    ];
+    writeFileSync(join(dir, 'p.conf'), `${lines.join('\n')}\n`, { mode: 0o600 });
+    const child = nsSpawnPrivateRun(bed.client, 'node', [OURS[1]!, join(dir, 'p.conf')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin!.end(stdin);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    return { dir, pidFile, child, output: () => out };
+  }
+
+  it('asks for the XAUTH password with vpnc\'s prompt when the profile has none (foreground)', async () => {
+    const user = gw.options.users[0]!;
+    const r = await withPrompts([], `${user.password}\n`, true);
+    try {
+      await waitFor('tunnel', () => (r.output().includes('VPNC started in foreground') ? true : undefined), 30_000);
+      expect(r.output()).toContain(`Enter password for ${user.name}@${BED.gatewayOutside}: `);
+      const p = await ping(bed.client, BED.innerHost, 2);
+      expect(p.received, p.output).toBe(2);
+    } finally {
+      r.child.kill('SIGTERM');
+      expect(await childExit(r.child)).toEqual({ code: 0, signal: null });
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Xauth interactive: the daemon asks through its foreground process ("Password for VPN user@gw: ")', async () => {
+    const user = gw.options.users[0]!;
+    const r = await withPrompts(['Xauth interactive'], `${user.password}\n`, false);
+    try {
+      expect(await childExit(r.child), r.output()).toEqual({ code: 0, signal: null });
+      expect(r.output()).toContain(`Password for VPN ${user.name}@${BED.gatewayOutside}: `);
+      expect(r.output()).toMatch(/VPNC started in background \(pid: \d+\)/);
+      const p = await ping(bed.client, BED.innerHost, 2);
+      expect(p.received, p.output).toBe(2);
+    } finally {
+      const pid = readPidFile(r.pidFile);
+      if (pid) {
+        process.kill(pid, 'SIGTERM');
+        await waitFor('daemon exit', () => (pidAlive(pid) ? undefined : true), 10_000);
+      }
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--target-network narrows quick mode to the inner network; --local-port 0 uses a random port', async () => {
+    const v = startVpnc(options(bed, gw, { localPort: 0, extraConfig: ['IPSEC target network 203.0.113.0/255.255.255.0'] }));
+    try {
+      await v.waitForTunnel(30_000);
+      const p = await ping(bed.client, BED.innerHost, 2);
+      expect(p.received, p.output).toBe(2);
+      expect(gw.listSas()).toMatch(/203\.0\.113\.0\/24 === 192\.0\.2\.\d+\/32|remote +192\.0\.2\.\d+\/32/);
+      const ports = [...gw.log().matchAll(/received packet: from 198\.51\.100\.2\[(\d+)\]/g)].map((m) => Number(m[1]));
+      expect(ports.some((port) => port !== 500 && port !== 4500)).toBe(true);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
 });
