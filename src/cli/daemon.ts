@@ -70,6 +70,13 @@ export function runDaemon(): Promise<number> {
     };
     process.stdout.on('error', () => {});
     process.stderr.on('error', () => {});
+    // The foreground process went away (Ctrl-C, killed) before the tunnel was up: give up, cleaning up.
+    process.on('disconnect', () => {
+      if (attached) {
+        attached = false;
+        process.kill(process.pid, 'SIGTERM');
+      }
+    });
     process.on('message', (m: ToDaemon) => {
       if (m.type === 'secret') {
         pending.get(m.id)?.(m.value);
@@ -89,8 +96,9 @@ export function runDaemon(): Promise<number> {
         logSink: (line) => (attached ? write('stderr', `vpnc: ${line}\n`) : syslog(line)),
         print: (text) => write('stdout', text),
         onUp: (pid) => {
-          process.send!({ type: 'up', pid } satisfies FromDaemon);
+          if (!attached) return;
           attached = false;
+          process.send!({ type: 'up', pid } satisfies FromDaemon);
           process.disconnect();
         },
         detached: () => !attached,
