@@ -15,6 +15,7 @@ import { IkeAuthMethod } from '../ike/ike-attributes.js';
 import { decodeHeader } from '../ike/message.js';
 import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { vendorIdName } from '../ike/vendor-ids.js';
+import { PROPOSED_LIFETIME } from '../ike/proposals.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { IkeChannel } from './ike-channel.js';
 import { loadTrustAnchors } from './trust-anchors.js';
@@ -80,6 +81,9 @@ export class Phase1Driver {
     this.onIkeSa(result.sa);
     const { sa, nat, peer } = result;
     this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
+    if (result.ikeLifetimeSeconds && result.ikeLifetimeSeconds < PROPOSED_LIFETIME) {
+      this.log.notice(`the gateway limits the ISAKMP SA to ${result.ikeLifetimeSeconds} s; phase 1 is not rekeyed yet, so the gateway may end the connection then`);
+    }
     if (result.gatewayChain) this.log.debug(1, () => `gateway certificate verified: ${result.gatewayChain!.map((s) => `"${s}"`).join(' <- ')}`);
     for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
     let natt: Phase1Outcome['natt'] = 'none';

@@ -28,6 +28,7 @@ import type { SaPayload } from '../payloads/sa.js';
 import { buildPhase1Sa, describeOffer, parseLifetimeNotify, selectPhase1Suite, type Phase1Policy } from '../proposals.js';
 import { VendorId } from '../vendor-ids.js';
 import { IpsecAttribute } from '../ipsec-attributes.js';
+import { IkeAttribute } from '../ike-attributes.js';
 
 export type NattMode = 'natt' | 'none' | 'force-natt' | 'cisco-udp';
 
@@ -80,6 +81,8 @@ export interface AggressiveModeResult {
   readonly nat: NatStatus;
   /** ESP lifetimes announced in a RESPONDER-LIFETIME notify, if any. */
   readonly espLifetime: { seconds: number; kilobytes: number } | undefined;
+  /** The ISAKMP SA's lifetime in seconds as the gateway states it (transform or RESPONDER-LIFETIME); 0 if none. */
+  readonly ikeLifetimeSeconds: number;
   /** Hybrid authentication: the verified chain's subjects, gateway first, trusted CA last. */
   readonly gatewayChain?: readonly string[];
 }
@@ -177,6 +180,7 @@ export class AggressiveModeInitiator {
     const natd: NatDPayload[] = [];
     const peer: PeerFeatures = { xauth: false, dpd: false, unity: false, nattVersion: -1, vendorIds: [] };
     let espLifetime: { seconds: number; kilobytes: number } | undefined;
+    let ikeLifetimeSeconds = 0;
     for (const p of msg.payloads) {
       switch (p.type) {
         case PayloadType.SA:
@@ -210,6 +214,7 @@ export class AggressiveModeInitiator {
             throw new ProtocolError(`gateway sent notify ${notifyTypeName(p.messageType)} in AM2`, NotifyType.INVALID_PAYLOAD_TYPE);
           }
           if (p.protocol === ProtocolId.IPSEC_ESP) espLifetime = parseLifetimeNotify(p.data, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);
+          if (p.protocol === ProtocolId.ISAKMP) ikeLifetimeSeconds = parseLifetimeNotify(p.data, IkeAttribute.LIFE_TYPE, IkeAttribute.LIFE_DURATION).seconds;
           break;
         case PayloadType.CERT:
           // Like vpnc: only "X.509 Certificate - Signature" takes part in the chain; other encodings are ignored.
@@ -273,7 +278,8 @@ export class AggressiveModeInitiator {
       am3Payloads.push({ type: t, hash: them }, { type: t, hash: us });
     }
     const am3 = sa.seal(ExchangeType.AGGRESSIVE, 0, am3Payloads);
-    return { sa, am3, peer, nat, espLifetime, ...(gatewayChain ? { gatewayChain } : {}) };
+    if (!ikeLifetimeSeconds) ikeLifetimeSeconds = sa.suite.lifetimeSeconds;
+    return { sa, am3, peer, nat, espLifetime, ikeLifetimeSeconds, ...(gatewayChain ? { gatewayChain } : {}) };
   }
 
   private detectNat(sa: IkeSa, natd: NatDPayload[], local: SocketAddress, remote: SocketAddress): NatStatus {
