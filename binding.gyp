@@ -8,7 +8,8 @@
         "native/endpoint_io.cc",
         "native/open.cc",
         "native/netns.cc",
-        "native/errors.cc"
+        "native/errors.cc",
+        "native/esp_crypto.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -6,6 +6,8 @@
  *
  * No build step: the ESP sources (src/esp, src/crypto/esp-*, src/errors.ts) are transpiled with the project's
  * TypeScript into a temporary directory and imported from there, so the figures are for the code in the tree.
+ * AES-CBC and AES-GCM SAs use the addon's native seal/open when build/Release/packet_io.node has it (the first
+ * line says which); `VPNC_TS_NO_NATIVE_CRYPTO=1 node bench/esp.bench.mjs` measures the node:crypto path.
  *
  * Method: one SA pair per suite; for each inner size the same pooled-style buffer is reused.
  *  - encap: the inner packet stays in the buffer at ESP_HEADROOM (encryption in place leaves ciphertext there,
@@ -14,7 +16,7 @@
  *    (a ~1.5 KB memcpy and a 128-byte fill, small next to the crypto), since decapsulation is in place.
  * MB/s counts inner (plaintext) bytes, 10^6 bytes per MB.
  */
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,6 +46,8 @@ function buildEspSources() {
     writeFileSync(dest, outputText);
   }
   writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+  // src/crypto/esp-native.ts loads ../../build/Release/packet_io.node: the tree's own addon.
+  symlinkSync(join(root, 'build'), join(out, 'build'));
   return out;
 }
 
@@ -55,6 +59,10 @@ try {
   const { createPacketSpan, decapsulate, encapsulate } = await load('packet.js');
   const { EspSa } = await load('sa.js');
   const { resolveEspSuite, EspTransformId, AuthAlgorithm } = await load('transforms.js');
+  const { nativeCryptoDisabled, nativeEspCryptoVersion } = await import(
+    pathToFileURL(join(tmp, 'src/crypto/esp-native.js')).href
+  );
+  const nativeVersion = nativeCryptoDisabled() ? null : nativeEspCryptoVersion();
 
   const suites = [
     ['aes128-cbc+sha1', EspTransformId.ESP_AES, 128, AuthAlgorithm.HMAC_SHA],
@@ -80,7 +88,7 @@ try {
   }
 
   const fmt = (x, w) => x.toFixed(0).padStart(w);
-  console.log(`node ${process.version}, ${seconds}s per case`);
+  console.log(`node ${process.version}, ${seconds}s per case, AES crypto: ${nativeVersion === null ? 'node:crypto' : `native (${nativeVersion})`}`);
   console.log('suite              size   encap pkt/s  encap MB/s   decap pkt/s  decap MB/s');
   for (const [name, id, bits, auth] of suites) {
     const suite = resolveEspSuite(id, bits, auth);

@@ -1,15 +1,18 @@
 // The packet I/O addon: opens what Node cannot (TUN/TAP devices, raw IPv4 sockets; also a batched UDP
 // socket), waits for readiness on Node's event loop and moves packets in batches. It makes no protocol
-// decision: every header is built and parsed in TypeScript (src/io/).
+// decision: every header is built and parsed in TypeScript (src/io/). It also carries the ESP crypto of
+// src/crypto/esp-native.ts (esp_crypto.cc): per-SA OpenSSL contexts that seal and open packets in place.
 #include <napi.h>
 
 #include "endpoint.h"
+#include "esp_crypto.h"
 #include "open.h"
 
 namespace packet_io {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Endpoint::Init(env, exports);
+  EspSaCrypto::Init(env, exports);
   exports.Set("openTun", Napi::Function::New<OpenTun>(env, "openTun"));
   exports.Set("openUdp", Napi::Function::New<OpenUdp>(env, "openUdp"));
   exports.Set("openRawIp", Napi::Function::New<OpenRawIp>(env, "openRawIp"));

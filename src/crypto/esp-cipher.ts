@@ -9,7 +9,8 @@
  * Cost note: node:crypto cannot re-key a cipher with a new IV, nor reuse an HMAC context, so a naive data path
  * creates a Cipheriv and an Hmac object per packet. CBC avoids the cipher half of that by keeping one running
  * context per SA direction (see {@link CbcIvMode} and `CbcHmacCipher.open`); the HMAC object, GCM contexts and
- * the output Buffers node:crypto returns (copied back into place) remain per packet.
+ * the output Buffers node:crypto returns (copied back into place) remain per packet. `createEspCipher` prefers
+ * the native contexts of esp-native.ts, which have none of these costs, for the transforms the addon covers.
  */
 import {
   createCipheriv,
@@ -21,6 +22,7 @@ import {
   type CipherGCMTypes,
   type Decipher,
 } from 'node:crypto';
+import { createNativeEspCipher, nativeCryptoDisabled } from './esp-native.js';
 
 /** Cipher families ESP can use here (node:crypto names are derived from these and the key length). */
 export type EspCipherAlgorithm = 'null' | 'des-ede3-cbc' | 'aes-cbc' | 'aes-gcm';
@@ -81,8 +83,17 @@ export interface EspCipher {
   open(buf: Buffer, espOff: number, textLength: number): OpenResult;
 }
 
-/** Build the seal/open pair for one SA direction. Throws on key lengths the algorithm cannot take. */
+/**
+ * Build the seal/open pair for one SA direction: the native one (esp-native.ts) when the addon has the
+ * transform and `VPNC_TS_NO_NATIVE_CRYPTO=1` is not set, else node:crypto. Both write the same bytes for the
+ * same IV. Throws on key lengths the algorithm cannot take.
+ */
 export function createEspCipher(p: EspCipherParams): EspCipher {
+  return (nativeCryptoDisabled() ? null : createNativeEspCipher(p)) ?? createJsEspCipher(p);
+}
+
+/** The node:crypto seal/open pair, whatever the addon offers (also the reference for pairwise tests). */
+export function createJsEspCipher(p: EspCipherParams): EspCipher {
   return p.cipher === 'aes-gcm' ? new GcmCipher(p) : new CbcHmacCipher(p);
 }
 

@@ -7,7 +7,8 @@
  *            ^ ESP packet start        ^ off (encrypted in place from here)
  *
  * Results go into a caller-owned PacketSpan (reused per packet) and the return value is an EspStatus, so the
- * data path allocates nothing of its own (node:crypto still allocates per call; see crypto/esp-cipher.ts).
+ * data path allocates nothing of its own (the addon's native AES seal/open makes no JS objects either; the
+ * node:crypto path, used for 3DES and NULL or without the addon, does per call: see crypto/esp-cipher.ts).
  */
 import { OpenResult } from '../crypto/esp-cipher.js';
 import { ESP_HEADER_LENGTH, ESP_SEQ_MAX, EspStatus, NextHeader } from './constants.js';

@@ -1,11 +1,12 @@
 /**
- * The running CBC contexts of esp-cipher.ts: `whitened` IVs on seal, and one decryptor per SA that must give
- * each packet's own CBC decryption whatever came before it. Checked against fresh node:crypto contexts made
- * with the IV read off the wire, so the packets are what any RFC 3602 receiver (vpnc, strongSwan) can read.
+ * The running CBC contexts of esp-cipher.ts's node:crypto path (createJsEspCipher): `whitened` IVs on seal,
+ * and one decryptor per SA that must give each packet's own CBC decryption whatever came before it.
+ * Checked against fresh node:crypto contexts made with the IV read off the wire, so the packets are what any
+ * RFC 3602 receiver (vpnc, strongSwan) can read.
  */
 import { createDecipheriv, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createEspCipher, OpenResult, type EspCipherParams } from '../../../src/crypto/esp-cipher.js';
+import { createJsEspCipher, OpenResult, type EspCipherParams } from '../../../src/crypto/esp-cipher.js';
 
 const AES256_SHA1: EspCipherParams = {
   cipher: 'aes-cbc',
@@ -56,7 +57,7 @@ describe.each([
   ['3des-cbc + hmac-md5-96', TDES_MD5],
 ])('running CBC contexts, %s', (_name, p) => {
   it('whitened seal: any receiver decrypts with the IV on the wire, which is not the random input', () => {
-    const c = createEspCipher(p);
+    const c = createJsEspCipher(p);
     const r = Buffer.alloc(p.ivLength, 0x5a);
     const ivs = new Set<string>();
     for (let seq = 1; seq <= 5; seq++) {
@@ -73,7 +74,7 @@ describe.each([
   });
 
   it('as-given seal keeps the IV bytes it was given', () => {
-    const c = createEspCipher({ ...p, ivMode: 'as-given' });
+    const c = createJsEspCipher({ ...p, ivMode: 'as-given' });
     const r = Buffer.alloc(p.ivLength, 0x5a);
     const t = text(p, 3, 1);
     const buf = packet(p, 1, r, t);
@@ -83,8 +84,8 @@ describe.each([
   });
 
   it('one decryptor opens packets out of order and after refused ones, each to its own plaintext', () => {
-    const tx = createEspCipher(p);
-    const rx = createEspCipher(p);
+    const tx = createJsEspCipher(p);
+    const rx = createJsEspCipher(p);
     const texts = [1, 4, 2, 7, 3].map((blocks, i) => text(p, blocks, i));
     const sealed = texts.map((t, i) => {
       const buf = packet(p, i + 1, Buffer.alloc(p.ivLength, i), t);
@@ -107,7 +108,7 @@ describe.each([
   });
 
   it('seal refuses a text that is not whole blocks (it would desynchronise the running context)', () => {
-    const c = createEspCipher(p);
+    const c = createJsEspCipher(p);
     expect(() => c.seal(Buffer.alloc(8 + p.ivLength + 17 + p.icvLength), 0, 17)).toThrow(RangeError);
   });
 });
