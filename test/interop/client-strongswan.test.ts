@@ -180,6 +180,25 @@ describe('proposal sets', () => {
     }
   }, 90_000);
 
+  it('aes256-sha256 with ECP group 19 (--dh dh19) and AES-GCM-16 for ESP, with PFS on ECP too', async () => {
+    const { bed, gw } = await bringUp(false, { ikeProposals: 'aes256-sha256-ecp256', espProposals: 'aes128gcm16', pfsGroup: 'ecp256' });
+    try {
+      const v = startVpnc(options(bed, gw, { dhGroup: 'dh19', pfs: 'dh19' }));
+      try {
+        await v.waitForTunnel(30_000);
+        expect(v.output()).toContain('IKE SA selected psk+xauth-aes256-sha256');
+        expect(v.output()).toMatch(/IPSEC SA selected AES-GCM-16.*PFS dh19/);
+        const p = await ping(bed.client, BED.innerHost, 2);
+        expect(p.received, p.output).toBe(2);
+        expect(gw.listSas()).toMatch(/AES_GCM_16-128\/ECP_256/);
+      } finally {
+        expect(await v.stop()).toEqual({ code: 0, signal: null });
+      }
+    } finally {
+      await tearDown(bed, gw);
+    }
+  }, 90_000);
+
   it('3des-md5-modp1024 with PFS: refused without the weak flags, works with them, with and without PFS', async () => {
     const { bed, gw } = await bringUp(false, { ikeProposals: IKE_PROPOSALS.legacy, espProposals: '3des-md5', pfsGroup: 'modp1024' });
     try {
