@@ -4,6 +4,7 @@
  */
 import { writeSync } from 'node:fs';
 import { parseArgs } from '../config/args.js';
+import { OPTIONS } from '../config/options.js';
 import { FdLineInput } from '../config/line-input.js';
 import { loadProfiles } from '../config/load.js';
 import { applyObfuscated } from '../config/obfuscated.js';
@@ -19,6 +20,26 @@ import { usageText, versionText } from './usage.js';
 const out = (text: string) => writeSync(1, text);
 const err = (text: string) => writeSync(2, text);
 
+/** Options whose values must not show in `ps` (vpnc overwrites them in argv; we retitle the process). */
+const SECRET_OPTIONS = OPTIONS.filter((o) => o.secret && o.option).map((o) => o.option!);
+
+/** The command line with secret values masked, as `ps` and /proc/PID/cmdline show it from now on. */
+export function maskedCommandLine(argv: readonly string[]): string {
+  const out = ['vpnc'];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    if (eq > 0 && SECRET_OPTIONS.includes(a.slice(0, eq))) out.push(`${a.slice(0, eq)}=********`);
+    else if (SECRET_OPTIONS.includes(a) && i + 1 < argv.length) out.push(a, '********'), i++;
+    else out.push(a);
+  }
+  return out.join(' ');
+}
+
+function hideSecrets(argv: readonly string[]): void {
+  if (argv.some((a) => SECRET_OPTIONS.some((o) => a === o || a.startsWith(`${o}=`)))) process.title = maskedCommandLine(argv);
+}
+
 /** What runs once the configuration is complete; replaced by the session layer. */
 export type Connector = (config: VpncConfig) => Promise<number>;
 
@@ -29,6 +50,7 @@ export async function main(argv: string[], connect?: Connector): Promise<number>
   }
   try {
     const args = parseArgs(argv);
+    hideSecrets(argv);
     switch (args.action) {
       case 'version':
         out(versionText());

@@ -141,3 +141,27 @@ describe('vpnc: command line', () => {
     expect(long.stdout).toContain('    Default: natt\n');
   });
 });
+
+describe('vpnc: secrets on the command line', () => {
+  it('hides --secret and --password values from ps (/proc/PID/cmdline) while running', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    // No username: vpnc waits at its prompt, long enough to look at its command line.
+    const child = spawn('node', [BIN, '--gateway', '198.51.100.1', '--id', 'g', '--secret', 'top-secret-value', '--password=pw-value-123'], {
+      env: { ...process.env, VPNC_SYSCONFDIR: etc },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (let i = 0; i < 100 && !out.includes('Enter username'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain('Enter username for 198.51.100.1: ');
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').replace(/\0+/g, ' ');
+      expect(cmdline).toContain('--secret ******** --password=********');
+      expect(cmdline).not.toContain('top-secret-value');
+      expect(cmdline).not.toContain('pw-value-123');
+    } finally {
+      child.kill();
+    }
+  });
+});
