@@ -174,7 +174,7 @@ describe('our client: ESP rekeying', () => {
 });
 
 describe('our client: the gateway lets an ESP SA expire', () => {
-  it('when the gateway deletes the SA at its 10 s lifetime (it does not rekey), the client renegotiates at once and a steady ping loses nothing', async () => {
+  it('when the gateway deletes the SA at its 10 s lifetime (it does not rekey), the client renegotiates at once: a steady ping loses at most the one packet in flight', async () => {
     requireRoot();
     const bed = createTestbed({ nat: false });
     const gw = await startStrongSwan({ netns: bed.gateway, childLifeSeconds: 10 });
@@ -183,7 +183,9 @@ describe('our client: the gateway lets an ESP SA expire', () => {
     try {
       await v.waitForTunnel(30_000);
       const out = await nsExec(bed.client, 'ping', ['-c', '100', '-i', '0.2', '-W', '1', BED.innerHost], 40_000);
-      expect(out, v.output()).toMatch(/100 packets transmitted, 100 received, 0% packet loss/);
+      // The gateway drops the SA without warning: a packet already on its way may be lost, no more.
+      const received = Number(/100 packets transmitted, (\d+) received/.exec(out)?.[1] ?? 0);
+      expect(received, `${out}\n${v.output()}`).toBeGreaterThanOrEqual(99);
       expect(v.output()).toContain('gateway deleted the ESP SA in use; negotiating a new one');
       expect((v.output().match(/IPSEC SA selected/g) ?? []).length).toBeGreaterThanOrEqual(2);
     } finally {
