@@ -123,6 +123,14 @@ describe('AM2 -> AM3 with the test responder', () => {
     const edit = (p: Payload[]): Payload[] => [...p, { type: PayloadType.NOTIFICATION, doi: 1, protocol: ProtocolId.IPSEC_ESP, messageType: NotifyType.RESPONDER_LIFETIME, spi: Buffer.alloc(4), data }];
     expect(establish({}, { edit }).result.espLifetime).toEqual({ seconds: 28800, kilobytes: 4608000 });
   });
+
+  it('reads the ISAKMP SA lifetime from an ISAKMP RESPONDER-LIFETIME notify, else from the chosen transform', () => {
+    const data = encodeAttrs([tvAttribute(IkeAttribute.LIFE_TYPE, 1), u32Attribute(IkeAttribute.LIFE_DURATION, 86400)]);
+    const edit = (p: Payload[]): Payload[] => [...p, { type: PayloadType.NOTIFICATION, doi: 1, protocol: ProtocolId.ISAKMP, messageType: NotifyType.RESPONDER_LIFETIME, spi: Buffer.alloc(16), data }];
+    expect(establish({}, { edit }).result.ikeLifetimeSeconds).toBe(86400);
+    // Without the notify: the transform the gateway echoed (our proposal's 2147483 s).
+    expect(establish().result.ikeLifetimeSeconds).toBe(2147483);
+  });
 });
 
 function encodeAttrs(attrs: DataAttribute[]): Buffer {
