@@ -14,6 +14,7 @@ import { Doi, IpsecSituation, NotifyType, PayloadType, ProtocolId } from './cons
 import { IkeAttribute, IkeAuthMethod, IkeEncryption, IkeHash, IkeTransformId, LifeType, ikeAuthMethodName } from './ike-attributes.js';
 import { attributeNumber, decodeAttributes, tvAttribute, u32Attribute, type DataAttribute } from './payloads/attributes.js';
 import { Reader } from '../wire/reader.js';
+import { DecodeError } from '../wire/errors.js';
 import type { SaPayload, Transform } from './payloads/sa.js';
 
 /** vpnc's proposed lifetime for IKE and IPsec SAs, in seconds. */
@@ -150,6 +151,16 @@ export function readLifetimes(attrs: readonly DataAttribute[], typeAttr: number,
  * returns the suite. Weak choices we did not offer are refused with a hint naming the flag.
  */
 export function selectPhase1Suite(sa: SaPayload, policy: Phase1Policy): IkeSuite {
+  try {
+    return selectSuite(sa, policy);
+  } catch (err) {
+    // An attribute value that is not a number (e.g. an empty LIFE_DURATION) is a malformed proposal.
+    if (err instanceof DecodeError) throw bad(err.message);
+    throw err;
+  }
+}
+
+function selectSuite(sa: SaPayload, policy: Phase1Policy): IkeSuite {
   if (sa.doi !== Doi.IPSEC) throw bad(`DOI ${sa.doi} is not IPsec`, NotifyType.DOI_NOT_SUPPORTED);
   if (sa.situation !== IpsecSituation.IDENTITY_ONLY) throw bad(`situation ${sa.situation}`, NotifyType.SITUATION_NOT_SUPPORTED);
   if (sa.proposals.length !== 1) throw bad(`${sa.proposals.length} proposals instead of 1`);

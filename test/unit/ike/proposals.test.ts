@@ -146,3 +146,15 @@ describe('describeOffer', () => {
     );
   });
 });
+
+describe('selectPhase1Suite: malformed attribute values', () => {
+  it('an empty LIFE_DURATION is BAD-PROPOSAL-SYNTAX, not a decode error', () => {
+    const policy = { authMode: 'psk' as const, dhGroup: 2, weakEncryption: false, weakAuthentication: false };
+    const ours = buildPhase1Sa(policy);
+    const t = ours.proposals[0]!.transforms[0]!;
+    const attributes = t.attributes.map((a) => (a.type === IkeAttribute.LIFE_DURATION ? { type: a.type, tv: false, value: Buffer.alloc(0) } : a));
+    const answer = { ...ours, proposals: [{ ...ours.proposals[0]!, transforms: [{ ...t, attributes }] }] };
+    expect(() => selectPhase1Suite(answer, policy)).toThrow(ProtocolError);
+    expect(() => selectPhase1Suite(answer, policy)).toThrow(/gateway's phase 1 SA: attribute 12: 0-byte value is not a number/);
+  });
+});
