@@ -45,6 +45,8 @@ function headerOf(d: Buffer) {
 
 export class Phase1Driver {
   private passwordUsed = false;
+  /** The gateway's address as resolved: vpnc's XAUTH prompts name it ("Password for VPN user@ADDRESS: "). */
+  private gatewayAddress = '';
 
   constructor(
     private readonly config: VpncConfig,
@@ -57,6 +59,7 @@ export class Phase1Driver {
 
   /** Runs aggressive mode, XAUTH (when negotiated) and mode config. */
   async run(local: SocketAddress, remote: SocketAddress, opts: { initialContact: boolean }): Promise<Phase1Outcome> {
+    this.gatewayAddress = remote.address;
     const c = this.config;
     const hybrid = c.authMode === 'hybrid';
     const trust = hybrid ? { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => this.log.debug(2, () => `CA skipped: ${m}`)) } : undefined;
@@ -200,17 +203,13 @@ export class Phase1Driver {
           continue;
         }
         if (c.nonInteractive) throw new AuthError('authentication failed: the gateway asks for another password and --non-inter forbids asking');
-        const answer = await this.promptSecret(xauthPrompt(f, c.username, this.channelGateway()));
+        const answer = await this.promptSecret(xauthPrompt(f, c.username, this.gatewayAddress));
         if (answer === null) throw new AuthError('unable to get password');
         out.set(f, answer);
       }
     }
     this.log.debug(99, () => [...out].map(([f, v]) => `XAUTH reply ${f}: "${v}" (hex ${Buffer.from(v).toString('hex')})`).join('\n'));
     return out;
-  }
-
-  private channelGateway(): string {
-    return this.config.gateway;
   }
 
   private async modeConfig(sa: IkeSa): Promise<ModeConfig> {
