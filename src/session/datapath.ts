@@ -81,14 +81,6 @@ export class DataPath {
     this.inbound.delete(spi);
   }
 
-  get currentOutbound(): EspSa | undefined {
-    return this.outbound;
-  }
-
-  inboundSas(): EspSa[] {
-    return [...this.inbound.values()];
-  }
-
   start(): void {
     this.tun.start((batch) => this.fromTun(batch));
     this.transport.start((buf, off, len) => this.fromGateway(buf, off, len));

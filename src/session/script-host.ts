@@ -39,9 +39,6 @@ export class ScriptHost {
     this.tunnel = { tunDev, gateway, config: tunnelConfigOf(mc) };
   }
 
-  get tunnelInfo() {
-    return this.tunnel;
-  }
 
   async preInit(): Promise<void> {
     await this.run({ reason: 'pre-init', vpnPid: this.vpnPid });
