@@ -6,7 +6,7 @@
  * on stdin (`-`, as NetworkManager-vpnc does) or as a file.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childExit, nsRun, nsSpawnPrivateRun, stopChild, waitFor, type ExitStatus } from './netns.js';
@@ -169,4 +169,21 @@ export async function runVpncToExit(o: VpncRefOptions, timeoutMs = 20_000): Prom
 /** Reads the pid vpnc wrote to its pid file, or undefined when the file is absent. */
 export function readPidFile(path: string): number | undefined {
   return existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : undefined;
+}
+
+/**
+ * A route script that records its environment per `reason` (in a temp dir, removed by the caller), then runs
+ * Debian's vpnc-script.
+ */
+export function envRecordingScript(): { path: string; dir: string; env: (reason: string) => Map<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-script-'));
+  const path = join(dir, 'record-env.sh');
+  writeFileSync(path, `#!/bin/sh\nenv > "${dir}/env.$reason"\nexec ${VPNC_SCRIPT}\n`);
+  chmodSync(path, 0o755);
+  const env = (reason: string): Map<string, string> => {
+    const file = join(dir, `env.${reason}`);
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    return new Map(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  };
+  return { path, dir, env };
 }

@@ -4,9 +4,7 @@
  * TUN device opened in the bed's gateway namespace; vpnc runs with Debian's vpnc-script in the client
  * namespace (private /run and resolv.conf). Missing root or binaries fail the file: never skipped.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
@@ -15,6 +13,7 @@ import { listNetns, nsRun, requireBinaries, requireRoot, waitFor } from '../help
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping, startCapture, tcpTransferBothWays } from '../helpers/traffic.js';
 import { runVpncToExit, startVpnc, VPNC, VPNC_SCRIPT, type NattMode, type VpncRefOptions } from '../helpers/vpnc-ref.js';
+import { envRecordingScript } from '../helpers/vpnc-ref.js';
 
 const PREREQUISITES = [VPNC, VPNC_SCRIPT, 'ip', 'unshare', 'mount', 'stdbuf', 'nft', 'tcpdump', 'ping', 'sysctl'];
 const TRANSFER_BYTES = 2 << 20;
@@ -113,19 +112,6 @@ async function connectAndCarry(
   }
 }
 
-/** A route script that records its environment per `reason`, then runs Debian's vpnc-script. */
-function envRecordingScript(): { path: string; dir: string; env: (reason: string) => Map<string, string> } {
-  const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-gwscript-'));
-  const path = join(dir, 'record-env.sh');
-  writeFileSync(path, `#!/bin/sh\nenv > "${dir}/env.$reason"\nexec ${VPNC_SCRIPT}\n`);
-  chmodSync(path, 0o755);
-  const env = (reason: string): Map<string, string> => {
-    const file = join(dir, `env.${reason}`);
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    return new Map(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  };
-  return { path, dir, env };
-}
 
 const hasLine = (lines: string[], re: RegExp): boolean => lines.some((l) => re.test(l));
 

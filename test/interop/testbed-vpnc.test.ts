@@ -2,15 +2,15 @@
  * The test bed proven with Debian's real vpnc against a strongSwan gateway acting as a Cisco concentrator
  * (root, network namespaces; see test/interop/README.md). Missing root or binaries fail the file: never skipped.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNetns, nsRun, pidAlive, requireBinaries, requireRoot } from '../helpers/netns.js';
 import { CHARON, IKE_PROPOSALS, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping, startCapture, tcpTransferBothWays } from '../helpers/traffic.js';
 import { readPidFile, runVpncToExit, startVpnc, VPNC, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
+import { envRecordingScript } from '../helpers/vpnc-ref.js';
 
 const PREREQUISITES = [CHARON, SWANCTL, VPNC, VPNC_SCRIPT, 'ip', 'unshare', 'mount', 'stdbuf', 'nft', 'tcpdump', 'ping', 'sysctl'];
 const TRANSFER_BYTES = 4 << 20;
@@ -35,19 +35,6 @@ function clientOptions(bed: Testbed, gw: StrongSwanGateway, extra: Partial<VpncR
   };
 }
 
-/** A route script that records its environment per `reason`, then runs Debian's vpnc-script. */
-function envRecordingScript(): { path: string; dir: string; env: (reason: string) => Map<string, string> } {
-  const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-script-'));
-  const path = join(dir, 'record-env.sh');
-  writeFileSync(path, `#!/bin/sh\nenv > "${dir}/env.$reason"\nexec ${VPNC_SCRIPT}\n`);
-  chmodSync(path, 0o755);
-  const env = (reason: string): Map<string, string> => {
-    const file = join(dir, `env.${reason}`);
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    return new Map(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  };
-  return { path, dir, env };
-}
 
 async function bringUp(nat: boolean, gatewayOptions: Omit<Parameters<typeof startStrongSwan>[0], 'netns'> = {}): Promise<{ bed: Testbed; gw: StrongSwanGateway }> {
   checkPrerequisites();
