@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The README's test command, for a fresh machine (as root): installs every Debian package the tests use
+# (the list is test/prereq/prerequisites.json, the same table the suite checks before its first test), then
+# the Node dependencies (building the native addon and dist/), then runs every test. `.ci/run` calls this.
+#   bash scripts/test-all.sh            install what is missing, then npm test
+#   bash scripts/test-all.sh --no-apt   skip apt-get (packages already there); npm ci and npm test only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ "$(id -u)" = 0 ] || { echo "test-all: run as root (apt-get, network namespaces, TUN devices)" >&2; exit 1; }
+command -v node >/dev/null || { echo "test-all: node (>= 20) is missing: install Node.js first" >&2; exit 1; }
+
+mapfile -t packages < <(node -e '
+  const t = require("./test/prereq/prerequisites.json");
+  for (const p of Object.keys(t.packages)) console.log(p);')
+
+if [ "${1:-}" != "--no-apt" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # --no-install-recommends: what the tests need is named, not pulled in by chance (strongSwan's plugins are
+  # spread over several packages that are only Recommends of strongswan-charon).
+  apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+# node-gyp must build against the Node headers on the machine: it cannot download them here.
+if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
+npm ci --no-audit --no-fund
+
+npm test
