@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Checks every prerequisite once (fails at once, naming the package) and sweeps what tests left behind.
+    globalSetup: ['test/prereq/global-setup.ts'],
   },
 });

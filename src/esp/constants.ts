@@ -40,6 +40,12 @@ export const ESP_BUFFER_SIZE = ESP_HEADROOM + ESP_DEFAULT_MAX_INNER + ESP_TAILRO
 /** Largest sequence number: RFC 4303 section 3.3.3 forbids cycling; the SA must be rekeyed before. */
 export const ESP_SEQ_MAX = 0xffffffff;
 
+/** Outbound sequence number at which the SA is replaced (85 % of the space, as for lifetimes). */
+export const ESP_SEQ_REKEY_AT = Math.floor(ESP_SEQ_MAX * 0.85);
+
+/** Share of an SA's lifetime (seconds or kilobytes) after which it is replaced. */
+export const ESP_SOFT_LIFETIME_SHARE = 0.85;
+
 /** Next Header values in the ESP trailer (IANA protocol numbers). */
 export const NextHeader = {
   /** IPv4 in IP (tunnel mode, inner IPv4). */

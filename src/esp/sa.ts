@@ -73,6 +73,8 @@ export class EspSa {
   readonly ivSource: IvSource;
   /** Next outbound sequence number; starts at 1 and must not pass ESP_SEQ_MAX. */
   nextSeq = 1;
+  /** Inner bytes after which this SA is to be replaced (85 % of a kilobyte lifetime); Infinity: no limit. */
+  softByteLimit = Infinity;
   /** Inbound anti-replay state. */
   readonly replay = new ReplayWindow();
   readonly counters: EspCounters = {

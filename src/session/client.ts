@@ -12,16 +12,17 @@ import type { VpncConfig } from '../config/validate.js';
 import { ExchangeType, notifyTypeName } from '../ike/constants.js';
 import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, parseInformational, type InformationalEvent } from '../ike/exchanges/informational.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
+import { prefixRange } from '../ike/exchanges/quick-mode-ids.js';
 import { decodeHeader } from '../ike/message.js';
 import { openTun, parseIpv4Address, type TunDevice } from '../io/index.js';
 import { DataPath } from './datapath.js';
 import { DeadPeerDetector } from './dpd.js';
-import { EspKeeper } from './esp-keeper.js';
+import { EspKeeper, type GatewayRekeyTerms } from './esp-keeper.js';
 import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport, type EspTransport } from './esp-transport.js';
 import { IkeChannel } from './ike-channel.js';
 import { Phase1Driver, type Phase1Outcome, type SecretPrompt } from './phase1.js';
 import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
-import { localAddressFor, resolveGateway } from './route.js';
+import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { ScriptHost } from './script-host.js';
 import { fakePeerMac } from './tap.js';
 import type { SessionTrace } from './trace/taps.js';
@@ -75,6 +76,8 @@ export class VpnClient {
   private gateway = '';
   /** Our outer address (NAT-D, raw ESP source). */
   private localAddress = '';
+  /** The address sockets bind to: --local-addr resolved, or 0.0.0.0 (the kernel chooses). */
+  private bindAddress = '0.0.0.0';
   private tunnelAddress = '';
   private encapMode = 0;
   private pfsGroup = 0;
@@ -110,7 +113,8 @@ export class VpnClient {
   private async setup(): Promise<void> {
     const c = this.config;
     this.gateway = await resolveGateway(c.gateway);
-    this.localAddress = c.localAddr !== '0.0.0.0' ? c.localAddr : await localAddressFor(this.gateway);
+    this.bindAddress = await resolveLocalAddress(c.localAddr);
+    this.localAddress = this.bindAddress !== '0.0.0.0' ? this.bindAddress : await localAddressFor(this.gateway);
     this.log.debug(2, () => `S1 init_sockaddr: gateway ${this.gateway}, local ${this.localAddress}`);
     this.hooks.trace?.start(this.localAddress, this.gateway);
     await this.scripts.preInit();
@@ -124,6 +128,7 @@ export class VpnClient {
     this.datapath = new DataPath(this.tun, transport, parseIpv4Address(this.gateway), this.log);
     this.datapath.tap = this.hooks.datapathTap;
     this.datapath.dropTap = this.hooks.dropTap ?? this.hooks.datapathTap;
+    this.datapath.onSoftLimit = () => this.channel?.interrupt();
     if (c.ifMode === 'tap') {
       const tapMac = this.tun.mac;
       if (!tapMac) throw new VpncError('VPNC_ERR_TAP', `cannot read the MAC address of ${this.tun.name}`);
@@ -140,7 +145,7 @@ export class VpnClient {
     const c = this.config;
     this.channel?.close();
     this.channel = new IkeChannel({
-      localAddress: c.localAddr,
+      localAddress: this.bindAddress,
       localPort: c.localPort,
       gateway: this.gateway,
       gatewayPort: 500,
@@ -200,9 +205,19 @@ export class VpnClient {
     });
   }
 
+  /** What the gateway's own quick modes must agree with. */
+  private rekeyTerms(): GatewayRekeyTerms {
+    const t = this.config.targetNetwork;
+    return {
+      encapMode: this.encapMode,
+      pfsGroup: this.pfsGroup,
+      tunnel: { ours: parseIpv4Address(this.tunnelAddress), theirs: prefixRange(parseIpv4Address(t.address), t.prefixLength) },
+    };
+  }
+
   /** Our own rekey: a new quick mode; the old pair stays usable inbound for a while and is deleted. */
   private async rekeyEsp(): Promise<void> {
-    this.log.debug(1, () => 'rekeying the ESP SAs');
+    this.log.debug(1, () => `rekeying the ESP SAs: ${this.keeper.dueReason(Date.now())}`);
     const old = this.keeper.install(await this.quickMode(), true);
     if (old) this.channel!.send(buildDeleteEsp(this.sa!, randomMessageId(), [spiBytes(old.inbound.spi), spiBytes(old.outbound.spi)]));
   }
@@ -211,7 +226,7 @@ export class VpnClient {
     const ns = this.hooks.netns;
     if (natt === 'rfc') return new UdpEspTransport(this.channel!);
     if (natt === 'draft') return new DraftUdpTransport(this.channel!);
-    if (ciscoPort) return new CiscoUdpTransport(this.config.localAddr, this.config.udpPort, this.gateway, ciscoPort, ns);
+    if (ciscoPort) return new CiscoUdpTransport(this.bindAddress, this.config.udpPort, this.gateway, ciscoPort, ns);
     return new RawEspTransport(this.localAddress, this.gateway, ns);
   }
 
@@ -322,7 +337,7 @@ export class VpnClient {
     if (!h.initiatorCookie.equals(sa.cookieI)) return [];
     if (h.exchangeType === ExchangeType.QUICK) {
       try {
-        const qm2 = this.keeper.gatewayQuickMode(sa, sa.open(d), this.encapMode);
+        const qm2 = this.keeper.gatewayQuickMode(sa, sa.open(d), this.rekeyTerms());
         if (qm2) this.channel!.reply(qm2);
       } catch (err) {
         this.log.notice(`gateway's quick mode refused: ${(err as Error).message}`);
@@ -362,6 +377,9 @@ export class VpnClient {
         break;
       case 'notify':
         this.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);
+        break;
+      case 'malformed':
+        this.log.notice(`gateway's informational message: ${ev.error.message}`);
         break;
       default:
         this.log.debug(2, () => `informational from the gateway: ${ev.kind}`);

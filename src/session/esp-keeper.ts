@@ -4,16 +4,25 @@
  * DELETEs, and says when we must renegotiate ourselves (85 % of a stated lifetime, or at once when the
  * gateway deleted the pair in use). No I/O of its own: the client sends what it returns.
  */
+import { ESP_SEQ_REKEY_AT, ESP_SOFT_LIFETIME_SHARE } from '../esp/constants.js';
 import { EspSa } from '../esp/sa.js';
 import type { Logger } from '../log.js';
 import { QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
 import type { EspPolicy } from '../ike/exchanges/quick-mode.js';
 import type { IkeSa, OpenedMessage } from '../ike/ike-sa.js';
+import type { TunnelIds } from '../ike/exchanges/quick-mode-ids.js';
 import type { DataPath } from './datapath.js';
 import { randomSpi, type EspPair } from './quick-mode-driver.js';
 
 /** How long an inbound SA stays usable after a rekey replaced it. */
 export const RETIRED_GRACE_MS = 30_000;
+
+/** What a gateway's rekey must agree with: the running tunnel's encapsulation, PFS group and IDs. */
+export interface GatewayRekeyTerms {
+  readonly encapMode: number;
+  readonly pfsGroup: number;
+  readonly tunnel: TunnelIds;
+}
 
 export class EspKeeper {
   private esp: EspPair | undefined;
@@ -38,6 +47,11 @@ export class EspKeeper {
   install(fresh: EspPair, retireOld: boolean): EspPair | undefined {
     const old = this.esp;
     this.esp = fresh;
+    if (fresh.lifetimeKilobytes > 0) {
+      const limit = fresh.lifetimeKilobytes * 1024 * ESP_SOFT_LIFETIME_SHARE;
+      fresh.inbound.softByteLimit = limit;
+      fresh.outbound.softByteLimit = limit;
+    }
     this.establishedAt = Date.now();
     this.renegotiateAt = Infinity;
     if (old && retireOld) this.retired.push({ sa: old, at: Date.now() });
@@ -56,11 +70,29 @@ export class EspKeeper {
     this.renegotiateAt = Infinity;
   }
 
-  /** True when we must run a quick mode ourselves now. */
+  /**
+   * True when we must run a quick mode ourselves now: the gateway deleted the pair, or 85 % of its lifetime in
+   * seconds or kilobytes (either direction) is used, or the outbound sequence number nears its end (RFC 4303
+   * 3.3.3: it must never cycle).
+   */
   due(now: number): boolean {
-    if (!this.esp) return false;
-    const life = this.esp.lifetimeSeconds;
-    return now >= this.renegotiateAt || (life > 0 && now - this.establishedAt >= life * 850);
+    const esp = this.esp;
+    if (!esp) return false;
+    const life = esp.lifetimeSeconds;
+    if (now >= this.renegotiateAt || (life > 0 && now - this.establishedAt >= life * 1000 * ESP_SOFT_LIFETIME_SHARE)) return true;
+    const { inbound, outbound } = esp;
+    return inbound.counters.bytes >= inbound.softByteLimit || outbound.counters.bytes >= outbound.softByteLimit || outbound.nextSeq >= ESP_SEQ_REKEY_AT;
+  }
+
+  /** Why due() said so, for the log. */
+  dueReason(now: number): string {
+    const esp = this.esp;
+    if (!esp) return 'no SA';
+    if (now >= this.renegotiateAt) return 'the gateway deleted the SA in use';
+    if (esp.outbound.nextSeq >= ESP_SEQ_REKEY_AT) return `sequence number ${esp.outbound.nextSeq} near its end`;
+    const bytes = Math.max(esp.inbound.counters.bytes, esp.outbound.counters.bytes);
+    if (bytes >= esp.outbound.softByteLimit) return `${Math.floor(bytes / 1024)} of ${esp.lifetimeKilobytes} kB used`;
+    return `${Math.round((now - this.establishedAt) / 1000)} of ${esp.lifetimeSeconds} s used`;
   }
 
   /** Drops inbound SAs whose grace period is over. */
@@ -92,11 +124,11 @@ export class EspKeeper {
    * A quick-mode message the gateway started (it rekeys), already opened: QM1 gets an answer to send; QM3
    * installs the new pair. Throws when the gateway's proposal or hashes are not acceptable.
    */
-  gatewayQuickMode(sa: IkeSa, msg: OpenedMessage, encapMode: number): Buffer | undefined {
+  gatewayQuickMode(sa: IkeSa, msg: OpenedMessage, terms: GatewayRekeyTerms): Buffer | undefined {
     const msgId = msg.header.messageId;
     const pending = this.responders.get(msgId);
     if (!pending) {
-      const responder = new QuickModeResponder({ sa, policy: this.policy, encapMode, spiIn: randomSpi() });
+      const responder = new QuickModeResponder({ sa, policy: this.policy, ...terms, spiIn: randomSpi() });
       const qm2 = responder.receive(msg);
       this.responders.set(msgId, responder);
       return qm2;

@@ -1,7 +1,8 @@
 /** Where the gateway is, and which of our addresses talks to it. */
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { ProtocolError, SystemError } from '../errors.js';
+import { ConfigError, ProtocolError, SystemError } from '../errors.js';
+import { parseIpv4Address } from '../io/ipv4.js';
 
 /** The gateway's IPv4 address (vpnc resolves the name once, IPv4 only). */
 export async function resolveGateway(name: string): Promise<string> {
@@ -9,6 +10,28 @@ export async function resolveGateway(name: string): Promise<string> {
     return (await lookup(name, { family: 4 })).address;
   } catch {
     throw new ProtocolError(`unknown host '${name}': cannot resolve the gateway's address`);
+  }
+}
+
+/**
+ * The address --local-addr names, as an IPv4 literal (vpnc resolves a host name there too). 0.0.0.0 stays as
+ * it is: the kernel picks the source address.
+ */
+export async function resolveLocalAddress(name: string): Promise<string> {
+  if (isIpv4Literal(name)) return name;
+  try {
+    return (await lookup(name, { family: 4 })).address;
+  } catch {
+    throw new ConfigError(`--local-addr '${name}': cannot resolve this host name to an IPv4 address`);
+  }
+}
+
+function isIpv4Literal(text: string): boolean {
+  try {
+    parseIpv4Address(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

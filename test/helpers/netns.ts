@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { recordNetns, recordPid } from '../prereq/run-registry.js';
 
 const created = new Set<string>();
 let counter = 0;
@@ -29,6 +30,7 @@ export function createNetns(prefix: string): string {
   const name = `${prefix}-${process.pid}-${++counter}`.slice(0, 30);
   run('ip', ['netns', 'add', name]);
   created.add(name);
+  recordNetns(name);
   run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   return name;
 }
@@ -64,7 +66,9 @@ export function nsRun(ns: string, cmd: string, args: string[], opts: { input?: s
 
 /** Starts a long-running process inside a namespace. The caller ends it by its pid. */
 export function nsSpawn(ns: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
-  return spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  recordPid(child.pid); // the run's teardown ends it if the test did not
+  return child;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { Doi, ExchangeType, NotifyType, PayloadType, ProtocolId } from '../constants.js';
 import type { IkeSa, OpenedMessage } from '../ike-sa.js';
+import { ProtocolError } from '../../errors.js';
 import type { Payload } from '../payloads/payload.js';
 
 /** A DPD R-U-THERE or R-U-THERE-ACK with its sequence number. */
@@ -41,7 +42,12 @@ export type InformationalEvent =
   | { kind: 'delete-isakmp' }
   | { kind: 'delete-esp'; spis: Buffer[] }
   | { kind: 'notify'; messageType: number; protocol: number; data: Buffer }
-  | { kind: 'load-balance'; address: string };
+  | { kind: 'load-balance'; address: string }
+  /** A payload that breaks the protocol; the rest of the message is still read. */
+  | { kind: 'malformed'; error: ProtocolError };
+
+/** The SPI sizes RFC 2408 3.15 / RFC 2407 4.6.3 give a DELETE: the two cookies, or one ESP SPI. */
+const DELETE_SPI_SIZE = { [ProtocolId.ISAKMP]: 16, [ProtocolId.IPSEC_ESP]: 4 } as const;
 
 /** Lists the events in an opened, hash-verified informational message. */
 export function parseInformational(msg: OpenedMessage): InformationalEvent[] {
@@ -56,9 +62,14 @@ export function parseInformational(msg: OpenedMessage): InformationalEvent[] {
       } else {
         out.push({ kind: 'notify', messageType: p.messageType, protocol: p.protocol, data: p.data });
       }
-    } else if (p.type === PayloadType.DELETE) {
-      if (p.protocol === ProtocolId.ISAKMP) out.push({ kind: 'delete-isakmp' });
-      else if (p.protocol === ProtocolId.IPSEC_ESP) out.push({ kind: 'delete-esp', spis: p.spis.map((s) => Buffer.from(s)) });
+    } else if (p.type === PayloadType.DELETE && (p.protocol === ProtocolId.ISAKMP || p.protocol === ProtocolId.IPSEC_ESP)) {
+      const size = DELETE_SPI_SIZE[p.protocol];
+      const name = p.protocol === ProtocolId.ISAKMP ? 'ISAKMP' : 'ESP';
+      if (p.spiSize !== size) {
+        const error = new ProtocolError(`DELETE for ${name} with SPI size ${p.spiSize} (must be ${size}): ignored`, NotifyType.INVALID_SPI);
+        out.push({ kind: 'malformed', error });
+      } else if (p.protocol === ProtocolId.ISAKMP) out.push({ kind: 'delete-isakmp' });
+      else out.push({ kind: 'delete-esp', spis: p.spis.map((s) => Buffer.from(s)) });
     }
   }
   return out;

@@ -5,8 +5,9 @@
  *   QM2  ->  HDR*, HASH(2), SA, Nr, [KE], [IDci, IDcr]
  *   QM3  <-  HDR*, HASH(3)
  *
- * We accept a proposal with a transform we would have offered ourselves, the encapsulation mode in use,
- * and the PFS group the gateway asks for (when its KE is present).
+ * We accept a proposal with a transform we would have offered ourselves, the encapsulation mode in use, and
+ * the PFS group the user configured (`--pfs`: a rekey may not drop PFS; with no PFS configured, the gateway
+ * may still ask for a group). The IDs must be this tunnel's: our address, and inside the target network.
  */
 import { randomBytes } from 'node:crypto';
 import { createDh, isDhGroupId } from '../../crypto/dh-groups.js';
@@ -19,7 +20,9 @@ import { hash3, keymat } from '../keys.js';
 import type { Payload } from '../payloads/payload.js';
 import type { SaPayload } from '../payloads/sa.js';
 import { readLifetimes } from '../proposals.js';
+import type { IdPayload } from '../payloads/id.js';
 import { espChoices, isOffered, readEspTransform, type EspPolicy, type QuickModeResult } from './quick-mode.js';
+import { checkQuickModeIds, type TunnelIds } from './quick-mode-ids.js';
 
 export interface QuickModeResponderParams {
   readonly sa: IkeSa;
@@ -28,6 +31,10 @@ export interface QuickModeResponderParams {
   readonly encapMode: number;
   /** Our new inbound SPI. */
   readonly spiIn: Buffer;
+  /** The PFS group the tunnel uses (configured or pushed by mode config); 0: none required. */
+  readonly pfsGroup: number;
+  /** What the tunnel was set up for: the IDs of a rekey must match. */
+  readonly tunnel: TunnelIds;
   readonly random?: (n: number) => Buffer;
 }
 
@@ -45,7 +52,7 @@ export class QuickModeResponder {
     const msgId = msg.header.messageId;
     let saI: SaPayload | undefined;
     let ke: Buffer | undefined;
-    const ids: Payload[] = [];
+    const ids: IdPayload[] = [];
     for (const pl of msg.payloads.slice(1)) {
       if (pl.type === PayloadType.SA) saI = pl;
       else if (pl.type === PayloadType.NONCE) this.nonceI = pl.data;
@@ -53,6 +60,7 @@ export class QuickModeResponder {
       else if (pl.type === PayloadType.ID) ids.push(pl);
     }
     if (!saI || !this.nonceI) throw new ProtocolError('gateway quick mode lacks SA or nonce', NotifyType.PAYLOAD_MALFORMED);
+    checkQuickModeIds(ids, 1, this.p.tunnel);
     const choices = espChoices(this.p.policy);
     for (const prop of saI.proposals) {
       if (prop.protocol !== ProtocolId.IPSEC_ESP || prop.spi.length !== 4) continue;
@@ -61,6 +69,7 @@ export class QuickModeResponder {
         const ok = isOffered(choices, t.id, auth, keyBits);
         if (!ok || encap !== this.p.encapMode || (group !== 0) !== (ke !== undefined)) continue;
         if (group && !isDhGroupId(group)) continue;
+        if (this.p.pfsGroup && group !== this.p.pfsGroup) continue;
         const suite = resolveEspSuite(t.id, keyBits, auth);
         this.nonceR = (this.p.random ?? randomBytes)(20);
         let gxy: Buffer | undefined;
@@ -92,7 +101,8 @@ export class QuickModeResponder {
         return sa.sealHashed(ExchangeType.QUICK, msgId, reply, this.nonceI);
       }
     }
-    throw new ProtocolError('none of the gateway\'s quick mode proposals is acceptable', NotifyType.NO_PROPOSAL_CHOSEN);
+    const pfs = this.p.pfsGroup ? ` with PFS group ${this.p.pfsGroup}` : '';
+    throw new ProtocolError(`none of the gateway's quick mode proposals is acceptable${pfs}`, NotifyType.NO_PROPOSAL_CHOSEN);
   }
 
   /** Checks QM3 (HASH(3)) and returns the new SAs' keys. */

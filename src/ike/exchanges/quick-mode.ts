@@ -21,6 +21,7 @@ import type { IdPayload } from '../payloads/id.js';
 import type { Payload } from '../payloads/payload.js';
 import type { Proposal, SaPayload, Transform } from '../payloads/sa.js';
 import { PROPOSED_LIFETIME, parseLifetimeNotify, readLifetimes } from '../proposals.js';
+import { checkQuickModeIds, prefixRange } from './quick-mode-ids.js';
 
 export interface EspPolicy {
   weakEncryption: boolean;
@@ -176,8 +177,10 @@ export class QuickModeInitiator {
     let nonceR: Buffer | undefined;
     let ke: Buffer | undefined;
     let espLife = { seconds: 0, kilobytes: 0 };
+    const ids: IdPayload[] = [];
     for (const p of msg.payloads.slice(1)) {
       if (p.type === PayloadType.SA) saR = p;
+      else if (p.type === PayloadType.ID) ids.push(p);
       else if (p.type === PayloadType.NONCE) nonceR = p.data;
       else if (p.type === PayloadType.KE) ke = p.data;
       else if (p.type === PayloadType.NOTIFICATION && p.messageType === NotifyType.RESPONDER_LIFETIME && p.protocol === ProtocolId.IPSEC_ESP) {
@@ -185,6 +188,10 @@ export class QuickModeInitiator {
       }
     }
     if (!saR || !nonceR) throw new ProtocolError('quick mode response lacks SA or nonce', NotifyType.PAYLOAD_MALFORMED);
+    checkQuickModeIds(ids, 0, {
+      ours: ipv4ToBuffer(this.p.localAddress).readUInt32BE(0),
+      theirs: prefixRange(ipv4ToBuffer(this.p.remote.address).readUInt32BE(0), this.p.remote.prefixLength),
+    });
     if (saR.proposals.length !== 1 || saR.proposals[0]!.transforms.length !== 1) {
       throw new ProtocolError('quick mode response must hold one proposal with one transform', NotifyType.BAD_PROPOSAL_SYNTAX);
     }

@@ -157,6 +157,26 @@ describe('QM2 refused', () => {
     expect([err.message, err.notify]).toEqual([message, notify]);
   });
 
+  const editIds = (ours: number[], theirs: number[]) => (p: Payload[]) => [
+    ...p.filter((x) => x.type !== PayloadType.ID),
+    { type: PayloadType.ID, idType: ours.length === 4 ? IdType.IPV4_ADDR : IdType.IPV4_ADDR_SUBNET, protocol: 0, port: 0, data: Buffer.from(ours) },
+    { type: PayloadType.ID, idType: IdType.IPV4_ADDR_SUBNET, protocol: 0, port: 0, data: Buffer.from(theirs) },
+  ] as Payload[];
+  it.each([
+    ['another address for our side', editIds([192, 0, 2, 99], [203, 0, 113, 0, 255, 255, 255, 0]), 'quick mode ID for our side is 192.0.2.99, not our address 192.0.2.10'],
+    ['a wider network for the gateway\'s side', editIds([192, 0, 2, 10], [203, 0, 0, 0, 255, 255, 0, 0]), "quick mode ID for the gateway's side is 203.0.0.0-203.0.255.255, outside the target network 203.0.113.0-203.0.113.255"],
+  ])('QM2 IDs: %s is refused', (_, edit, message) => {
+    const err = qm2Error({ edit });
+    expect([err.message, err.notify]).toEqual([message, NotifyType.INVALID_ID_INFORMATION]);
+  });
+
+  it('QM2 IDs: a narrowed network for the gateway\'s side is accepted', () => {
+    const e = establish();
+    const qm = quickMode(e);
+    const qm2 = e.resp.answerQm1(qm.start(), { edit: editIds([192, 0, 2, 10], [203, 0, 113, 64, 255, 255, 255, 192]) });
+    expect(qm.receive(e.result.sa.open(qm2)).spiIn).toEqual(SPI_IN);
+  });
+
   it('PFS proposed and accepted but no KE sent', () => {
     const err = qm2Error({ edit: (p) => p.filter((x) => x.type !== PayloadType.KE) }, { pfsGroup: 14 });
     expect([err.message, err.notify]).toEqual(['PFS was proposed but the gateway sent no KE', NotifyType.PAYLOAD_MALFORMED]);
@@ -220,5 +240,23 @@ describe('informational messages', () => {
       { kind: 'delete-esp', spis: [SPI_IN] },
       { kind: 'delete-isakmp' },
     ]);
+  });
+
+  it('a DELETE with the wrong SPI size is a protocol error; the rest of the message is still read', () => {
+    const e = establish();
+    const { sa } = e.result;
+    const msg = sa.open(e.resp.seal(ExchangeType.INFORMATIONAL, 0x31, [
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 2, spis: [Buffer.from('abcd', 'hex')] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 8, spis: [sa.spi.subarray(0, 8)] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] },
+    ]));
+    sa.verifyHash(msg);
+    const events = parseInformational(msg);
+    expect(events.map((ev) => ev.kind)).toEqual(['malformed', 'delete-esp', 'malformed', 'delete-isakmp']);
+    const [esp, , isakmp] = events;
+    expect(esp?.kind === 'malformed' && esp.error).toMatchObject({ code: 'VPNC_ERR_PROTOCOL', notify: NotifyType.INVALID_SPI, message: 'DELETE for ESP with SPI size 2 (must be 4): ignored' });
+    expect(isakmp?.kind === 'malformed' && isakmp.error.message).toBe('DELETE for ISAKMP with SPI size 8 (must be 16): ignored');
+    expect(events[1]).toEqual({ kind: 'delete-esp', spis: [SPI_IN] });
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ESP_HEADROOM, ESP_SEQ_REKEY_AT, EspStatus } from '../../../src/esp/constants.js';
+import { createPacketSpan, encapsulate } from '../../../src/esp/packet.js';
 import { EspSa } from '../../../src/esp/sa.js';
 import { resolveEspSuite } from '../../../src/esp/transforms.js';
 import { silentLogger } from '../../../src/log.js';
@@ -6,9 +8,16 @@ import { EspKeeper, RETIRED_GRACE_MS } from '../../../src/session/esp-keeper.js'
 import type { EspPair } from '../../../src/session/quick-mode-driver.js';
 
 const suite = resolveEspSuite(12, 128, 2);
-function pair(inSpi: number, outSpi: number, lifetimeSeconds = 0): EspPair {
+function pair(inSpi: number, outSpi: number, lifetimeSeconds = 0, lifetimeKilobytes = 0): EspPair {
   const keymat = Buffer.alloc(suite.keymatLength, 7);
-  return { inbound: EspSa.fromKeymat(inSpi, suite, keymat), outbound: EspSa.fromKeymat(outSpi, suite, keymat), lifetimeSeconds, lifetimeKilobytes: 0, description: '' };
+  return { inbound: EspSa.fromKeymat(inSpi, suite, keymat), outbound: EspSa.fromKeymat(outSpi, suite, keymat), lifetimeSeconds, lifetimeKilobytes, description: '' };
+}
+
+/** Seals one 1000-byte IPv4 packet with the SA (what the data path does per packet). */
+function sealOne(sa: EspSa): void {
+  const buf = Buffer.alloc(ESP_HEADROOM + 1000 + 64);
+  buf[ESP_HEADROOM] = 0x45;
+  expect(encapsulate(sa, buf, ESP_HEADROOM, 1000, createPacketSpan())).toBe(EspStatus.OK);
 }
 
 /** Records what the keeper does to the data path. */
@@ -46,6 +55,38 @@ describe('EspKeeper', () => {
     expect(dp.inbound.has(0x1001)).toBe(true);
     k.expire(Date.now() + RETIRED_GRACE_MS + 1000);
     expect([...dp.inbound]).toEqual([0x1002]);
+  });
+
+  it('is due at 85 % of a kilobyte lifetime in either direction, counting what the SA sealed', () => {
+    const k = new EspKeeper(silentLogger, policy);
+    const p = pair(1000, 2000, 3600, 10); // 10 kB: due from 8704 bytes on
+    k.install(p, false);
+    expect(p.outbound.softByteLimit).toBe(8704);
+    for (let i = 0; i < 8; i++) sealOne(p.outbound);
+    expect(p.outbound.counters.bytes).toBe(8000);
+    expect(k.due(Date.now())).toBe(false);
+    sealOne(p.outbound);
+    expect(k.due(Date.now())).toBe(true);
+    expect(k.dueReason(Date.now())).toBe('8 of 10 kB used');
+    const q = pair(1001, 2001, 3600, 10);
+    k.install(q, true);
+    expect(k.due(Date.now())).toBe(false);
+    q.inbound.counters.bytes = 9000; // opened traffic counts the same way (decapsulate adds to it)
+    expect(k.due(Date.now())).toBe(true);
+    k.install(pair(1002, 2002, 3600, 0), true);
+    expect(k.current!.outbound.softByteLimit).toBe(Infinity);
+  });
+
+  it('is due before the outbound sequence number can cycle (RFC 4303 3.3.3), with no lifetime at all', () => {
+    const k = new EspKeeper(silentLogger, policy);
+    const p = pair(1000, 2000);
+    k.install(p, false);
+    p.outbound.nextSeq = ESP_SEQ_REKEY_AT - 1;
+    expect(k.due(Date.now())).toBe(false);
+    sealOne(p.outbound);
+    expect(p.outbound.nextSeq).toBe(ESP_SEQ_REKEY_AT);
+    expect(k.due(Date.now())).toBe(true);
+    expect(k.dueReason(Date.now())).toBe(`sequence number ${ESP_SEQ_REKEY_AT} near its end`);
   });
 
   it('is due at 85 % of a stated lifetime, never without one', () => {

@@ -1,0 +1,141 @@
+/**
+ * The gateway's own quick mode (it rekeys the ESP SAs), answered by the client: the configured PFS group is
+ * enforced (a rekey may not drop PFS or change its group), and the IDs must be this tunnel's (our address,
+ * the gateway's side inside the target network). Then QM3 yields the same KEYMAT on both sides.
+ */
+import { describe, expect, it } from 'vitest';
+import { createDh } from '../../../src/crypto/dh-groups.js';
+import { ProtocolError } from '../../../src/errors.js';
+import { Doi, ExchangeType, IdType, IpsecSituation, NotifyType, PayloadType, ProtocolId } from '../../../src/ike/constants.js';
+import { prefixRange } from '../../../src/ike/exchanges/quick-mode-ids.js';
+import { QuickModeResponder } from '../../../src/ike/exchanges/quick-mode-responder.js';
+import { AuthAlgorithm, EncapsulationMode, EspTransformId, IpsecAttribute } from '../../../src/ike/ipsec-attributes.js';
+import { hash3, keymat } from '../../../src/ike/keys.js';
+import { tvAttribute, type IdPayload, type Payload, type SaPayload } from '../../../src/ike/payloads/index.js';
+import { establish, type Established } from './established.js';
+
+const OURS = 0xc000020a; // 192.0.2.10
+const TARGET = prefixRange(0xcb007100, 24); // 203.0.113.0/24
+const GW_SPI = Buffer.from('11223344', 'hex');
+const OUR_SPI = Buffer.from('55667788', 'hex');
+const MSG_ID = 0x7a7a;
+
+function id(idType: number, ...octets: number[]): IdPayload {
+  return { type: PayloadType.ID, idType, protocol: 0, port: 0, data: Buffer.from(octets) };
+}
+const GW_ID = id(IdType.IPV4_ADDR_SUBNET, 203, 0, 113, 0, 255, 255, 255, 0);
+const OUR_ID = id(IdType.IPV4_ADDR, 192, 0, 2, 10);
+
+interface Qm1 {
+  group?: number;
+  ids?: IdPayload[];
+}
+
+function qm1(e: Established, o: Qm1 = {}): { datagram: Buffer; nonceI: Buffer; dh: ReturnType<typeof createDh> | undefined } {
+  const attributes = [
+    tvAttribute(IpsecAttribute.ENCAPSULATION_MODE, EncapsulationMode.TUNNEL),
+    tvAttribute(IpsecAttribute.AUTHENTICATION_ALGORITHM, AuthAlgorithm.HMAC_SHA),
+    tvAttribute(IpsecAttribute.KEY_LENGTH, 256),
+    ...(o.group ? [tvAttribute(IpsecAttribute.GROUP_DESCRIPTION, o.group)] : []),
+  ];
+  const sa: SaPayload = {
+    type: PayloadType.SA,
+    doi: Doi.IPSEC,
+    situation: IpsecSituation.IDENTITY_ONLY,
+    proposals: [{ number: 1, protocol: ProtocolId.IPSEC_ESP, spi: GW_SPI, transforms: [{ number: 1, id: EspTransformId.AES, attributes }] }],
+  };
+  const nonceI = Buffer.alloc(20, 0x42);
+  const dh = o.group ? createDh(o.group as Parameters<typeof createDh>[0]) : undefined;
+  const payloads: Payload[] = [sa, { type: PayloadType.NONCE, data: nonceI }];
+  if (dh) payloads.push({ type: PayloadType.KE, data: dh.publicValue });
+  payloads.push(...(o.ids ?? [GW_ID, OUR_ID]));
+  return { datagram: e.resp.seal(ExchangeType.QUICK, MSG_ID, payloads), nonceI, dh };
+}
+
+function responder(e: Established, pfsGroup: number): QuickModeResponder {
+  return new QuickModeResponder({
+    sa: e.result.sa,
+    policy: { weakEncryption: false, weakAuthentication: false, noEncryption: false },
+    encapMode: EncapsulationMode.TUNNEL,
+    spiIn: OUR_SPI,
+    pfsGroup,
+    tunnel: { ours: OURS, theirs: TARGET },
+  });
+}
+
+function refusal(pfsGroup: number, o: Qm1): ProtocolError {
+  const e = establish();
+  const r = responder(e, pfsGroup);
+  try {
+    r.receive(e.result.sa.open(qm1(e, o).datagram));
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProtocolError);
+    return err as ProtocolError;
+  }
+  throw new Error('the quick mode was accepted');
+}
+
+describe('the gateway rekeys: PFS as configured', () => {
+  it('with --pfs dh2 a rekey with group 2 is answered with our KE, and QM3 gives both sides the same KEYMAT', () => {
+    const e = establish();
+    const r = responder(e, 2);
+    const { datagram, nonceI, dh } = qm1(e, { group: 2 });
+    const qm2 = e.resp.open(r.receive(e.result.sa.open(datagram)));
+    const rest = e.resp.verify(qm2, nonceI);
+    expect(rest.map((p) => p.type)).toEqual([PayloadType.SA, PayloadType.NONCE, PayloadType.KE, PayloadType.ID, PayloadType.ID]);
+    const nonceR = (rest[1] as { data: Buffer }).data;
+    const gxy = dh!.computeSecret((rest[2] as { data: Buffer }).data);
+    const finished = r.finish(e.result.sa.open(e.resp.seal(ExchangeType.QUICK, MSG_ID, [], () => hash3(e.resp.prf, e.resp.keys.skeyidA, MSG_ID, nonceI, nonceR))));
+    expect(finished.spiOut).toEqual(GW_SPI);
+    const theirs = keymat(e.resp.prf, e.resp.keys.skeyidD, { protocol: ProtocolId.IPSEC_ESP, spi: OUR_SPI, nonceI, nonceR, gxy }, finished.suite.keymatLength);
+    expect(finished.keymatIn).toEqual(theirs);
+  });
+
+  it('with --pfs dh2 a rekey without PFS is refused (NO-PROPOSAL-CHOSEN, naming the group)', () => {
+    const err = refusal(2, {});
+    expect(err.notify).toBe(NotifyType.NO_PROPOSAL_CHOSEN);
+    expect(err.message).toBe("none of the gateway's quick mode proposals is acceptable with PFS group 2");
+  });
+
+  it('with --pfs dh2 a rekey with group 5 is refused', () => {
+    expect(refusal(2, { group: 5 }).notify).toBe(NotifyType.NO_PROPOSAL_CHOSEN);
+  });
+
+  it('without PFS configured, a rekey with or without PFS is answered', () => {
+    for (const group of [0, 2]) {
+      const e = establish();
+      expect(() => responder(e, 0).receive(e.result.sa.open(qm1(e, { group }).datagram))).not.toThrow();
+    }
+  });
+});
+
+describe('the gateway rekeys: the IDs must be this tunnel\'s', () => {
+  it('another address for our side is refused (INVALID-ID-INFORMATION)', () => {
+    const err = refusal(0, { ids: [GW_ID, id(IdType.IPV4_ADDR, 192, 0, 2, 11)] });
+    expect(err.notify).toBe(NotifyType.INVALID_ID_INFORMATION);
+    expect(err.message).toBe('quick mode ID for our side is 192.0.2.11, not our address 192.0.2.10');
+  });
+
+  it('a wider network than the target network for the gateway\'s side is refused', () => {
+    const err = refusal(0, { ids: [id(IdType.IPV4_ADDR_SUBNET, 0, 0, 0, 0, 0, 0, 0, 0), OUR_ID] });
+    expect(err.message).toBe("quick mode ID for the gateway's side is 0.0.0.0-255.255.255.255, outside the target network 203.0.113.0-203.0.113.255");
+  });
+
+  it('a narrower one, a range, and our address as a /32 subnet are accepted', () => {
+    const ok = [
+      [id(IdType.IPV4_ADDR_SUBNET, 203, 0, 113, 128, 255, 255, 255, 128), OUR_ID],
+      [id(IdType.IPV4_ADDR_RANGE, 203, 0, 113, 5, 203, 0, 113, 9), id(IdType.IPV4_ADDR_SUBNET, 192, 0, 2, 10, 255, 255, 255, 255)],
+      [],
+    ];
+    for (const ids of ok) {
+      const e = establish();
+      expect(() => responder(e, 0).receive(e.result.sa.open(qm1(e, { ids }).datagram))).not.toThrow();
+    }
+  });
+
+  it('one ID alone, a non-IPv4 ID and a backwards range are refused', () => {
+    expect(refusal(0, { ids: [GW_ID] }).message).toBe('quick mode carries 1 ID payloads, not 2');
+    expect(refusal(0, { ids: [id(IdType.FQDN, 0x61), OUR_ID] }).message).toBe('quick mode ID is not an IPv4 address, subnet or range');
+    expect(refusal(0, { ids: [id(IdType.IPV4_ADDR_RANGE, 203, 0, 113, 9, 203, 0, 113, 5), OUR_ID] }).notify).toBe(NotifyType.INVALID_ID_INFORMATION);
+  });
+});
