@@ -88,6 +88,57 @@ export interface GatewayOptions {
   childLifeSeconds?: number;
   /** Hybrid authentication instead of PSK + XAUTH. */
   hybrid?: HybridCredentials;
+  /** charon's `load` list (default CHARON_PLUGINS); tests of this helper name a plugin that does not exist. */
+  plugins?: readonly string[];
+}
+
+/**
+ * Lines in charon's log that mean a tunnel cannot come up (a missing plugin, XAUTH impossible, no matching
+ * configuration, authentication refused): a test waiting for a tunnel stops at once with these words.
+ */
+export const CHARON_FATAL = [
+  /plugin '[^']+'.*failed to load/,
+  /no XAuth method found/,
+  /no IKE config found/,
+  /no (matching )?peer config found/,
+  /no acceptable proposal found/,
+  /loading [^ ]+ failed/,
+  /XAuth authentication of '[^']*' failed/,
+  /tried \d+ shared keys? for .* but MAC mismatched/,
+  /(initiating|establishing) .* failed/,
+] as const;
+
+/** The fatal lines of a log, in order. */
+export function fatalLines(log: string): string[] {
+  return log.split('\n').filter((l) => CHARON_FATAL.some((re) => re.test(l)));
+}
+
+/** The plugins charon says it did not load: the names in CHARON_PLUGINS missing from its "loaded plugins" line. */
+export function missingPlugins(log: string, wanted: readonly string[] = CHARON_PLUGINS): string[] | undefined {
+  const line = /loaded plugins: (.*)/.exec(log)?.[1];
+  if (line === undefined) return undefined;
+  const loaded = new Set(line.trim().split(/\s+/));
+  return wanted.filter((p) => !loaded.has(p));
+}
+
+/** Gateways running now: a test waiting for a tunnel asks them whether charon already gave up. */
+const running = new Set<StrongSwanGateway>();
+
+/** Where each running gateway's log ends now: a waiting test looks only at what is logged after this. */
+export function gatewayLogMarks(): Map<StrongSwanGateway, number> {
+  return new Map([...running].map((gw) => [gw, gw.log().length]));
+}
+
+/**
+ * charon's own words for why no tunnel can come, logged by a running gateway since `marks` were taken;
+ * undefined while all is well.
+ */
+export function gatewayFailureSince(marks: Map<StrongSwanGateway, number>): string | undefined {
+  for (const gw of running) {
+    const lines = fatalLines(gw.log().slice(marks.get(gw) ?? 0));
+    if (lines.length > 0) return `the strongSwan gateway gave up (${gw.logPath}):\n${lines.slice(0, 5).join('\n')}`;
+  }
+  return undefined;
 }
 
 /** A running gateway. */
@@ -96,7 +147,8 @@ export interface StrongSwanGateway {
   readonly dir: string;
   readonly logPath: string;
   readonly viciUri: string;
-  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid'>>> & {
+  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid' | 'plugins'>>> & {
+    plugins: readonly string[];
     pfsGroup: string | undefined;
     childRekeySeconds: number | undefined;
     childLifeSeconds: number | undefined;
@@ -127,6 +179,7 @@ function resolveOptions(o: GatewayOptions): ResolvedOptions {
     childRekeySeconds: o.childRekeySeconds,
     childLifeSeconds: o.childLifeSeconds,
     hybrid: o.hybrid,
+    plugins: o.plugins ?? CHARON_PLUGINS,
     dpdDelaySeconds: o.dpdDelaySeconds ?? 30,
     pool: o.pool ?? { first: '192.0.2.10', last: '192.0.2.50' },
     dns: o.dns ?? '203.0.113.53',
@@ -144,10 +197,10 @@ export function quote(value: string): string {
 }
 
 /** The private strongswan.conf: explicit plugin list, aggressive-mode PSK allowed, private vici socket, file log. */
-export function strongswanConf(viciPath: string, logPath: string, logLevel: number): string {
+export function strongswanConf(viciPath: string, logPath: string, logLevel: number, plugins: readonly string[] = CHARON_PLUGINS): string {
   return `charon {
   load_modular = no
-  load = ${CHARON_PLUGINS.join(' ')}
+  load = ${plugins.join(' ')}
   i_dont_care_about_security_and_use_aggressive_mode_psk = yes
   filelog {
     testbed {
@@ -318,7 +371,7 @@ export async function startStrongSwan(opts: GatewayOptions): Promise<StrongSwanG
   const viciPath = join(dir, 'charon.vici');
   const viciUri = `unix://${viciPath}`;
   const logPath = join(dir, 'charon.log');
-  writeFileSync(confPath, strongswanConf(viciPath, logPath, o.logLevel));
+  writeFileSync(confPath, strongswanConf(viciPath, logPath, o.logLevel, o.plugins));
   writeFileSync(swanctlPath, swanctlConf(o), { mode: 0o600 });
   if (o.hybrid) writeHybridCredentials(dir, o.hybrid);
   const child = nsSpawnPrivateRun(o.netns, CHARON, [], { env: { ...process.env, STRONGSWAN_CONF: confPath } });
@@ -333,12 +386,18 @@ export async function startStrongSwan(opts: GatewayOptions): Promise<StrongSwanG
   };
   try {
     await loadWhenReady(child, confPath, swanctlPath, viciUri, viciPath);
+    const missing = missingPlugins(readLog(), o.plugins);
+    if (missing === undefined) throw new Error('charon logged no "loaded plugins" line');
+    if (missing.length > 0) {
+      const why = readLog().split('\n').filter((l) => /plugin|failed to load/.test(l) && missing.some((m) => l.includes(m)));
+      throw new Error(`charon did not load the plugin(s) ${missing.join(', ')} (see test/prereq/prerequisites.json for their packages):\n${why.join('\n')}`);
+    }
   } catch (err) {
     const message = `strongSwan gateway failed to start: ${(err as Error).message}\n--- charon stderr ---\n${tail(stderr, 20)}\n--- ${logPath} (tail) ---\n${tail(readLog(), 40)}`;
     await stop();
     throw new Error(message);
   }
-  return {
+  const gw: StrongSwanGateway = {
     pid: child.pid ?? -1,
     dir,
     logPath,
@@ -347,6 +406,11 @@ export async function startStrongSwan(opts: GatewayOptions): Promise<StrongSwanG
     logTail: (lines = 40) => tail(readLog(), lines),
     log: readLog,
     listSas: () => swanctl(confPath, viciUri, ['--list-sas']),
-    stop,
+    stop: async (stopOpts) => {
+      running.delete(gw);
+      return stop(stopOpts);
+    },
   };
+  running.add(gw);
+  return gw;
 }

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childExit, nsRun, nsSpawnPrivateRun, stopChild, waitFor, type ExitStatus } from './netns.js';
+import { gatewayFailureSince, gatewayLogMarks } from './strongswan.js';
 
 /** Debian's vpnc binary and route script. */
 export const VPNC = '/usr/sbin/vpnc';
@@ -132,15 +133,19 @@ export function startVpnc(o: VpncRefOptions): VpncRef {
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = childExit(child);
-  const waitForTunnel = (timeoutMs = 15_000): Promise<TunnelInfo> =>
-    waitFor('vpnc tunnel', () => {
+  const waitForTunnel = (timeoutMs = 15_000): Promise<TunnelInfo> => {
+    const marks = gatewayLogMarks();
+    return waitFor('vpnc tunnel', () => {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`vpnc exited (code ${child.exitCode}, signal ${child.signalCode}) before the tunnel was up:\n${tail(out, 30)}`);
       }
+      const failure = gatewayFailureSince(marks);
+      if (failure) throw new Error(failure);
       return findTunnel(o.netns, out);
     }, timeoutMs).catch((err: Error) => {
       throw new Error(`${err.message}\n--- vpnc output (tail) ---\n${tail(out, 30)}`);
     });
+  };
   return {
     pid: child.pid ?? -1,
     pidFile,

@@ -26,6 +26,16 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** Whether the pid is a live process (not gone, not a zombie waiting for its parent to reap it). */
+export function processRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export function recordNetns(name: string): void {
   const dir = runDir();
   if (dir) appendFileSync(join(dir, 'netns'), `${name}\n`);
