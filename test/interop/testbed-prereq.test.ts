@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetns, listNetns, nsSpawn, requireRoot } from '../helpers/netns.js';
+import { createNetns, listNetns, nsSpawn, requireRoot, run } from '../helpers/netns.js';
+import { loadPrerequisites, pluginPath } from '../prereq/check.js';
 import { CHARON_PLUGINS, missingPlugins, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
 import { BED, createTestbed, destroyTestbed, type Testbed } from '../helpers/testbed.js';
 import { startVpnc } from '../helpers/vpnc-ref.js';
@@ -17,6 +18,33 @@ import { sweep } from '../prereq/global-setup.js';
 import { processRunning, recordNetns, recordPid, RUN_DIR_ENV } from '../prereq/run-registry.js';
 
 const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js')];
+
+describe('the prerequisite table against dpkg', () => {
+  const table = loadPrerequisites(fileURLToPath(new URL('../..', import.meta.url)));
+  const filesOf = (pkg: string) => run('dpkg', ['-L', pkg]).split('\n');
+  const installedDepends = (pkg: string) => run('dpkg-query', ['-W', '-f', '${Pre-Depends}, ${Depends}', pkg]);
+
+  it('every program is shipped by the package the table names (or one that package depends on)', () => {
+    for (const f of table.files) {
+      const files = filesOf(f.package);
+      const shipped = f.path.includes('/') ? files.includes(f.path) : files.some((p) => /\/s?bin\//.test(p) && p.endsWith(`/${f.path}`));
+      expect(shipped, `${f.path} in ${f.package}`).toBe(true);
+      if (f.via) expect(installedDepends(f.via), `${f.via} depends on ${f.package}`).toMatch(new RegExp(`(^|[ ,|])${f.package}([ ,(]|$)`));
+    }
+  });
+
+  it('every strongSwan plugin is shipped by the package the table names', () => {
+    for (const [plugin, pkg] of Object.entries(table.strongswanPlugins)) {
+      expect(filesOf(pkg), `${plugin} in ${pkg}`).toContain(pluginPath(plugin));
+    }
+  });
+
+  it('scripts/test-all.sh installs exactly the table\'s packages', () => {
+    const script = readFileSync(fileURLToPath(new URL('../../scripts/test-all.sh', import.meta.url)), 'utf8');
+    expect(script).toContain('test/prereq/prerequisites.json');
+    expect(script).toMatch(/apt-get install -y -q --no-install-recommends "\$\{packages\[@\]\}"/);
+  });
+});
 
 describe('strongSwan plugins', () => {
   let bed: Testbed;
