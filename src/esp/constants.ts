@@ -98,3 +98,11 @@ const STATUS_NAMES: Readonly<Record<EspStatus, string>> = {
 export function espStatusName(status: EspStatus): string {
   return STATUS_NAMES[status];
 }
+
+
+/**
+ * Receive buffer of the sockets ESP arrives on. The kernel's default (about 208 KiB) overflows at a few hundred
+ * Mbit/s while the event loop is busy; every packet lost there is counted by the gateway but not by us, which
+ * also eats into the margin of a kilobyte lifetime. Root lifts the sysctl cap (SO_RCVBUFFORCE).
+ */
+export const ESP_SOCKET_BUFFER = 4 << 20;

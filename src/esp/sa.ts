@@ -140,3 +140,10 @@ export class EspSa {
     return status;
   }
 }
+
+/** An SPI as the 4 bytes IKE payloads carry (DELETE, proposals). */
+export function spiBytes(spi: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(spi >>> 0);
+  return b;
+}

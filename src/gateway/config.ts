@@ -57,6 +57,12 @@ export interface GatewayConfig {
   readonly ikeProposals: readonly IkeProposal[];
   readonly dhGroups: readonly number[];
   readonly espProposals: readonly EspProposal[];
+  /**
+   * The ESP SA lifetime the gateway imposes (as Cisco concentrators do: a RESPONDER-LIFETIME notify in QM2
+   * when the client proposed more or nothing), enforced by expiring the SA pair; 0 = none of its own.
+   */
+  readonly espLifetimeSeconds: number;
+  readonly espLifetimeKilobytes: number;
   /** Seconds of silence after which a client is probed with R-U-THERE; 0 turns DPD off. */
   readonly dpdIdle: number;
   /** TUN device name or pattern (`gw%d`). */
@@ -130,6 +136,8 @@ const KEYS: readonly KeySpec[] = [
   { key: 'IKE DH groups', set: (v, d) => (d.dhGroups = words(v).map(parseDhGroup)) },
   { key: 'ESP proposals', set: (v, d) => (d.espProposals = words(v).map(parseEspProposal)) },
   { key: 'DPD', set: (v, d) => (d.dpdIdle = int(v, 0, 86400)) },
+  { key: 'ESP lifetime kilobytes', set: (v, d) => (d.espLifetimeKilobytes = int(v, 0, 0xffffffff)) },
+  { key: 'ESP lifetime', set: (v, d) => (d.espLifetimeSeconds = int(v, 0, 0xffffffff)) },
   {
     key: 'Interface name',
     set: (v, d) => {
@@ -211,6 +219,8 @@ function withDefaults(d: Draft, file: string): GatewayConfig {
     dhGroups: d.dhGroups ?? DEFAULT_DH_GROUPS,
     espProposals: d.espProposals ?? DEFAULT_ESP_PROPOSALS.map(parseEspProposal),
     dpdIdle: d.dpdIdle ?? 30,
+    espLifetimeSeconds: d.espLifetimeSeconds ?? 0,
+    espLifetimeKilobytes: d.espLifetimeKilobytes ?? 0,
     interfaceName: d.interfaceName ?? 'gw%d',
     interfaceMtu: d.interfaceMtu ?? 1412,
     netns: d.netns,

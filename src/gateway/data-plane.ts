@@ -43,6 +43,17 @@ interface Tunnel {
   path: EspPath;
   /** Date.now() of the last authenticated inbound packet. */
   lastSeen: number;
+  /** The pair is unusable from this Date.now() on, or after this many inner bytes either way (lifetime). */
+  readonly expiresAt: number;
+  readonly byteLimit: number;
+  /** Whether the first packet refused after the lifetime was logged. */
+  refusedLogged: boolean;
+}
+
+/** An SA pair that reached its lifetime and was removed: the gateway tells the client with a DELETE. */
+export interface ExpiredPair {
+  readonly peerKey: string;
+  readonly spis: readonly number[];
 }
 
 /** Packet counts for logs and tests. */
@@ -53,6 +64,8 @@ export interface DataPlaneCounters {
   unknownSpi: number;
   spoofed: number;
   dropped: number;
+  /** Packets refused because their SA pair had reached its lifetime. */
+  expired: number;
 }
 
 const SCRATCH_SIZE = ESP_HEADROOM + 4096 + ESP_TAILROOM;
@@ -63,7 +76,7 @@ export class DataPlane {
   private readonly scratch = Buffer.alloc(SCRATCH_SIZE);
   private readonly span = createPacketSpan();
   private ipId = Math.floor(Math.random() * 0x10000);
-  readonly counters: DataPlaneCounters = { toClients: 0, fromClients: 0, noTunnel: 0, unknownSpi: 0, spoofed: 0, dropped: 0 };
+  readonly counters: DataPlaneCounters = { toClients: 0, fromClients: 0, noTunnel: 0, unknownSpi: 0, spoofed: 0, dropped: 0, expired: 0 };
 
   constructor(
     private readonly sockets: DataPlaneSockets,
@@ -81,6 +94,9 @@ export class DataPlane {
       outbound: EspSa.fromKeymat(keys.spiOut.readUInt32BE(0), keys.suite, keys.keymatOut),
       path,
       lastSeen: Date.now(),
+      expiresAt: keys.lifetimeSeconds > 0 ? Date.now() + keys.lifetimeSeconds * 1000 : Infinity,
+      byteLimit: keys.lifetimeKilobytes > 0 ? keys.lifetimeKilobytes * 1024 : Infinity,
+      refusedLogged: false,
     };
     this.bySpi.set(tunnel.inbound.spi, tunnel);
     this.byInner.set(inner, tunnel);
@@ -93,6 +109,18 @@ export class DataPlane {
     for (const t of [...this.bySpi.values()]) {
       if (numbers.has(t.inbound.spi) || numbers.has(t.outbound.spi)) this.remove(t);
     }
+  }
+
+  /** Removes the pairs whose lifetime is over and returns them (the gateway sends their DELETEs). */
+  expire(now: number): ExpiredPair[] {
+    const gone: ExpiredPair[] = [];
+    for (const t of [...this.bySpi.values()]) {
+      if (!isSpent(t, now)) continue;
+      this.remove(t);
+      gone.push({ peerKey: t.peerKey, spis: [t.inbound.spi, t.outbound.spi] });
+      this.log.debug(1, () => `ESP for ${formatIpv4(t.inner)}: SPI in 0x${t.inbound.spi.toString(16)} reached its lifetime`);
+    }
+    return gone;
   }
 
   /** Removes every SA pair of a peer. */
@@ -124,6 +152,7 @@ export class DataPlane {
   /** Packets from the TUN device: to the client owning the destination address. */
   readonly onTun = (batch: PacketBatch): void => {
     const buf = this.scratch;
+    const now = Date.now();
     for (let i = 0; i < batch.count; i++) {
       const off = batch.offset(i);
       const len = batch.length(i);
@@ -131,6 +160,10 @@ export class DataPlane {
       const tunnel = this.byInner.get(batch.buffer.readUInt32BE(off + 16));
       if (!tunnel) {
         this.counters.noTunnel++;
+        continue;
+      }
+      if (isSpent(tunnel, now)) {
+        this.refuse(tunnel);
         continue;
       }
       batch.buffer.copy(buf, ESP_HEADROOM, off, off + len);
@@ -188,6 +221,10 @@ export class DataPlane {
       this.counters.unknownSpi++;
       return;
     }
+    if (isSpent(tunnel, Date.now())) {
+      this.refuse(tunnel);
+      return;
+    }
     const status = decapsulate(tunnel.inbound, buf, off, len, this.span);
     if (status !== EspStatus.OK) {
       this.drop(status);
@@ -207,10 +244,22 @@ export class DataPlane {
     if (this.sockets.tun.send(buf, inner, innerLen)) this.counters.fromClients++;
   }
 
+  private refuse(t: Tunnel): void {
+    this.counters.expired++;
+    if (t.refusedLogged) return;
+    t.refusedLogged = true;
+    this.log.debug(1, () => `ESP for ${formatIpv4(t.inner)}: packets refused, SPI in 0x${t.inbound.spi.toString(16)} is past its lifetime`);
+  }
+
   private drop(status: EspStatus): void {
     this.counters.dropped++;
     this.log.debug(3, () => `ESP packet dropped: ${espStatusName(status)}`);
   }
+}
+
+/** A pair past its lifetime in time or in bytes (either direction). */
+function isSpent(t: Tunnel, now: number): boolean {
+  return now >= t.expiresAt || t.inbound.counters.bytes >= t.byteLimit || t.outbound.counters.bytes >= t.byteLimit;
 }
 
 /** "raw ESP to 198.51.100.2", for logs. */

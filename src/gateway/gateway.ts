@@ -5,6 +5,7 @@
  * and forgets clients that are deleted, dead or stuck half-way.
  */
 import { randomBytes } from 'node:crypto';
+import { spiBytes } from '../esp/sa.js';
 import { decodeHeader } from '../ike/message.js';
 import { ExchangeType, NotifyType } from '../ike/constants.js';
 import { randomMessageId } from '../ike/ike-sa.js';
@@ -18,7 +19,8 @@ import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig } from './config.js';
 import { DataPlane, type EspPath } from './data-plane.js';
 import { AggressiveModeResponder } from './exchanges/aggressive-mode.js';
-import { buildDeleteIsakmp, buildDpd, buildPlainNotify } from './exchanges/informational.js';
+import { buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../ike/exchanges/informational.js';
+import { buildPlainNotify } from './exchanges/informational.js';
 import { setUpTun } from './net-setup.js';
 import { GatewayPeer, peerKey, responderParams, type PeerAction } from './peer.js';
 import { AddressPool, rangeToCidrs } from './pool.js';
@@ -258,9 +260,17 @@ export class Gateway {
     this.log.notice(`peer ${peer.key}${peer.username ? ` (${peer.username})` : ''}: gone: ${reason}`);
   }
 
-  /** Once a second: DPD probes for idle clients, and clients stuck before mode config are dropped. */
+  /**
+   * Once a second: DPD probes for idle clients, clients stuck before mode config are dropped, and SA pairs at
+   * the end of their lifetime are removed and DELETEd (the client must have rekeyed before).
+   */
   private tick(): void {
     const now = Date.now();
+    for (const gone of this.dataPlane.expire(now)) {
+      const session = [...this.sessions.values()].find((s) => s.peer.key === gone.peerKey);
+      const sa = session?.peer.sa;
+      if (session && sa) this.send(session.endpoint, buildDeleteEsp(sa, randomMessageId(this.random), gone.spis.map(spiBytes)));
+    }
     for (const session of [...this.sessions.values()]) {
       const { peer } = session;
       if (peer.stageName !== 'ready' || peer.address === 0) {

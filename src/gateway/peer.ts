@@ -17,7 +17,8 @@ import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig } from './config.js';
 import { AggressiveModeResponder, type AggressiveModeResponderParams } from './exchanges/aggressive-mode.js';
-import { buildDpd, readNotices, verifyInformational } from './exchanges/informational.js';
+import { buildDpd } from '../ike/exchanges/informational.js';
+import { readNotices, verifyInformational } from './exchanges/informational.js';
 import { answerModeConfig } from './exchanges/mode-config.js';
 import { QuickModeResponder, type QuickModeKeys } from './exchanges/quick-mode.js';
 import { buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseXauthReply } from './exchanges/xauth.js';
@@ -275,7 +276,14 @@ export class GatewayPeer {
     const responder = new QuickModeResponder(
       {
         sa,
-        policy: { proposals: c.espProposals, requirePfs: c.pfs, dhGroups: c.dhGroups, encapModes: this.encapModes() },
+        policy: {
+          proposals: c.espProposals,
+          requirePfs: c.pfs,
+          dhGroups: c.dhGroups,
+          encapModes: this.encapModes(),
+          lifetimeSeconds: c.espLifetimeSeconds,
+          lifetimeKilobytes: c.espLifetimeKilobytes,
+        },
         clientAddress: this.address,
         random: this.random,
       },

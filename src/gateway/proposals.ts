@@ -131,6 +131,9 @@ export interface EspPolicy {
   readonly dhGroups: readonly number[];
   /** ENCAPSULATION_MODE values acceptable for how this client reached us (tunnel, or UDP tunnel after NAT-T). */
   readonly encapModes: readonly number[];
+  /** Limits the gateway imposes on an ESP SA (0 = none of its own): the lower of these and the client's wins. */
+  readonly lifetimeSeconds: number;
+  readonly lifetimeKilobytes: number;
 }
 
 /** The ESP transform picked from a quick-mode SA. */
@@ -141,7 +144,11 @@ export interface EspChoice {
   /** PFS group, 0 without PFS. */
   readonly group: number;
   readonly encapMode: number;
+  /** The lifetime in force: the lower of what the client proposed and what the gateway imposes (0 = none). */
   readonly lifetimeSeconds: number;
+  readonly lifetimeKilobytes: number;
+  /** The gateway's limits are lower than the client's: QM2 states them in a RESPONDER-LIFETIME notify. */
+  readonly statesLifetime: boolean;
   /** The SA payload for QM2 (set our SPI with {@link withSpi}). */
   readonly answer: SaPayload;
   readonly name: string;
@@ -173,7 +180,7 @@ export function selectEsp(sa: SaPayload, policy: EspPolicy): EspChoice {
           peerSpi: Buffer.from(p.spi),
           group,
           encapMode: v.encap,
-          lifetimeSeconds: life.seconds,
+          ...lifetimeInForce(life, policy),
           answer: answerSa(p, t, p.spi),
           name: wanted.name + (group ? `-dh${group}` : ''),
         };
@@ -186,6 +193,14 @@ export function selectEsp(sa: SaPayload, policy: EspPolicy): EspChoice {
       `${policy.requirePfs ? ', PFS required' : ''}); the client offered: ${offered}`,
     NotifyType.NO_PROPOSAL_CHOSEN,
   );
+}
+
+/** min(client, gateway) per limit, 0 meaning "none"; whether the gateway's limits are the lower ones. */
+function lifetimeInForce(client: { seconds: number; kilobytes: number }, policy: EspPolicy): Pick<EspChoice, 'lifetimeSeconds' | 'lifetimeKilobytes' | 'statesLifetime'> {
+  const lower = (ours: number, theirs: number) => (ours > 0 && (theirs === 0 || ours < theirs) ? ours : theirs);
+  const lifetimeSeconds = lower(policy.lifetimeSeconds, client.seconds);
+  const lifetimeKilobytes = lower(policy.lifetimeKilobytes, client.kilobytes);
+  return { lifetimeSeconds, lifetimeKilobytes, statesLifetime: lifetimeSeconds !== client.seconds || lifetimeKilobytes !== client.kilobytes };
 }
 
 function describeEsp(t: Transform): string {

@@ -12,8 +12,9 @@ import type { HashName } from '../crypto/hash.js';
 import { ProtocolError } from '../errors.js';
 import { Doi, IpsecSituation, NotifyType, PayloadType, ProtocolId } from './constants.js';
 import { IkeAttribute, IkeAuthMethod, IkeEncryption, IkeHash, IkeTransformId, LifeType, ikeAuthMethodName } from './ike-attributes.js';
-import { attributeNumber, decodeAttributes, tvAttribute, u32Attribute, type DataAttribute } from './payloads/attributes.js';
+import { attributeNumber, decodeAttributes, encodeAttributes, tvAttribute, u32Attribute, type DataAttribute } from './payloads/attributes.js';
 import { Reader } from '../wire/reader.js';
+import { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
 import type { SaPayload, Transform } from './payloads/sa.js';
 
@@ -232,6 +233,19 @@ export function parseLifetimeNotify(data: Buffer, typeAttr: number, durationAttr
   } catch {
     return { seconds: 0, kilobytes: 0 };
   }
+}
+
+/**
+ * The data of a RESPONDER-LIFETIME notify (RFC 2407 4.6.3.1): the SA attributes LIFE_TYPE / LIFE_DURATION
+ * for each limit the responder imposes (seconds, kilobytes; 0 = none).
+ */
+export function encodeLifetimeNotify(life: { seconds: number; kilobytes: number }, typeAttr: number, durationAttr: number): Buffer {
+  const attrs: DataAttribute[] = [];
+  if (life.seconds > 0) attrs.push(tvAttribute(typeAttr, LifeType.SECONDS), u32Attribute(durationAttr, life.seconds));
+  if (life.kilobytes > 0) attrs.push(tvAttribute(typeAttr, LifeType.KILOBYTES), u32Attribute(durationAttr, life.kilobytes));
+  const w = new Writer(32);
+  encodeAttributes(w, attrs);
+  return w.finish();
 }
 
 /** A sentence for NO-PROPOSAL-CHOSEN: what we offered and which flags would widen it. */

@@ -15,6 +15,7 @@ import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import { prefixRange } from '../ike/exchanges/quick-mode-ids.js';
 import { decodeHeader } from '../ike/message.js';
 import { openTun, parseIpv4Address, type TunDevice } from '../io/index.js';
+import { spiBytes } from '../esp/sa.js';
 import { DataPath } from './datapath.js';
 import { DeadPeerDetector } from './dpd.js';
 import { EspKeeper, type GatewayRekeyTerms } from './esp-keeper.js';
@@ -404,10 +405,4 @@ export class VpnClient {
     channel?.close();
     this.tun?.close();
   }
-}
-
-function spiBytes(spi: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(spi >>> 0);
-  return b;
 }

@@ -17,6 +17,7 @@ import {
   setBatchEntry,
   type PacketEndpoint,
 } from '../io/index.js';
+import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import { ipv4HeaderLength } from '../io/ipv4.js';
 import type { EspSink, IkeChannel } from './ike-channel.js';
@@ -108,7 +109,7 @@ export class CiscoUdpTransport implements EspTransport {
   private readonly socket: PacketEndpoint;
   private readonly gatewayAddr: number;
   constructor(localAddress: string, localPort: number, gateway: string, private readonly gatewayPort: number, netns?: string) {
-    this.socket = openUdp({ localAddress, localPort, ...(netns ? { netns } : {}) });
+    this.socket = openUdp({ localAddress, localPort, receiveBufferSize: ESP_SOCKET_BUFFER, ...(netns ? { netns } : {}) });
     this.gatewayAddr = parseIpv4Address(gateway);
   }
   private readonly pending = new SendQueue();
@@ -173,7 +174,7 @@ export class RawEspTransport implements EspTransport {
   private readonly localAddr: number;
   private ipId: number;
   constructor(localAddress: string, gateway: string, netns?: string) {
-    this.socket = openRawEsp({ localAddress, ...(netns ? { netns } : {}) });
+    this.socket = openRawEsp({ localAddress, receiveBufferSize: ESP_SOCKET_BUFFER, ...(netns ? { netns } : {}) });
     this.gatewayAddr = parseIpv4Address(gateway);
     this.localAddr = parseIpv4Address(localAddress);
     this.ipId = Math.floor(Math.random() * 0x10000);

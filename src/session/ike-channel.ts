@@ -5,6 +5,7 @@
  * sends in all (vpnc's schedule), then "no response from target".
  */
 import { createHash } from 'node:crypto';
+import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
 import { PeerTimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
@@ -36,8 +37,12 @@ export class IkeChannel {
   private nonEspMarker = false;
   private readonly queue: Buffer[] = [];
   private waiter: (() => void) | undefined;
-  /** Counts interrupt() calls: a next() returns null once the count moves while it waits. */
+  /**
+   * Counts interrupt() calls. next() returns null when the count moved since the last next() that saw it, so
+   * an interrupt that comes while nobody waits (the caller is busy) is not lost: the next wait ends at once.
+   */
   private interrupts = 0;
+  private interruptsSeen = 0;
   private lastDigest = '';
   /** Our answer to the last delivered datagram: resent when the gateway repeats that datagram. */
   private lastResponse: Buffer | undefined;
@@ -55,7 +60,8 @@ export class IkeChannel {
   }
 
   private open(port: number): UdpEndpoint {
-    const s = openUdp({ localAddress: this.opts.localAddress, localPort: port, ...(this.opts.netns ? { netns: this.opts.netns } : {}) });
+    // NAT-T ESP shares this socket: the same receive buffer as the ESP transports.
+    const s = openUdp({ localAddress: this.opts.localAddress, localPort: port, receiveBufferSize: ESP_SOCKET_BUFFER, ...(this.opts.netns ? { netns: this.opts.netns } : {}) });
     s.start((batch) => this.onBatch(batch));
     return s;
   }
@@ -165,10 +171,13 @@ export class IkeChannel {
 
   private async take(timeoutMs: number, interruptible: boolean): Promise<Buffer | null> {
     const deadline = Date.now() + timeoutMs;
-    const interrupts = this.interrupts;
     while (this.queue.length === 0) {
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed || (interruptible && this.interrupts !== interrupts)) return null;
+      if (interruptible && this.interrupts !== this.interruptsSeen) {
+        this.interruptsSeen = this.interrupts;
+        return null;
+      }
+      if (left <= 0 || this.closed) return null;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           this.waiter = undefined;

@@ -1,7 +1,7 @@
 /**
- * Informational exchanges after phase 1, gateway side: DPD (RFC 3706) both ways, DELETE both ways, and the
- * hash-only "IKE keepalive" vpnc sends in cisco-udp mode. Every message is one HASH(1)-protected datagram
- * under a fresh message id. Pure.
+ * Informational exchanges after phase 1, gateway side: what a client's messages say (DPD, DELETE, and the
+ * hash-only "IKE keepalive" vpnc sends in cisco-udp mode) and the unprotected refusal of a first message.
+ * The DPD and DELETE builders are the client's (ike/exchanges/informational.ts): one implementation. Pure.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Doi, ExchangeType, NotifyType, PayloadType, ProtocolId } from '../../ike/constants.js';
@@ -16,26 +16,6 @@ export type ClientNotice =
   | { readonly kind: 'delete-isakmp' }
   | { readonly kind: 'delete-esp'; readonly spis: readonly Buffer[] }
   | { readonly kind: 'notify'; readonly messageType: number };
-
-/** R-U-THERE or its ACK (protocol ISAKMP, SPI = both cookies, data = 32-bit sequence number). */
-export function buildDpd(sa: IkeSa, msgId: number, ack: boolean, seq: number): Buffer {
-  const data = Buffer.alloc(4);
-  data.writeUInt32BE(seq >>> 0);
-  const messageType = ack ? NotifyType.R_U_THERE_ACK : NotifyType.R_U_THERE;
-  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [
-    { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType, spi: sa.spi, data },
-  ]);
-}
-
-/** DELETE of ESP SAs by SPI (4 bytes each). */
-export function buildDeleteEsp(sa: IkeSa, msgId: number, spis: readonly Buffer[]): Buffer {
-  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [{ type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis }]);
-}
-
-/** DELETE of the ISAKMP SA (SPI = both cookies). */
-export function buildDeleteIsakmp(sa: IkeSa, msgId: number): Buffer {
-  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [{ type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] }]);
-}
 
 /**
  * An unencrypted informational notify refusing a first message (NO-PROPOSAL-CHOSEN, INVALID-ID-INFORMATION):

@@ -13,7 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import type { EspSuite } from '../../esp/transforms.js';
 import { ProtocolError } from '../../errors.js';
-import { ExchangeType, IdType, NotifyType, PayloadType, ProtocolId } from '../../ike/constants.js';
+import { Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId } from '../../ike/constants.js';
+import { IpsecAttribute } from '../../ike/ipsec-attributes.js';
+import { encodeLifetimeNotify } from '../../ike/proposals.js';
 import type { IkeSa, OpenedMessage } from '../../ike/ike-sa.js';
 import { hash3, keymat } from '../../ike/keys.js';
 import type { IdPayload } from '../../ike/payloads/id.js';
@@ -42,6 +44,9 @@ export interface QuickModeKeys {
   readonly keymatOut: Buffer;
   readonly encapMode: number;
   readonly name: string;
+  /** The lifetime in force (0 = none): the gateway expires the pair then. */
+  readonly lifetimeSeconds: number;
+  readonly lifetimeKilobytes: number;
 }
 
 type State =
@@ -106,6 +111,10 @@ export class QuickModeResponder {
     const payloads: Payload[] = [withSpi(choice, spiIn), { type: PayloadType.NONCE, data: nonceR }];
     if (ourKe) payloads.push({ type: PayloadType.KE, data: ourKe });
     payloads.push(...ids);
+    if (choice.statesLifetime) {
+      const data = encodeLifetimeNotify({ seconds: choice.lifetimeSeconds, kilobytes: choice.lifetimeKilobytes }, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);
+      payloads.push({ type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, messageType: NotifyType.RESPONDER_LIFETIME, spi: spiIn, data });
+    }
     this.qm2 = sa.sealHashed(ExchangeType.QUICK, this.msgId, payloads, nonceI);
     this.state = { phase: 'sent-qm2', choice, nonceI, nonceR, spiIn, gxy };
   }
@@ -133,6 +142,8 @@ export class QuickModeResponder {
       keymatOut: keymat(sa.prf, sa.keys.skeyidD, input(choice.peerSpi), length),
       encapMode: choice.encapMode,
       name: choice.name,
+      lifetimeSeconds: choice.lifetimeSeconds,
+      lifetimeKilobytes: choice.lifetimeKilobytes,
     };
   }
 }

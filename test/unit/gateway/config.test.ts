@@ -107,6 +107,12 @@ describe('parseGatewayConfig', () => {
     expect(errorOf([...MINIMAL, ...extra])).toContain(message);
   });
 
+  it('ESP lifetime in seconds and kilobytes: off by default, numbers only', () => {
+    expect(parse(MINIMAL)).toMatchObject({ espLifetimeSeconds: 0, espLifetimeKilobytes: 0 });
+    expect(parse([...MINIMAL, 'ESP lifetime 20', 'ESP lifetime kilobytes 4096'])).toMatchObject({ espLifetimeSeconds: 20, espLifetimeKilobytes: 4096 });
+    expect(errorOf([...MINIMAL, 'ESP lifetime soon'])).toBe('gw.conf:5: ESP lifetime: "soon" is not a number from 0 to 4294967295');
+  });
+
   it('refuses a pool whose first address comes after the last', () => {
     expect(errorOf(['Listen 198.51.100.1', 'Group g', 'Group secret s', 'Pool 192.0.2.50-192.0.2.10'])).toBe(
       'gw.conf:4: Pool: first address 192.0.2.50 comes after last address 192.0.2.10',

@@ -36,6 +36,8 @@ const keys: QuickModeKeys = {
   keymatOut,
   encapMode: 1,
   name: 'aes128-sha1',
+  lifetimeSeconds: 0,
+  lifetimeKilobytes: 0,
 };
 
 function ipPacket(src: number, dst: number, payload: string): Buffer {
@@ -60,7 +62,7 @@ const tick = async () => {
   for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
 };
 
-function bed(path: EspPath) {
+function bed(path: EspPath, lifetime: Partial<Pick<QuickModeKeys, 'lifetimeSeconds' | 'lifetimeKilobytes'>> = {}) {
   const [tun, tunOs] = createMemoryPair({ kind: 'tun' }, { kind: 'tun' });
   const [raw, rawNet] = createMemoryPair({ address: GATEWAY }, { address: CLIENT });
   const [natt, nattNet] = createMemoryPair({ address: GATEWAY, port: 4500 }, { address: CLIENT, port: 4500 });
@@ -70,7 +72,7 @@ function bed(path: EspPath) {
   raw.start(plane.onRaw);
   natt.start((b) => { for (let i = 0; i < b.count; i++) plane.receiveEsp(b.buffer, b.offset(i), b.length(i), 'udp', b.address(i), b.port(i)); });
   cisco.start((b) => { for (let i = 0; i < b.count; i++) plane.receiveEsp(b.buffer, b.offset(i), b.length(i), 'cisco', b.address(i), b.port(i)); });
-  plane.install('peer', INNER, keys, path);
+  plane.install('peer', INNER, { ...keys, ...lifetime }, path);
   // The client's view of the same SAs.
   const clientOut = EspSa.fromKeymat(0x1001, suite, keymatIn);
   const clientIn = EspSa.fromKeymat(0x2002, suite, keymatOut);
@@ -90,6 +92,35 @@ function openEsp(sa: EspSa, esp: Buffer): Buffer {
   expect(decapsulate(sa, esp, 0, esp.length, span)).toBe(EspStatus.OK);
   return Buffer.from(esp.subarray(span.offset, span.offset + span.length));
 }
+
+describe('DataPlane: SA lifetimes', () => {
+  it('after its kilobyte lifetime a pair carries nothing either way, and expire() removes it for a DELETE', async () => {
+    const b = bed({ kind: 'udp', address: CLIENT, port: 4500 }, { lifetimeKilobytes: 1 });
+    const onWire = collect(b.nattNet);
+    const big = ipPacket(HOST, INNER, 'x'.repeat(600));
+    b.tunOs.send(big, 0, big.length);
+    b.tunOs.send(big, 0, big.length);
+    await tick();
+    expect(onWire).toHaveLength(2); // 1240 bytes: the second packet crosses the 1024-byte limit
+    b.tunOs.send(big, 0, big.length);
+    const up = clientEsp(b.clientOut, ipPacket(INNER, HOST, 'late'));
+    b.nattNet.send(up, 0, up.length);
+    await tick();
+    expect(onWire).toHaveLength(2);
+    expect(b.plane.counters).toMatchObject({ toClients: 2, fromClients: 0, expired: 2 });
+    expect(b.plane.expire(Date.now())).toEqual([{ peerKey: 'peer', spis: [0x1001, 0x2002] }]);
+    expect(b.plane.size).toBe(0);
+    expect(b.plane.expire(Date.now())).toEqual([]);
+  });
+
+  it('a pair with a lifetime in seconds lasts until then; without one it never expires', () => {
+    const timed = bed({ kind: 'udp', address: CLIENT, port: 4500 }, { lifetimeSeconds: 10 });
+    expect(timed.plane.expire(Date.now() + 9_000)).toEqual([]);
+    expect(timed.plane.expire(Date.now() + 10_001)).toEqual([{ peerKey: 'peer', spis: [0x1001, 0x2002] }]);
+    const forever = bed({ kind: 'udp', address: CLIENT, port: 4500 });
+    expect(forever.plane.expire(Date.now() + 10 ** 12)).toEqual([]);
+  });
+});
 
 describe('DataPlane', () => {
   it('raw ESP: TUN packets leave with our outer IPv4 header (protocol 50, TOS copied); ESP in reaches the TUN', async () => {

@@ -185,8 +185,12 @@ describe('IkeChannel: interrupt() and close()', () => {
     setTimeout(() => ch.interrupt(), 20);
     expect(await pending).toBeNull();
     expect(Date.now() - started).toBeLessThan(1000);
-    // An interrupt with nothing waiting does not cut the next wait short.
+    // An interrupt while nobody waits is not lost (regression: a soft lifetime limit reached while the main
+    // loop was busy went unnoticed for a whole tick): the next wait ends at once, and only that one.
     ch.interrupt();
+    const again = Date.now();
+    expect(await ch.next(5000)).toBeNull();
+    expect(Date.now() - again).toBeLessThan(1000);
     const later = ch.next(2000);
     await gw.send(ike('after'), ch.localPort);
     expect(await later).toEqual(ike('after'));
