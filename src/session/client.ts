@@ -366,9 +366,11 @@ export class VpnClient {
       case 'r-u-there':
         this.channel!.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
         break;
-      case 'r-u-there-ack':
-        this.dpd?.ack(ev.seq);
+      case 'r-u-there-ack': {
+        const answered = this.dpd?.ack(ev.seq) ?? false;
+        this.log.debug(2, () => `DPD R-U-THERE-ACK seq ${ev.seq}${answered ? '' : ' ignored: it answers no outstanding R-U-THERE'}`);
         break;
+      }
       case 'delete-isakmp':
         this.log.notice('connection terminated by peer');
         this.end ??= { kind: 'peer-delete' };

@@ -119,6 +119,41 @@ describe('our client: lifecycle against strongSwan', () => {
   }, 90_000);
 });
 
+describe('our client: its own DPD, with a gateway that does not probe', () => {
+  it('an idle tunnel sends R-U-THERE every DPD period, strongSwan acknowledges each with the same sequence number, and the tunnel stays up', async () => {
+    requireRoot();
+    const bed = createTestbed({ nat: false });
+    const gw = await startStrongSwan({ netns: bed.gateway, dpdDelaySeconds: 0 });
+    const user = gw.options.users[0]!;
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS, dpdIdle: 10, debug: 2 });
+    try {
+      await v.waitForTunnel(30_000);
+      const sent = () => [...v.output().matchAll(/sending DPD R-U-THERE seq (\d+) \(attempt (\d+)\)/g)].map((m) => ({ seq: Number(m[1]), attempt: Number(m[2]) }));
+      const acked = () => [...v.output().matchAll(/DPD R-U-THERE-ACK seq (\d+)(.*)/g)].map((m) => ({ seq: Number(m[1]), ignored: m[2] !== '' }));
+      // Three DPD periods of silence (10 s each): three probes, each answered.
+      await waitFor('three R-U-THERE-ACKs', () => (acked().length >= 3 ? true : undefined), 45_000);
+      const probes = sent();
+      expect(probes.slice(0, 3).map((p) => p.attempt), v.output()).toEqual([1, 1, 1]);
+      expect(acked().slice(0, 3)).toEqual(probes.slice(0, 3).map((p) => ({ seq: p.seq, ignored: false })));
+      expect(probes[1]!.seq).toBe(probes[0]!.seq + 1);
+      expect(probes[2]!.seq).toBe(probes[1]!.seq + 1);
+      // strongSwan saw our DPD requests and answered them; it sent none of its own.
+      expect((gw.log().match(/parsed INFORMATIONAL_V1 request \d+ \[ HASH N\(DPD\) \]/g) ?? []).length).toBeGreaterThanOrEqual(3);
+      expect((gw.log().match(/generating INFORMATIONAL_V1 request \d+ \[ HASH N\(DPD_ACK\) \]/g) ?? []).length).toBeGreaterThanOrEqual(3);
+      expect(gw.log()).not.toMatch(/generating INFORMATIONAL_V1 request \d+ \[ HASH N\(DPD\) \]/);
+      expect(pidAlive(v.pid)).toBe(true);
+      expect(v.output()).not.toContain('dead peer');
+      expect(gw.listSas()).toMatch(/ESTABLISHED/);
+      const p = await ping(bed.client, BED.innerHost, 2);
+      expect(p.received, p.output).toBe(2);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      await gw.stop();
+      destroyTestbed(bed);
+    }
+  }, 90_000);
+});
+
 describe('our client: reconnecting after a dead peer (--reconnect-timeout)', () => {
   it('keeps the device and routes, runs attempt-reconnect, comes back when the gateway answers again, runs reconnect', async () => {
     requireRoot();
