@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childExit, nsRun, nsSpawnPrivateRun, pidAlive, requireBinaries, requireRoot, waitFor } from '../helpers/netns.js';
+import { childExit, netnsPids, nsRun, nsSpawnPrivateRun, pidAlive, requireBinaries, requireRoot, waitFor } from '../helpers/netns.js';
 import { CHARON, IKE_PROPOSALS, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping, startCapture, tcpTransferBothWays } from '../helpers/traffic.js';
@@ -233,10 +233,13 @@ describe('prompts and less common settings', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-prompt-'));
     const pidFile = join(dir, 'vpnc.pid');
     const user = gw.options.users[0]!;
-    const lines = [
+    const base = [
       `IPSec gateway ${BED.gatewayOutside}`, `IPSec ID ${gw.options.group}`, `IPSec secret ${gw.options.groupSecret}`,
-      `Xauth username ${user.name}`, `Pidfile ${pidFile}`, `Script ${VPNC_SCRIPT}`, 'Debug 1', ...(noDetach ? ['No Detach'] : []), ...extra,
+      `Xauth username ${user.name}`, `Pidfile ${pidFile}`, `Script ${VPNC_SCRIPT}`, 'Debug 1', ...(noDetach ? ['No Detach'] : []),
     ];
+    // A profile's first value of a key wins (as in vpnc): an `extra` line replaces the base line of its key.
+    const key = (line: string) => /^(IPSec gateway|IPSec secret) /.exec(line)?.[1];
+    const lines = [...base.filter((l) => !extra.some((e) => key(e) !== undefined && key(e) === key(l))), ...extra];
     writeFileSync(join(dir, 'p.conf'), `${lines.join('\n')}\n`, { mode: 0o600 });
     const child = nsSpawnPrivateRun(bed.client, 'node', [OURS[1]!, join(dir, 'p.conf')], { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin!.end(stdin);
@@ -277,6 +280,67 @@ describe('prompts and less common settings', () => {
         await waitFor('daemon exit', () => (pidAlive(pid) ? undefined : true), 10_000);
       }
       rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  /** Runs a background client to the foreground's exit; the daemon must be gone too and the machine as before. */
+  async function backgroundFailure(extra: string[], stdin: string) {
+    const before = snapshot(bed);
+    const r = await withPrompts(extra, stdin, false);
+    try {
+      const status = await childExit(r.child);
+      await waitFor('no process left in the client namespace', () => (netnsPids(bed.client).length === 0 ? true : undefined), 10_000);
+      expect(readPidFile(r.pidFile)).toBeUndefined();
+      expect(snapshot(bed)).toBe(before);
+      return { status, output: r.output() };
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  }
+
+  it('background mode: a wrong XAUTH password in the daemon reaches the foreground as exit 2 with its message', async () => {
+    const r = await backgroundFailure(['Xauth password wrong-password', 'Noninteractive'], '');
+    expect(r.output).toMatch(/^vpnc: authentication unsuccessful/m);
+    expect(r.output).not.toContain('VPNC started in background');
+    expect(r.status, r.output).toEqual({ code: 2, signal: null });
+  });
+
+  it('background mode, Xauth interactive: a wrong password typed at the daemon\'s prompt is exit 2', async () => {
+    const user = gw.options.users[0]!;
+    const r = await backgroundFailure(['Xauth interactive'], 'not-the-password\n');
+    expect(r.output).toContain(`Password for VPN ${user.name}@${BED.gatewayOutside}: `);
+    expect(r.output).toMatch(/^vpnc: authentication unsuccessful/m);
+    expect(r.status, r.output).toEqual({ code: 2, signal: null });
+  });
+
+  it('background mode: a wrong group secret is exit 2 with the hint, an unreachable gateway exit 1', async () => {
+    const wrongSecret = await backgroundFailure(['Xauth password x', 'Noninteractive', 'IPSec secret wrong-secret'], '');
+    expect(wrongSecret.output).toMatch(/check the group password/);
+    expect(wrongSecret.status, wrongSecret.output).toEqual({ code: 2, signal: null });
+    const unreachable = await backgroundFailure(['Xauth password x', 'Noninteractive', 'IPSec gateway 198.51.100.77'], '');
+    expect(unreachable.output).toMatch(/^vpnc: no response from target 198\.51\.100\.77/m);
+    expect(unreachable.status, unreachable.output).toEqual({ code: 1, signal: null });
+  }, 90_000);
+
+  it('--local-addr takes a host name (resolved as vpnc does) and refuses one that does not resolve, in one line', async () => {
+    // The client namespace's /etc/hosts is its own (ip netns exec bind-mounts /etc/netns/NAME/hosts).
+    writeFileSync(`/etc/netns/${bed.client}/hosts`, `127.0.0.1 localhost\n${BED.clientDirect} client.example.test\n`);
+    try {
+      const v = startVpnc(options(bed, gw, { extraConfig: ['Local Addr client.example.test'] }));
+      try {
+        await v.waitForTunnel(30_000);
+        expect(gw.log()).toMatch(/received packet: from 198\.51\.100\.2\[500\]/);
+        const p = await ping(bed.client, BED.innerHost, 2);
+        expect(p.received, p.output).toBe(2);
+      } finally {
+        expect(await v.stop()).toEqual({ code: 0, signal: null });
+      }
+      const r = await runVpncToExit(options(bed, gw, { extraConfig: ['Local Addr nowhere.invalid'] }), 20_000);
+      expect(r.output).toMatch(/^vpnc: --local-addr 'nowhere\.invalid': cannot resolve this host name to an IPv4 address$/m);
+      expect(r.output).not.toMatch(/internal error|RangeError|    at /);
+      expect({ code: r.code, signal: r.signal }).toEqual({ code: 1, signal: null });
+    } finally {
+      rmSync(`/etc/netns/${bed.client}/hosts`, { force: true });
     }
   });
 

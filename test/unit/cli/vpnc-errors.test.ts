@@ -87,6 +87,29 @@ describe('vpnc: profiles', () => {
     expect(r.status).toBe(1);
   });
 
+  it('an obfuscated secret that is hex but corrupt, too short or of odd length exits 1 naming the file and line', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['ab'.repeat(56), /obfuscated password is corrupt: integrity check \(SHA-1\) failed$/],
+      ['00112233', /obfuscated password is too short: 4 bytes, at least 48 needed$/],
+      [`${'ab'.repeat(55)}f`, /obfuscated password has an odd number of hex digits \(111\)$/],
+    ];
+    for (const [value, message] of cases) {
+      const path = profile('obf-bad.conf', `IPSec ID g\nIPSec obfuscated secret ${value}\n`);
+      const r = vpnc(['--print-config', '--non-inter', 'obf-bad']);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(r.stderr.trimEnd()).toMatch(new RegExp(`^vpnc: ${path}:2: IPSec obfuscated secret: ${message.source}`));
+      expect(r.status).toBe(1);
+    }
+  });
+
+  it('a profile that is a directory exits 1 saying so', () => {
+    mkdirSync(join(etc, 'vpnc', 'adir.conf'));
+    const r = vpnc(['--non-inter', 'adir']);
+    expect(r.stderr).toBe(`vpnc: couldn't open profile 'adir': ${etc}/vpnc/adir or ${etc}/vpnc/adir.conf is a directory\n`);
+    expect(r.status).toBe(1);
+    rmSync(join(etc, 'vpnc', 'adir.conf'), { recursive: true });
+  });
+
   it('reads default.conf when no profile is named', () => {
     profile('default.conf', 'IPSec ID from-default\n');
     const r = vpnc(['--print-config', '--non-inter']);
@@ -117,6 +140,29 @@ describe('vpnc: command line', () => {
   it('a failing password helper exits 1', () => {
     const r = vpnc(['--gateway', '198.51.100.1', '--id', 'g', '--username', 'u', '--password', 'p', '--password-helper', '/bin/false']);
     expect(r.stderr).toBe('vpnc: can\'t run password helper program "/bin/false": exited with status 1\n');
+    expect(r.status).toBe(1);
+  });
+
+  it('a password helper that does not exist, or fails saying why, exits 1 in one line of ours', () => {
+    const missing = vpnc(['--gateway', '198.51.100.1', '--id', 'g', '--username', 'u', '--password', 'p', '--password-helper', '/nonexistent/helper']);
+    expect(missing.stderr).toBe('vpnc: can\'t run password helper program "/nonexistent/helper": not found\n');
+    expect(missing.status).toBe(1);
+    const helper = join(etc, 'helper.sh');
+    writeFileSync(helper, '#!/bin/sh\necho "helper: no keyring" >&2\nexit 3\n', { mode: 0o755 });
+    const failing = vpnc(['--gateway', '198.51.100.1', '--id', 'g', '--username', 'u', '--password', 'p', '--password-helper', helper]);
+    expect(failing.stderr).toBe(`helper: no keyring\nvpnc: can't run password helper program "${helper}": exited with status 3\n`);
+    expect(failing.status).toBe(1);
+  });
+
+  it('--auth-mode cert exits 1 saying that client certificates are not implemented, before any network', () => {
+    const r = vpnc([...CREDS, '--auth-mode', 'cert']);
+    expect(r.stderr).toBe('vpnc: IKE Authmode cert: client certificate authentication is not implemented (use psk or hybrid)\n');
+    expect(r.status).toBe(1);
+  });
+
+  it('--local-addr with something that is neither an address nor a host name exits 1 naming the option', () => {
+    const r = vpnc([...CREDS, '--local-addr', 'not a host!']);
+    expect(r.stderr).toBe('vpnc: --local-addr: invalid value "not a host!" (accepted: an IPv4 address or a host name)\n');
     expect(r.status).toBe(1);
   });
 
