@@ -1,9 +1,10 @@
 /**
- * Our `vpnc --print-config` against Debian's on the same profiles and command lines: the same settings come
- * out (stdout, byte for byte, including vpnc's prompt texts) and the same exit code.
+ * Our `vpnc --print-config` against Debian's on the same profiles and command lines, one test per case: the
+ * same settings come out (stdout, byte for byte, including vpnc's prompt texts), the same warnings on stderr
+ * (with vpnc's program name as the prefix) and the same exit code. Where our stderr differs on purpose, the
+ * case says what ours prints and why (README: "Differences from vpnc").
  * Runs as root: each command sees a private /etc (test/helpers/isolated-etc.ts).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,8 @@ interface Case {
   files?: Record<string, EtcFile | string>;
   stdin?: string;
   cwd?: string;
+  /** Our stderr where it differs from vpnc's on purpose. */
+  ourStderr?: string;
 }
 
 const CREDS = 'IPSec gateway 198.51.100.1\nIPSec ID grp\nIPSec secret gs\nXauth username alice\nXauth password pw\n';
@@ -206,6 +209,8 @@ const CASES: Case[] = [
     name: 'a key without a value is ignored and a later line sets it',
     args: ['v', '--non-inter'],
     files: { 'vpnc/v.conf': 'IPSec ID\nIPSec ID later\n' },
+    // vpnc prints two lines without the line number (and calls the line unknown); ours names file and line once.
+    ourStderr: "vpnc: warning: /etc/vpnc/v.conf:1: option 'IPSec ID' requires a value\nvpnc.conf:\n\n",
   },
   {
     name: 'an empty command-line value is not printed',
@@ -214,24 +219,23 @@ const CASES: Case[] = [
   },
 ];
 
-describe('vpnc --print-config parity with Debian vpnc', () => {
-  it('has its prerequisites (root, Debian vpnc)', () => {
-    requireRoot();
-    expect(existsSync(DEBIAN_VPNC), `${DEBIAN_VPNC} is missing: apt-get install vpnc`).toBe(true);
-  });
-
-  it('covers at least 25 cases', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(25);
-  });
-
+describe(`vpnc --print-config parity with Debian vpnc (${CASES.length} cases)`, () => {
   for (const c of CASES) {
     it(c.name, () => {
+      requireRoot();
       const argv = ['--print-config', ...c.args];
       const opts = { ...(c.stdin !== undefined ? { stdin: c.stdin } : {}), ...(c.cwd !== undefined ? { cwd: c.cwd } : {}) };
       const theirs = runWithEtc([DEBIAN_VPNC, ...argv], c.files ?? {}, opts);
       const ours = runWithEtc([...OURS, ...argv], c.files ?? {}, opts);
       expect(theirs.status, `Debian vpnc failed: ${theirs.stderr}`).toBe(0);
       expect(ours.stdout).toBe(theirs.stdout);
+      // vpnc prefixes its messages with argv[0]; ours always says "vpnc".
+      const theirStderr = theirs.stderr.replaceAll(`${DEBIAN_VPNC}: `, 'vpnc: ');
+      if (c.ourStderr === undefined) expect(ours.stderr).toBe(theirStderr);
+      else {
+        expect(ours.stderr).toBe(c.ourStderr);
+        expect(theirStderr, 'vpnc no longer differs here: drop ourStderr').not.toBe(c.ourStderr);
+      }
       expect(ours.status).toBe(theirs.status);
     });
   }
