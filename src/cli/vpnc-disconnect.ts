@@ -62,6 +62,16 @@ async function restoreFromState(pidFile: string): Promise<boolean> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await disconnect(argv);
+  } catch (e) {
+    if (!(e instanceof VpncError)) throw e;
+    err(`vpnc-disconnect: ${e.message}\n`);
+    return 1;
+  }
+}
+
+async function disconnect(argv: string[]): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h') {
     out(USAGE);
     return 0;

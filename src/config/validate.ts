@@ -180,6 +180,12 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
   const targetNetwork = parseIpv4Network(targetText);
   if (!targetNetwork) r.fail('targetNetwork', targetText, 'a network as a.b.c.d/m.m.m.m or a.b.c.d/len');
 
+  const ifName = r.raw('ifName');
+  // The kernel's IFNAMSIZ is 16 with the NUL; a slash or blank cannot be in a device name.
+  if (ifName !== undefined && (Buffer.byteLength(ifName) > 15 || /[\s/]/.test(ifName) || ifName === '.' || ifName === '..')) {
+    r.fail('ifName', ifName, 'a device name of at most 15 bytes, without blanks or slashes (%d for a number)');
+  }
+
   for (const id of ['gateway', 'localAddr'] as const) {
     const v = r.raw(id);
     if (v !== undefined && !isHost(v)) r.fail(id, v, 'an IPv4 address or a host name');

@@ -11,6 +11,8 @@ export const ScriptErrorCode = {
   missing: 'VPNC_ERR_SCRIPT_MISSING',
   /** The shell could not be started at all. */
   spawn: 'VPNC_ERR_SCRIPT_SPAWN',
+  /** The state file kept for vpnc-disconnect cannot be read or is not ours. */
+  state: 'VPNC_ERR_SCRIPT_STATE',
 } as const;
 export type ScriptErrorCode = (typeof ScriptErrorCode)[keyof typeof ScriptErrorCode];
 

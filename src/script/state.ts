@@ -4,6 +4,7 @@
  * The file sits next to the pid file (`<pidfile>.state`), holds no secrets, and is removed after a clean end.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ScriptError, ScriptErrorCode } from './errors.js';
 import type { ScriptInvocation } from './env.js';
 
 export interface RestoreState {
@@ -28,24 +29,26 @@ export function writeRestoreState(path: string, state: RestoreState): void {
   renameSync(tmp, path);
 }
 
-/** Reads a state file; undefined when absent; throws a clear Error when it is not ours or is damaged. */
+/** Reads a state file; undefined when absent; throws ScriptError (state) when it is unreadable, not ours or damaged. */
 export function readRestoreState(path: string): RestoreState | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new ScriptError(ScriptErrorCode.state, `${path}: cannot read the state file (${code ?? String(err)})`, { cause: err });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error(`${path}: not a vpnc state file (not JSON)`);
+    throw new ScriptError(ScriptErrorCode.state, `${path}: not a vpnc state file (not JSON); remove it if no vpnc is running`);
   }
-  const s = parsed as Partial<RestoreState>;
-  if (s.version !== 1 || typeof s.pid !== 'number' || typeof s.script !== 'string' || typeof s.cwd !== 'string' || !s.disconnect || s.disconnect.reason !== 'disconnect') {
-    throw new Error(`${path}: not a vpnc state file (missing fields)`);
+  const s = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<RestoreState>;
+  const d = s.disconnect as Partial<RestoreState['disconnect']> | undefined;
+  if (s.version !== 1 || typeof s.pid !== 'number' || typeof s.script !== 'string' || typeof s.cwd !== 'string' || typeof d !== 'object' || d === null || d.reason !== 'disconnect') {
+    throw new ScriptError(ScriptErrorCode.state, `${path}: not a vpnc state file (missing fields); remove it if no vpnc is running`);
   }
   return s as RestoreState;
 }

@@ -37,6 +37,9 @@ describe('vpnc: bad values exit 1 with one line naming the option and the accept
     [['--natt-mode', 'foo'], 'vpnc: --natt-mode: invalid value "foo" (accepted: natt, none, force-natt, cisco-udp)\n'],
     [['--dh', 'dh3'], 'vpnc: --dh: invalid value "dh3" (accepted: dh1, dh2, dh5, dh14, dh15, dh16, dh17, dh18, dh19, dh20, dh21)\n'],
     [['--ifmtu', '70000'], 'vpnc: --ifmtu: invalid value "70000" (accepted: 0-65535 (0 = automatic))\n'],
+    // Regression: a name longer than IFNAMSIZ reached the TUN layer and ended in "internal error: RangeError".
+    [['--ifname', 'a'.repeat(16)], `vpnc: --ifname: invalid value "${'a'.repeat(16)}" (accepted: a device name of at most 15 bytes, without blanks or slashes (%d for a number))\n`],
+    [['--ifname', 'tun/0'], 'vpnc: --ifname: invalid value "tun/0" (accepted: a device name of at most 15 bytes, without blanks or slashes (%d for a number))\n'],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), () => {
