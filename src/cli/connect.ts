@@ -5,7 +5,8 @@
 import { unlinkSync, writeFileSync } from 'node:fs';
 import type { VpncConfig } from '../config/validate.js';
 import { Logger } from '../log.js';
-import { VpnClient, type EndReason } from '../session/client.js';
+import { VpnClient } from '../session/client.js';
+import type { EndReason } from '../session/client-hooks.js';
 import { SessionTracer } from '../session/trace/tracer.js';
 import { VERSION, VPNC_COMPAT_VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
