@@ -21,6 +21,9 @@ export function defaultScript(): string {
   return existsSync(DEBIAN_SCRIPT) ? DEBIAN_SCRIPT : bundledScript();
 }
 
+/** The lifetime vpnc proposes for ISAKMP and IPsec SAs (2^31 / 1000 seconds, about 24.9 days). */
+export const VPNC_IKE_LIFETIME = 2147483;
+
 const FIXED: Partial<Record<SettingId, string>> = {
   vendor: 'cisco',
   nattMode: 'natt',

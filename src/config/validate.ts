@@ -3,7 +3,7 @@
  * where it came from (the option, or the file and line) and the accepted values.
  */
 import { ConfigError } from '../errors.js';
-import { defaultFor } from './defaults.js';
+import { defaultFor, VPNC_IKE_LIFETIME } from './defaults.js';
 import { IKE_DH_NAMES, PFS_NAMES, specOf, type SettingId } from './options.js';
 import { describeOrigin, type Settings } from './profile-file.js';
 
@@ -60,6 +60,8 @@ export interface VpncConfig {
   traceKeys: string | undefined;
   /** Seconds to keep trying to reconnect after a dead peer; 0 = exit (vpnc's behaviour). */
   reconnectTimeout: number;
+  /** The ISAKMP SA lifetime we propose, in seconds. */
+  ikeLifetime: number;
 }
 
 /** Warnings produced while validating (values vpnc would silently adjust). */
@@ -227,6 +229,7 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     trace: r.optional('trace'),
     traceKeys: r.optional('traceKeys'),
     reconnectTimeout: r.raw('reconnectTimeout') === undefined ? 0 : r.integer('reconnectTimeout', 0, 86400, '0-86400 seconds (0 = off)'),
+    ikeLifetime: r.raw('ikeLifetime') === undefined ? VPNC_IKE_LIFETIME : r.integer('ikeLifetime', 10, VPNC_IKE_LIFETIME, `10-${VPNC_IKE_LIFETIME} seconds`),
   };
 }
 

@@ -28,6 +28,8 @@ export interface Phase1Policy {
   dhGroup: number;
   weakEncryption: boolean;
   weakAuthentication: boolean;
+  /** The ISAKMP SA lifetime to propose, in seconds (default PROPOSED_LIFETIME, vpnc's). */
+  lifetimeSeconds?: number;
 }
 
 /** The negotiated phase-1 suite. */
@@ -113,7 +115,7 @@ export function buildPhase1Sa(policy: Phase1Policy): SaPayload {
           tvAttribute(IkeAttribute.GROUP_DESCRIPTION, policy.dhGroup),
           tvAttribute(IkeAttribute.AUTHENTICATION_METHOD, auth),
           tvAttribute(IkeAttribute.LIFE_TYPE, LifeType.SECONDS),
-          u32Attribute(IkeAttribute.LIFE_DURATION, PROPOSED_LIFETIME),
+          u32Attribute(IkeAttribute.LIFE_DURATION, policy.lifetimeSeconds ?? PROPOSED_LIFETIME),
         );
         transforms.push({ number: transforms.length, id: IkeTransformId.KEY_IKE, attributes });
       }

@@ -21,6 +21,7 @@ import { DeadPeerDetector } from './dpd.js';
 import { EspKeeper, type GatewayRekeyTerms } from './esp-keeper.js';
 import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport, type EspTransport } from './esp-transport.js';
 import { IkeChannel } from './ike-channel.js';
+import { IkeSaLife } from './ike-sa-life.js';
 import { Phase1Driver, type Phase1Outcome } from './phase1.js';
 import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
@@ -50,6 +51,9 @@ export class VpnClient {
   private tunnelAddress = '';
   private encapMode = 0;
   private pfsGroup = 0;
+  private readonly ikeLife = new IkeSaLife();
+  /** An XAUTH password typed at a prompt that may serve a re-authentication (memory only). */
+  private reusablePassword: string | undefined;
 
   constructor(
     private readonly config: VpncConfig,
@@ -125,9 +129,27 @@ export class VpnClient {
     if (this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', `terminated by signal ${this.end.kind === 'signal' ? this.end.signal : ''}`);
     const local = { address: this.localAddress, port: this.channel.localPort };
     const remote = { address: this.gateway, port: 500 };
-    const driver = new Phase1Driver(c, this.channel, this.log, this.hooks.promptSecret, (sa) => this.hooks.trace?.ikeSa(sa));
-    const p1 = await driver.run(local, remote, { initialContact: true });
+    const p1 = await this.newDriver().run(local, remote, { initialContact: true });
+    this.adopt(p1);
+    this.encapMode = encapModeFor(p1.natt);
+    this.tunnelAddress = p1.modeConfig.address;
+    this.pfsGroup = pfsGroupFor(c.pfs, p1.modeConfig.pfs);
+    return p1;
+  }
+
+  private newDriver(): Phase1Driver {
+    return new Phase1Driver(this.config, this.channel!, this.log, this.hooks.promptSecret, (sa) => this.hooks.trace?.ikeSa(sa), {
+      foreign: (d) => this.handleIke(d),
+      ...(this.reusablePassword !== undefined ? { rememberedPassword: this.reusablePassword } : {}),
+    });
+  }
+
+  /** Makes a new ISAKMP SA the one in use: its lifetime, its DPD, what may be kept of the credentials. */
+  private adopt(p1: Phase1Outcome): void {
+    const c = this.config;
     this.sa = p1.sa;
+    this.ikeLife.established(Date.now(), p1.lifetimeSeconds);
+    this.reusablePassword = p1.reusablePassword ?? (p1.modeConfig.savePassword === false ? undefined : this.reusablePassword);
     this.dpd =
       c.dpdIdle !== 0 && p1.am.peer.dpd
         ? new DeadPeerDetector({
@@ -137,10 +159,38 @@ export class VpnClient {
             initialSeq: randomBytes(4).readUInt32BE(0) & 0x7fffffff,
           })
         : undefined;
-    this.encapMode = encapModeFor(p1.natt);
+  }
+
+  /**
+   * Phase-1 re-authentication, make-before-break: a new aggressive mode (no INITIAL-CONTACT), XAUTH and mode
+   * config on the same socket while the old ISAKMP SA and the ESP SAs keep working, then quick mode on the new
+   * SA; the old ESP pair stays usable inbound for its grace period and the old SAs are deleted. The device,
+   * routes and DNS stay; a new address or split from mode config is applied with the script's `reconnect`.
+   */
+  private async reauthenticate(): Promise<void> {
+    const old = this.sa!;
+    const oldUsable = this.ikeLife.usable;
+    this.log.debug(1, () => `re-authenticating phase 1 (${this.ikeLife.describe(Date.now())})`);
+    const channel = this.channel!;
+    const local = { address: this.localAddress, port: channel.localPort };
+    const remote = { address: this.gateway, port: channel.remotePort };
+    const p1 = await this.newDriver().run(local, remote, { initialContact: false });
+    const oldAddress = this.tunnelAddress;
+    this.adopt(p1);
+    this.pfsGroup = pfsGroupFor(this.config.pfs, p1.modeConfig.pfs);
     this.tunnelAddress = p1.modeConfig.address;
-    this.pfsGroup = pfsGroupFor(c.pfs, p1.modeConfig.pfs);
-    return p1;
+    const replaced = this.keeper.install(await this.quickMode(), true);
+    if (oldUsable) {
+      if (replaced) channel.send(buildDeleteEsp(old, randomMessageId(), [spiBytes(replaced.inbound.spi), spiBytes(replaced.outbound.spi)]));
+      channel.send(buildDeleteIsakmp(old, randomMessageId()));
+    }
+    const changed = this.scripts.setTunnel(this.tun!.name, this.gateway, p1.modeConfig);
+    if (p1.modeConfig.address !== oldAddress || changed) {
+      this.log.notice(`mode config changed (address ${p1.modeConfig.address}); running the script with reconnect`);
+      if (this.datapath?.ethernet) this.datapath.ethernet = { ...this.datapath.ethernet, ourAddress: parseIpv4Address(p1.modeConfig.address) };
+      await this.scripts.reconnect();
+    }
+    this.log.notice(`phase 1 re-authenticated: ISAKMP SA lifetime ${p1.lifetimeSeconds} s`);
   }
 
   /** Quick mode and the ESP transport for a fresh phase 1; the pair goes to the keeper. */
@@ -208,7 +258,21 @@ export class VpnClient {
       const d = await channel.next(Timers.loopTickMs);
       if (d) this.handleIke(d);
       const now = Date.now();
-      if (!this.end && this.keeper.due(now)) {
+      if (!this.end && this.ikeLife.due(now)) {
+        try {
+          await this.reauthenticate();
+        } catch (err) {
+          if (this.end) break;
+          this.log.notice(`phase 1 re-authentication failed: ${(err as Error).message}`);
+          if (!this.ikeLife.failed(Date.now())) {
+            this.log.notice('the ISAKMP SA is gone and could not be replaced');
+            this.end = { kind: 'dead-peer' };
+            break;
+          }
+        }
+        continue;
+      }
+      if (!this.end && this.ikeLife.usable && this.keeper.due(now)) {
         try {
           await this.rekeyEsp();
         } catch (err) {
@@ -233,7 +297,7 @@ export class VpnClient {
   }
 
   private checkDpd(now: number): void {
-    if (!this.dpd || !this.sa || !this.channel) return;
+    if (!this.dpd || !this.sa || !this.channel || !this.ikeLife.usable) return;
     const action = this.dpd.poll(now, this.lastHeard());
     if (action.kind === 'dead') {
       this.log.notice('connection terminated by dead peer detection');
@@ -340,8 +404,16 @@ export class VpnClient {
         break;
       }
       case 'delete-isakmp':
-        this.log.notice('connection terminated by peer');
-        this.end ??= { kind: 'peer-delete' };
+        // The ESP SAs deleted first (or none): the gateway ends the connection. Else the tunnel lives on and
+        // phase 1 is re-authenticated at once.
+        if (!this.keeper.current || this.keeper.currentDeleted) {
+          this.log.notice('connection terminated by peer');
+          this.end ??= { kind: 'peer-delete' };
+        } else if (sa === this.sa) {
+          this.log.notice('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
+          this.ikeLife.deleted(Date.now());
+          this.channel?.interrupt();
+        }
         break;
       case 'delete-esp':
         if (this.keeper.deleted(ev.spis.map((x) => x.readUInt32BE(0)))) this.channel?.interrupt();

@@ -43,6 +43,11 @@ export class EspKeeper {
     return this.esp;
   }
 
+  /** The gateway deleted the pair in use (and it is not replaced yet). */
+  get currentDeleted(): boolean {
+    return this.esp !== undefined && this.renegotiateAt === 0;
+  }
+
   /** Makes `fresh` the pair in use; the previous one is kept for the grace period when `retireOld`. */
   install(fresh: EspPair, retireOld: boolean): EspPair | undefined {
     const old = this.esp;

@@ -15,7 +15,6 @@ import { IkeAuthMethod } from '../ike/ike-attributes.js';
 import { decodeHeader } from '../ike/message.js';
 import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { vendorIdName } from '../ike/vendor-ids.js';
-import { PROPOSED_LIFETIME } from '../ike/proposals.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { IkeChannel } from './ike-channel.js';
 import { loadTrustAnchors } from './trust-anchors.js';
@@ -30,6 +29,21 @@ export interface Phase1Outcome {
   modeConfig: ModeConfig;
   /** How ESP travels: decided by NAT detection and the natt mode. */
   natt: 'none' | 'rfc' | 'draft';
+  /** The ISAKMP SA's lifetime in force: what the gateway accepted or stated, in seconds. */
+  lifetimeSeconds: number;
+  /**
+   * The XAUTH password typed at a prompt, when it may serve a later re-authentication: a plain password (not a
+   * passcode, next PIN or challenge answer) and the gateway did not forbid keeping it (UNITY_SAVE_PASSWD 0).
+   */
+  reusablePassword: string | undefined;
+}
+
+/** What a Phase1Driver is given beyond the configuration. */
+export interface Phase1Options {
+  /** Datagrams that belong to another ISAKMP SA (the one in use while we re-authenticate). */
+  foreign?: (d: Buffer) => void;
+  /** A password typed for an earlier phase 1 and reusable (see Phase1Outcome.reusablePassword). */
+  rememberedPassword?: string;
 }
 
 /** How long to wait for the gateway to start XAUTH after AM3. */
@@ -45,6 +59,7 @@ function headerOf(d: Buffer) {
 
 export class Phase1Driver {
   private passwordUsed = false;
+  private typedPassword: string | undefined;
   /** The gateway's address as resolved: vpnc's XAUTH prompts name it ("Password for VPN user@ADDRESS: "). */
   private gatewayAddress = '';
 
@@ -55,6 +70,7 @@ export class Phase1Driver {
     private readonly promptSecret: SecretPrompt,
     /** Told the ISAKMP SA as soon as its keys exist (the diagnostic trace's keys file). */
     private readonly onIkeSa: (sa: IkeSa) => void = () => {},
+    private readonly options: Phase1Options = {},
   ) {}
 
   /** Runs aggressive mode, XAUTH (when negotiated) and mode config. */
@@ -65,7 +81,13 @@ export class Phase1Driver {
     const trust = hybrid ? { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => this.log.debug(2, () => `CA skipped: ${m}`)) } : undefined;
     if (trust) this.log.debug(2, () => `hybrid authentication: ${trust.anchors.length} trusted CA certificate(s) from ${c.caFile ?? '-'} and ${c.caDir}`);
     const am = new AggressiveModeInitiator({
-      policy: { authMode: c.authMode === 'hybrid' ? 'hybrid' : 'psk', dhGroup: c.dhGroup, weakEncryption: c.weakEncryption, weakAuthentication: c.weakAuthentication },
+      policy: {
+        authMode: c.authMode === 'hybrid' ? 'hybrid' : 'psk',
+        dhGroup: c.dhGroup,
+        weakEncryption: c.weakEncryption,
+        weakAuthentication: c.weakAuthentication,
+        lifetimeSeconds: c.ikeLifetime,
+      },
       groupName: c.id,
       idType: c.vendor === 'netscreen' ? IdType.USER_FQDN : IdType.KEY_ID,
       psk: Buffer.from(c.secret, 'utf8'),
@@ -75,18 +97,22 @@ export class Phase1Driver {
       ...(trust ? { trust } : {}),
     });
     this.log.debug(2, () => 'S4.3 AM packet_1');
-    const am2 = await this.channel.exchange(am.start(), (d) => {
-      const h = headerOf(d);
-      return h !== undefined && h.initiatorCookie.equals(am.cookieI) && (h.exchangeType === ExchangeType.AGGRESSIVE || h.exchangeType === ExchangeType.INFORMATIONAL);
-    });
+    const am2 = await this.channel.exchange(
+      am.start(),
+      (d) => {
+        const h = headerOf(d);
+        return h !== undefined && h.initiatorCookie.equals(am.cookieI) && (h.exchangeType === ExchangeType.AGGRESSIVE || h.exchangeType === ExchangeType.INFORMATIONAL);
+      },
+      (d) => this.other(am.cookieI, d),
+    );
     this.log.debug(2, () => 'S4.4 AM packet_2');
     const result = am.receive(am2, local, remote);
     this.onIkeSa(result.sa);
     const { sa, nat, peer } = result;
     this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
-    if (result.ikeLifetimeSeconds && result.ikeLifetimeSeconds < PROPOSED_LIFETIME) {
-      this.log.notice(`the gateway limits the ISAKMP SA to ${result.ikeLifetimeSeconds} s; phase 1 is not rekeyed yet, so the gateway may end the connection then`);
-    }
+    const lifetimeSeconds = result.ikeLifetimeSeconds || c.ikeLifetime;
+    if (lifetimeSeconds < c.ikeLifetime) this.log.notice(`the gateway limits the ISAKMP SA to ${lifetimeSeconds} s; phase 1 will be re-authenticated before then`);
+    this.log.debug(1, () => `ISAKMP SA lifetime ${lifetimeSeconds} s`);
     if (result.gatewayChain) this.log.debug(1, () => `gateway certificate verified: ${result.gatewayChain!.map((s) => `"${s}"`).join(' <- ')}`);
     for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
     let natt: Phase1Outcome['natt'] = 'none';
@@ -117,7 +143,14 @@ export class Phase1Driver {
     const modeConfig = pushed ?? (await this.modeConfig(sa));
     this.log.debug(1, () => `got address ${modeConfig.address}`);
     if (modeConfig.banner) this.log.debug(1, () => `Banner: ${modeConfig.banner}`);
-    return { am: result, sa, modeConfig, natt };
+    const reusablePassword = modeConfig.savePassword === false ? undefined : this.typedPassword;
+    return { am: result, sa, modeConfig, natt, lifetimeSeconds, reusablePassword };
+  }
+
+  /** A datagram that is not this exchange's: another SA's goes to `foreign`. */
+  private other(cookieI: Buffer, d: Buffer): void {
+    const h = headerOf(d);
+    if (h && !h.initiatorCookie.equals(cookieI)) this.options.foreign?.(d);
   }
 
   private isOurs(sa: IkeSa, d: Buffer, types: number[], msgId?: number): boolean {
@@ -130,6 +163,10 @@ export class Phase1Driver {
   private unexpected(sa: IkeSa, d: Buffer): void {
     const h = headerOf(d);
     if (!h) return;
+    if (!h.initiatorCookie.equals(sa.cookieI)) {
+      this.options.foreign?.(d);
+      return;
+    }
     if (h.exchangeType === ExchangeType.INFORMATIONAL && h.initiatorCookie.equals(sa.cookieI)) {
       let msg: OpenedMessage;
       try {
@@ -197,14 +234,17 @@ export class Phase1Driver {
         if (!c.domain) throw new ProtocolError('server requested domain, but none set (use "Domain ..." in the profile or --domain)');
         out.set(f, c.domain);
       } else if (isSecretField(f)) {
-        if (!interactive && !this.passwordUsed && c.password !== undefined) {
-          out.set(f, c.password);
+        const known = c.password ?? this.options.rememberedPassword;
+        if (!interactive && !this.passwordUsed && known !== undefined && (f === 'password' || c.password !== undefined)) {
+          out.set(f, known);
           this.passwordUsed = true;
           continue;
         }
         if (c.nonInteractive) throw new AuthError('authentication failed: the gateway asks for another password and --non-inter forbids asking');
         const answer = await this.promptSecret(xauthPrompt(f, c.username, this.gatewayAddress));
         if (answer === null) throw new AuthError('unable to get password');
+        // Only a plain password outside a challenge may serve again; passcodes and answers are single-use.
+        if (f === 'password' && !challenge) this.typedPassword = answer;
         out.set(f, answer);
       }
     }

@@ -35,8 +35,11 @@ export class ScriptHost {
     private readonly log: Logger,
   ) {}
 
-  setTunnel(tunDev: string, gateway: string, mc: ModeConfig): void {
+  /** Sets what the script is told about the tunnel; true when it differs from what it was told before. */
+  setTunnel(tunDev: string, gateway: string, mc: ModeConfig): boolean {
+    const before = this.tunnel;
     this.tunnel = { tunDev, gateway, config: tunnelConfigOf(mc) };
+    return before !== undefined && JSON.stringify(before) !== JSON.stringify(this.tunnel);
   }
 
 

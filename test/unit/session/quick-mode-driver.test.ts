@@ -49,6 +49,7 @@ const CONFIG = {
   dpdIdle: 0, nonInteractive: true, authMode: 'psk', caFile: undefined, caDir: '/etc/ssl/certs',
   targetNetwork: { address: '203.0.113.0', prefixLength: 24 }, passwordHelper: undefined, trace: undefined, traceKeys: undefined,
   reconnectTimeout: 0,
+  ikeLifetime: 2147483,
 } satisfies VpncConfig;
 
 describe('runQuickMode over the IKE channel', () => {
