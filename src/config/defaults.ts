@@ -38,6 +38,9 @@ const FIXED: Partial<Record<SettingId, string>> = {
   authMode: 'psk',
   caDir: '/etc/ssl/certs',
   targetNetwork: '0.0.0.0/0.0.0.0',
+  // Ours: a laptop's tunnel comes back by itself (OpenConnect's default); 0 gives vpnc's exit on a dead peer.
+  reconnectTimeout: '300',
+  ikeLifetime: String(VPNC_IKE_LIFETIME),
 };
 
 /** The default for a setting, or undefined when it has none. */

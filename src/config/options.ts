@@ -164,8 +164,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   row('passwordHelper', '--password-helper', 'Password helper', '<executable>', 'path to password program or helper name'),
   // Extensions: placed last so that vpnc's keys keep their precedence in prefix matching.
   row('traceKeys', '--trace-keys', 'Trace keys file', '<filename>', 'write the IKE and ESP keys of this session in Wireshark\'s formats to <filename>', { extension: true, secret: true }),
-  row('reconnectTimeout', '--reconnect-timeout', 'Reconnect timeout', '<0-86400>', 'after the gateway is found dead (DPD), keep the tunnel device and routes and try to reconnect\nfor this many seconds (0 = exit at once, as vpnc does)', { extension: true }),
-  row('ikeLifetime', '--ike-lifetime', 'IKE lifetime', '<10-2147483>', 'the ISAKMP SA lifetime to propose, in seconds (default 2147483, as vpnc); phase 1 is\nre-authenticated at 85 % of the lifetime the gateway accepts or states', { extension: true }),
+  row('reconnectTimeout', '--reconnect-timeout', 'Reconnect timeout', '<0-86400>', 'after the gateway is found dead (DPD), keep the tunnel device and routes and try to reconnect\nfor this many seconds (0 = exit at once, as vpnc does; 300 is OpenConnect\'s default)', { extension: true }),
+  row('ikeLifetime', '--ike-lifetime', 'IKE lifetime', '<10-2147483>', 'the ISAKMP SA lifetime to propose, in seconds (vpnc proposes 2147483); phase 1 is\nre-authenticated at 85 % of the lifetime the gateway accepts or states', { extension: true }),
   row('trace', '--trace', 'Trace file', '<filename>', 'write a pcapng trace of the outer (IKE, ESP) and inner (cleartext) packets to <filename>', { extension: true }),
 ];
 

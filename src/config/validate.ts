@@ -228,8 +228,8 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     passwordHelper: r.optional('passwordHelper'),
     trace: r.optional('trace'),
     traceKeys: r.optional('traceKeys'),
-    reconnectTimeout: r.raw('reconnectTimeout') === undefined ? 0 : r.integer('reconnectTimeout', 0, 86400, '0-86400 seconds (0 = off)'),
-    ikeLifetime: r.raw('ikeLifetime') === undefined ? VPNC_IKE_LIFETIME : r.integer('ikeLifetime', 10, VPNC_IKE_LIFETIME, `10-${VPNC_IKE_LIFETIME} seconds`),
+    reconnectTimeout: r.integer('reconnectTimeout', 0, 86400, '0-86400 seconds (0 = off)'),
+    ikeLifetime: r.integer('ikeLifetime', 10, VPNC_IKE_LIFETIME, `10-${VPNC_IKE_LIFETIME} seconds`),
   };
 }
 

@@ -123,6 +123,16 @@ export class DataPlane {
     return gone;
   }
 
+  /** Removes the pairs for `inner` that belong to another peer than `peerKey` (a session that is gone). */
+  removeOthers(inner: number, peerKey: string): void {
+    for (const t of [...this.bySpi.values()]) if (t.inner === inner && t.peerKey !== peerKey) this.remove(t);
+  }
+
+  /** The SPIs (ours and the client's) of every SA pair of a peer. */
+  spisOf(peerKey: string): number[] {
+    return [...this.bySpi.values()].filter((t) => t.peerKey === peerKey).flatMap((t) => [t.inbound.spi, t.outbound.spi]);
+  }
+
   /** Removes every SA pair of a peer. */
   removePeer(peerKey: string): void {
     for (const t of [...this.bySpi.values()]) if (t.peerKey === peerKey) this.remove(t);

@@ -19,7 +19,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig } from './config.js';
 import { DataPlane, type EspPath } from './data-plane.js';
 import { AggressiveModeResponder } from './exchanges/aggressive-mode.js';
-import { buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../ike/exchanges/informational.js';
+import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../ike/exchanges/informational.js';
 import { buildPlainNotify } from './exchanges/informational.js';
 import { setUpTun } from './net-setup.js';
 import { GatewayPeer, peerKey, responderParams, type PeerAction } from './peer.js';
@@ -218,6 +218,8 @@ export class Gateway {
           this.send(session.endpoint, a.data);
           break;
         case 'install':
+          // Pairs for this address left by an earlier session of the client (its ISAKMP SA deleted) end now.
+          this.dataPlane.removeOthers(a.address, peer.key);
           this.dataPlane.install(peer.key, a.address, a.keys, this.espPath(session));
           break;
         case 'delete-esp':
@@ -251,11 +253,25 @@ export class Gateway {
     }
   }
 
-  private forget(session: PeerSession, reason: string): void {
+  /**
+   * Deletes a client's ISAKMP SA but keeps its ESP SAs carrying traffic, as some concentrators do at the end of
+   * their IKE lifetime (a test hook: the client must re-authenticate before it needs a quick mode). The ESP
+   * pairs stay until a new session installs a pair for the same address. False when there is no such client.
+   */
+  deleteIsakmpOnly(peerKey: string): boolean {
+    const session = this.sessions.get(peerKey);
+    const sa = session?.peer.sa;
+    if (!session || !sa || session.peer.stageName !== 'ready') return false;
+    this.send(session.endpoint, buildDeleteIsakmp(sa, randomMessageId(this.random)));
+    this.forget(session, 'ISAKMP SA deleted, ESP SAs kept', { keepEsp: true });
+    return true;
+  }
+
+  private forget(session: PeerSession, reason: string, opts: { keepEsp?: boolean } = {}): void {
     const { peer } = session;
     if (!this.sessions.delete(peer.key)) return;
     this.halfOpen.delete(peer.cookieI.toString('hex'));
-    this.dataPlane.removePeer(peer.key);
+    if (!opts.keepEsp) this.dataPlane.removePeer(peer.key);
     if (peer.address !== 0) this.pool.release(peer.address);
     this.log.notice(`peer ${peer.key}${peer.username ? ` (${peer.username})` : ''}: gone: ${reason}`);
   }
@@ -312,7 +328,9 @@ export class Gateway {
     for (const session of [...this.sessions.values()]) {
       const sa = session.peer.sa;
       if (sa && session.peer.stageName === 'ready') {
-        this.send(session.endpoint, buildDeleteIsakmp(sa, randomMessageId(this.random)));
+        // As concentrators do when they end a session: the ESP SAs, then the ISAKMP SA (one message).
+        const spis = this.dataPlane.spisOf(session.peer.key).map(spiBytes);
+        this.send(session.endpoint, buildDeleteAll(sa, randomMessageId(this.random), spis));
         told++;
       }
       this.forget(session, 'gateway shutting down');

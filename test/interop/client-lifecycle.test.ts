@@ -99,7 +99,8 @@ describe('our client: lifecycle against strongSwan', () => {
 
   it('answers the gateway\'s DPD and detects a dead gateway by DPD (exit 1, machine restored)', async () => {
     const before = snapshot(bed);
-    const v = startVpnc({ ...base, dpdIdle: 10, debug: 2 });
+    // Reconnect timeout 0: vpnc's behaviour, exit when DPD declares the gateway dead (ours reconnects by default).
+    const v = startVpnc({ ...base, dpdIdle: 10, debug: 2, extraConfig: ['Reconnect timeout 0'] });
     await v.waitForTunnel(30_000);
     // strongSwan sends R-U-THERE every 2 s when idle; our answers keep the SA alive.
     const acks = () => (gw.log().match(/parsed INFORMATIONAL_V1 request \d+ \[ HASH N\(DPD_ACK\) \]/g) ?? []).length;

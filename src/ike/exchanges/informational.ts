@@ -30,6 +30,17 @@ export function buildDeleteIsakmp(sa: IkeSa, msgId: number): Buffer {
   ]);
 }
 
+/**
+ * The end of a session in one message: DELETE of the ISAKMP SA and of the ESP SAs. The ISAKMP DELETE comes
+ * first: vpnc 0.5.3 answers an ESP DELETE with a new quick mode and would not see the rest (measured with
+ * Debian's vpnc); our client reads the whole message before it decides (parseInformational orders it).
+ */
+export function buildDeleteAll(sa: IkeSa, msgId: number, espSpis: readonly Buffer[]): Buffer {
+  const payloads: Payload[] = [{ type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] }];
+  if (espSpis.length > 0) payloads.push({ type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: espSpis });
+  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, payloads);
+}
+
 /** A hash-only informational message (vpnc's IKE keepalive in cisco-udp mode). */
 export function buildEmptyInformational(sa: IkeSa, msgId: number): Buffer {
   return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, []);
@@ -49,8 +60,16 @@ export type InformationalEvent =
 /** The SPI sizes RFC 2408 3.15 / RFC 2407 4.6.3 give a DELETE: the two cookies, or one ESP SPI. */
 const DELETE_SPI_SIZE = { [ProtocolId.ISAKMP]: 16, [ProtocolId.IPSEC_ESP]: 4 } as const;
 
-/** Lists the events in an opened, hash-verified informational message. */
+/**
+ * Lists the events in an opened, hash-verified informational message, an ISAKMP DELETE last: whether the ESP
+ * SAs were deleted too (the end of the session) or live on (re-authenticate) is known before it is handled.
+ */
 export function parseInformational(msg: OpenedMessage): InformationalEvent[] {
+  const events = readEvents(msg);
+  return [...events.filter((e) => e.kind !== 'delete-isakmp'), ...events.filter((e) => e.kind === 'delete-isakmp')];
+}
+
+function readEvents(msg: OpenedMessage): InformationalEvent[] {
   const out: InformationalEvent[] = [];
   for (const p of msg.payloads as Payload[]) {
     if (p.type === PayloadType.NOTIFICATION) {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/errors.js';
 import { ExchangeType, IdType, NotifyType, PayloadType, ProtocolId } from '../../../src/ike/constants.js';
-import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, buildEmptyInformational, parseInformational } from '../../../src/ike/exchanges/informational.js';
+import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd, buildEmptyInformational, parseInformational } from '../../../src/ike/exchanges/informational.js';
 import { espChoices, QuickModeInitiator, type QuickModeParams } from '../../../src/ike/exchanges/quick-mode.js';
 import { AuthAlgorithm, EncapsulationMode, EspTransformId, IpsecAttribute } from '../../../src/ike/ipsec-attributes.js';
 import { attributeNumber, tvAttribute, type Payload, type SaPayload, type Transform } from '../../../src/ike/payloads/index.js';
@@ -211,6 +211,10 @@ describe('informational messages', () => {
     expect(read(buildDeleteEsp(sa, 0x12, spis))).toEqual([{ type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis }]);
     expect(read(buildDeleteIsakmp(sa, 0x13))).toEqual([{ type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] }]);
     expect(read(buildEmptyInformational(sa, 0x14))).toEqual([]);
+    expect(read(buildDeleteAll(sa, 0x15, [SPI_IN]))).toEqual([
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN] },
+    ]);
     expect(sa.ivs.phase1Iv).toEqual(before);
     // The gateway's informational messages do not move our chain either: quick mode still works after them.
     const dpd = sa.open(e.resp.seal(ExchangeType.INFORMATIONAL, 0x20, [{ type: PayloadType.NOTIFICATION, doi: 1, protocol: 1, messageType: NotifyType.R_U_THERE, spi: sa.spi, data: Buffer.from('00000005', 'hex') }]));
@@ -240,6 +244,17 @@ describe('informational messages', () => {
       { kind: 'delete-esp', spis: [SPI_IN] },
       { kind: 'delete-isakmp' },
     ]);
+  });
+
+  it('an ISAKMP DELETE is listed last, after the ESP DELETEs of the same message (buildDeleteAll puts it first)', () => {
+    const e = establish();
+    const { sa } = e.result;
+    const msg = sa.open(e.resp.seal(ExchangeType.INFORMATIONAL, 0x32, [
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN] },
+    ]));
+    sa.verifyHash(msg);
+    expect(parseInformational(msg).map((ev) => ev.kind)).toEqual(['delete-esp', 'delete-isakmp']);
   });
 
   it('a DELETE with the wrong SPI size is a protocol error; the rest of the message is still read', () => {

@@ -1,0 +1,86 @@
+/**
+ * A gateway that deletes the ISAKMP SA but keeps the ESP SAs (the project's gateway, which can do this on
+ * purpose): the tunnel keeps carrying traffic, the client re-authenticates at once, and the next quick mode
+ * runs on the new ISAKMP SA. Root; never skipped.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from '../../src/gateway/config.js';
+import { Gateway } from '../../src/gateway/gateway.js';
+import { Logger } from '../../src/log.js';
+import { requireRoot, waitFor } from '../helpers/netns.js';
+import { BED, createTestbed, destroyTestbed, type Testbed } from '../helpers/testbed.js';
+import { nsExec } from '../helpers/traffic.js';
+import { startVpnc } from '../helpers/vpnc-ref.js';
+
+const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js')];
+
+describe('the gateway deletes the ISAKMP SA, not the ESP SAs', () => {
+  let bed: Testbed;
+  let gw: Gateway;
+  const log: string[] = [];
+  beforeAll(() => {
+    requireRoot();
+    bed = createTestbed({ prefix: 'rg' });
+    const conf = [
+      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
+      `Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, 'DPD 0', 'Interface name gwr%d', `Netns ${bed.gateway}`, '',
+    ].join('\n');
+    gw = Gateway.start(parseGatewayConfig(conf, 'reauth-gateway.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+  });
+  afterAll(() => {
+    gw?.close();
+    if (bed) destroyTestbed(bed);
+  });
+
+  it('the tunnel keeps carrying a steady ping, the client re-authenticates and runs quick mode on the new ISAKMP SA', async () => {
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', command: OURS, debug: 1 });
+    try {
+      const tun = await v.waitForTunnel(20_000);
+      const pinging = nsExec(bed.client, 'ping', ['-c', '50', '-i', '0.2', '-W', '1', BED.innerHost], 30_000);
+      await new Promise((r) => setTimeout(r, 2_000));
+      const first = gw.peers()[0]!;
+      expect(gw.deleteIsakmpOnly(first.key)).toBe(true);
+      await waitFor('re-authentication', () => (v.output().includes('phase 1 re-authenticated') ? true : undefined), 15_000);
+      const out = await pinging;
+      expect(out, `${v.output()}\n${log.join('\n')}`).toMatch(/50 packets transmitted, 50 received, 0% packet loss/);
+      expect(v.output()).toContain('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
+      expect(v.output()).not.toMatch(/connection terminated|re-authentication failed/);
+      // A new session (new cookies) authenticated, got the same address and the ESP pair of a new quick mode.
+      const second = gw.peers()[0]!;
+      expect(gw.peers()).toHaveLength(1);
+      expect(second.key).not.toBe(first.key);
+      expect(log.some((l) => l.startsWith(`peer ${first.key} (alice): gone: ISAKMP SA deleted, ESP SAs kept`)), log.join('\n')).toBe(true);
+      expect(log.filter((l) => l.startsWith(`peer ${second.key}: ESP `))).toHaveLength(1);
+      expect(v.output()).toContain(`got address ${tun.address}`);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+  }, 60_000);
+});
+
+describe('the gateway ends the session (DELETE of the ISAKMP SA and the ESP SAs)', () => {
+  it('the client ends cleanly (exit 0, "connection terminated by peer") instead of re-authenticating', async () => {
+    requireRoot();
+    const bed = createTestbed({ prefix: 'rh' });
+    const conf = [
+      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
+      `Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', 'Interface name gwh%d', `Netns ${bed.gateway}`, '',
+    ].join('\n');
+    const gw = Gateway.start(parseGatewayConfig(conf, 'reauth-gateway-end.conf'));
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', command: OURS, debug: 1 });
+    try {
+      await v.waitForTunnel(20_000);
+      await gw.stop();
+      const status = await Promise.race([v.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
+      expect(status, v.output()).toEqual({ code: 0, signal: null });
+      expect(v.output()).toContain('connection terminated by peer');
+      expect(v.output()).not.toContain('re-authenticating');
+    } finally {
+      await v.stop();
+      gw.close();
+      destroyTestbed(bed);
+    }
+  }, 60_000);
+});
