@@ -62,6 +62,8 @@ export interface VpncConfig {
   reconnectTimeout: number;
   /** The ISAKMP SA lifetime we propose, in seconds. */
   ikeLifetime: number;
+  /** The XAUTH password was typed at the start-up prompt: it serves a re-authentication only if the gateway allows. */
+  passwordTyped: boolean;
 }
 
 /** Warnings produced while validating (values vpnc would silently adjust). */
@@ -88,6 +90,12 @@ class Reader {
 
   flag(id: SettingId): boolean {
     return this.settings.has(id);
+  }
+
+  /** Whether the value was typed at a start-up prompt (not written in a profile or on the command line). */
+  typed(id: SettingId): boolean {
+    const o = this.settings.get(id)?.origin;
+    return o?.kind === 'option' && o.option === 'prompt';
   }
 
   where(id: SettingId): string {
@@ -199,6 +207,7 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     secret: r.string('secret'),
     username: r.string('username'),
     password: r.raw('password'),
+    passwordTyped: r.typed('password'),
     domain: r.optional('domain'),
     xauthInteractive: r.flag('xauthInteractive'),
     vendor: r.oneOf('vendor', ['cisco', 'netscreen', 'fortigate'] as const),

@@ -52,6 +52,8 @@ export interface GatewayConfig {
   readonly splitDns: readonly string[];
   /** Tell clients to use PFS (UNITY_PFS 1) and require it in quick mode. */
   readonly pfs: boolean;
+  /** UNITY_SAVE_PASSWD: clients may keep the XAUTH password they typed (for re-authentication). */
+  readonly savePassword: boolean;
   /** Cisco UDP encapsulation port offered in mode config; 0 when off. */
   readonly ciscoUdpPort: number;
   readonly ikeProposals: readonly IkeProposal[];
@@ -131,6 +133,7 @@ const KEYS: readonly KeySpec[] = [
   { key: 'Split include', repeatable: true, set: (v, d) => (d.splitInclude = [...(d.splitInclude ?? []), ...words(v).map(parseIpv4Cidr)]) },
   { key: 'Split DNS', repeatable: true, set: (v, d) => (d.splitDns = [...(d.splitDns ?? []), ...words(v)]) },
   { key: 'PFS', set: (v, d) => (d.pfs = yesNo(v)) },
+  { key: 'Save password', set: (v, d) => (d.savePassword = yesNo(v)) },
   { key: 'Cisco UDP port', set: (v, d) => (d.ciscoUdpPort = int(v, 0, 65535)) },
   { key: 'IKE proposals', set: (v, d) => (d.ikeProposals = words(v).map(parseIkeProposal)) },
   { key: 'IKE DH groups', set: (v, d) => (d.dhGroups = words(v).map(parseDhGroup)) },
@@ -214,6 +217,7 @@ function withDefaults(d: Draft, file: string): GatewayConfig {
     splitInclude: d.splitInclude ?? [],
     splitDns: d.splitDns ?? [],
     pfs: d.pfs ?? false,
+    savePassword: d.savePassword ?? false,
     ciscoUdpPort: d.ciscoUdpPort ?? 0,
     ikeProposals: d.ikeProposals ?? DEFAULT_IKE_PROPOSALS.map(parseIkeProposal),
     dhGroups: d.dhGroups ?? DEFAULT_DH_GROUPS,

@@ -243,6 +243,7 @@ export class GatewayPeer {
       splitInclude: c.splitInclude,
       splitDns: c.splitDns,
       pfs: c.pfs,
+      savePassword: c.savePassword,
       ciscoUdpPort: c.ciscoUdpPort,
       applicationVersion: 'vpnc-ts gateway',
     });

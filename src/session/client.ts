@@ -23,6 +23,7 @@ import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport,
 import { IkeChannel } from './ike-channel.js';
 import { IkeSaLife } from './ike-sa-life.js';
 import { Phase1Driver, type Phase1Outcome } from './phase1.js';
+import type { ModeConfig } from '../ike/exchanges/mode-config.js';
 import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { ScriptHost } from './script-host.js';
@@ -61,6 +62,8 @@ export class VpnClient {
     private readonly hooks: ClientHooks,
   ) {
     this.scripts = new ScriptHost(config, log);
+    // Typed at the start-up prompt: good for the first phase 1; later ones only if mode config allows it.
+    if (config.passwordTyped) this.reusablePassword = config.password;
     this.keeper = new EspKeeper(log, config, (pair) => hooks.trace?.espSas(pair));
   }
 
@@ -149,7 +152,7 @@ export class VpnClient {
     const c = this.config;
     this.sa = p1.sa;
     this.ikeLife.established(Date.now(), p1.lifetimeSeconds);
-    this.reusablePassword = p1.reusablePassword ?? (p1.modeConfig.savePassword === false ? undefined : this.reusablePassword);
+    this.reusablePassword = p1.reusablePassword;
     this.dpd =
       c.dpdIdle !== 0 && p1.am.peer.dpd
         ? new DeadPeerDetector({
@@ -184,13 +187,29 @@ export class VpnClient {
       if (replaced) channel.send(buildDeleteEsp(old, randomMessageId(), [spiBytes(replaced.inbound.spi), spiBytes(replaced.outbound.spi)]));
       channel.send(buildDeleteIsakmp(old, randomMessageId()));
     }
-    const changed = this.scripts.setTunnel(this.tun!.name, this.gateway, p1.modeConfig);
-    if (p1.modeConfig.address !== oldAddress || changed) {
-      this.log.notice(`mode config changed (address ${p1.modeConfig.address}); running the script with reconnect`);
-      if (this.datapath?.ethernet) this.datapath.ethernet = { ...this.datapath.ethernet, ourAddress: parseIpv4Address(p1.modeConfig.address) };
-      await this.scripts.reconnect();
-    }
+    await this.applyModeConfig(p1.modeConfig, oldAddress);
     this.log.notice(`phase 1 re-authenticated: ISAKMP SA lifetime ${p1.lifetimeSeconds} s`);
+  }
+
+  /**
+   * The script after a new phase 1 on the same device: `reconnect` when mode config is what it was; when the
+   * address, split or DNS changed, `disconnect` then `connect` (vpnc-scripts apply a configuration only there).
+   */
+  private async applyModeConfig(mc: ModeConfig, oldAddress: string): Promise<void> {
+    const before = this.scripts.current;
+    this.scripts.setTunnel(this.tun!.name, this.gateway, mc);
+    if (mc.address === oldAddress && !this.scripts.changedFrom(before)) {
+      await this.scripts.reconnect();
+      return;
+    }
+    this.log.notice(`the gateway's configuration changed (address ${mc.address}); reconfiguring`);
+    if (this.datapath?.ethernet) this.datapath.ethernet = { ...this.datapath.ethernet, ourAddress: parseIpv4Address(mc.address) };
+    if (before) {
+      this.scripts.setTunnelFrom(before);
+      await this.scripts.disconnect();
+      this.scripts.setTunnel(this.tun!.name, this.gateway, mc);
+    }
+    await this.scripts.connect();
   }
 
   /** Quick mode and the ESP transport for a fresh phase 1; the pair goes to the keeper. */
@@ -263,9 +282,10 @@ export class VpnClient {
           await this.reauthenticate();
         } catch (err) {
           if (this.end) break;
-          this.log.notice(`phase 1 re-authentication failed: ${(err as Error).message}`);
+          const why = (err as Error).message;
+          this.log.notice(`phase 1 re-authentication failed: ${why}`);
           if (!this.ikeLife.failed(Date.now())) {
-            this.log.notice('the ISAKMP SA is gone and could not be replaced');
+            this.log.notice(`the ISAKMP SA ended and could not be replaced: ${why}`);
             this.end = { kind: 'dead-peer' };
             break;
           }
@@ -323,19 +343,11 @@ export class VpnClient {
       this.end = undefined;
       try {
         const p1 = await this.phase1();
-        const sameAddress = p1.modeConfig.address === oldAddress;
-        if (!sameAddress) {
-          this.log.notice(`the gateway assigned another address (${p1.modeConfig.address}); reconfiguring`);
-          await this.scripts.disconnect();
-          if (this.datapath?.ethernet) this.datapath.ethernet = { ...this.datapath.ethernet, ourAddress: parseIpv4Address(p1.modeConfig.address) };
-        }
-        this.scripts.setTunnel(this.tun!.name, this.gateway, p1.modeConfig);
         this.keeper.reset();
         const transport = await this.startEsp(p1);
         this.datapath!.replaceTransport(transport);
         this.datapath!.install(this.keeper.current!.inbound, this.keeper.current!.outbound);
-        if (sameAddress) await this.scripts.reconnect();
-        else await this.scripts.connect();
+        await this.applyModeConfig(p1.modeConfig, oldAddress);
         this.log.notice('reconnected');
         return true;
       } catch (err) {

@@ -143,7 +143,8 @@ export class Phase1Driver {
     const modeConfig = pushed ?? (await this.modeConfig(sa));
     this.log.debug(1, () => `got address ${modeConfig.address}`);
     if (modeConfig.banner) this.log.debug(1, () => `Banner: ${modeConfig.banner}`);
-    const reusablePassword = modeConfig.savePassword === false ? undefined : this.typedPassword;
+    const typed = this.typedPassword ?? (c.passwordTyped ? c.password : undefined);
+    const reusablePassword = modeConfig.savePassword === false ? undefined : typed;
     return { am: result, sa, modeConfig, natt, lifetimeSeconds, reusablePassword };
   }
 
@@ -234,8 +235,10 @@ export class Phase1Driver {
         if (!c.domain) throw new ProtocolError('server requested domain, but none set (use "Domain ..." in the profile or --domain)');
         out.set(f, c.domain);
       } else if (isSecretField(f)) {
-        const known = c.password ?? this.options.rememberedPassword;
-        if (!interactive && !this.passwordUsed && known !== undefined && (f === 'password' || c.password !== undefined)) {
+        // A password written in the profile or on the command line is the user's to reuse; one typed at a
+        // prompt only while it is reusable (Phase1Options.rememberedPassword).
+        const known = c.password !== undefined && !c.passwordTyped ? c.password : this.options.rememberedPassword;
+        if (!interactive && !this.passwordUsed && known !== undefined) {
           out.set(f, known);
           this.passwordUsed = true;
           continue;

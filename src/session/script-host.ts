@@ -14,6 +14,13 @@ function toScriptSplit(list: readonly SplitNetwork[]): ScriptSplit[] {
 }
 
 /** Mode config as the script layer describes a tunnel. */
+/** What the script is told about the tunnel. */
+export interface TunnelState {
+  tunDev: string;
+  gateway: string;
+  config: TunnelConfig;
+}
+
 export function tunnelConfigOf(mc: ModeConfig): TunnelConfig {
   const t: TunnelConfig = { address: mc.address, dns: mc.dns, nbns: mc.nbns, splitDns: mc.splitDns };
   if (mc.netmask) t.netmask = mc.netmask;
@@ -25,7 +32,7 @@ export function tunnelConfigOf(mc: ModeConfig): TunnelConfig {
 }
 
 export class ScriptHost {
-  private tunnel: { tunDev: string; gateway: string; config: TunnelConfig } | undefined;
+  private tunnel: TunnelState | undefined;
   /** Script output goes to our stdio until we detach; afterwards it is captured and logged. */
   output: 'inherit' | 'capture' = 'inherit';
   readonly vpnPid = process.pid;
@@ -35,10 +42,22 @@ export class ScriptHost {
     private readonly log: Logger,
   ) {}
 
-  /** Sets what the script is told about the tunnel; true when it differs from what it was told before. */
-  setTunnel(tunDev: string, gateway: string, mc: ModeConfig): boolean {
-    const before = this.tunnel;
+  /** Sets what the script is told about the tunnel. */
+  setTunnel(tunDev: string, gateway: string, mc: ModeConfig): void {
     this.tunnel = { tunDev, gateway, config: tunnelConfigOf(mc) };
+  }
+
+  /** What the script was last told (to compare with, or to tell it again for a disconnect). */
+  get current(): Readonly<TunnelState> | undefined {
+    return this.tunnel;
+  }
+
+  setTunnelFrom(state: Readonly<TunnelState>): void {
+    this.tunnel = state;
+  }
+
+  /** Whether the tunnel the script knows now differs from `before`. */
+  changedFrom(before: Readonly<TunnelState> | undefined): boolean {
     return before !== undefined && JSON.stringify(before) !== JSON.stringify(this.tunnel);
   }
 

@@ -3,16 +3,18 @@
  * purpose): the tunnel keeps carrying traffic, the client re-authenticates at once, and the next quick mode
  * runs on the new ISAKMP SA. Root; never skipped.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { Logger } from '../../src/log.js';
-import { requireRoot, waitFor } from '../helpers/netns.js';
+import { childExit, nsSpawnPrivateRun, requireRoot, waitFor } from '../helpers/netns.js';
 import { BED, createTestbed, destroyTestbed, type Testbed } from '../helpers/testbed.js';
 import { nsExec } from '../helpers/traffic.js';
-import { startVpnc } from '../helpers/vpnc-ref.js';
+import { startVpnc, VPNC_SCRIPT } from '../helpers/vpnc-ref.js';
 
 const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js')];
 
@@ -81,6 +83,71 @@ describe('the gateway ends the session (DELETE of the ISAKMP SA and the ESP SAs)
       await v.stop();
       gw.close();
       destroyTestbed(bed);
+    }
+  }, 60_000);
+});
+
+describe('re-authentication with a password typed at the prompt', () => {
+  /** The start-up prompt (no password in the profile) and XAUTH's when it asks again. */
+  const STARTUP = `Enter password for alice@${BED.gatewayOutside}: `;
+  const PROMPT = `Password for VPN alice@${BED.gatewayOutside}: `;
+  const count = (text: string, what: string) => text.split(what).length - 1;
+
+  /** Our gateway with `Save password` as given; our client in the foreground, the password on stdin once. */
+  async function typedOnce(savePassword: boolean) {
+    requireRoot();
+    const bed = createTestbed({ prefix: savePassword ? 'rs' : 'rn' });
+    const conf = [
+      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
+      `Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', `Save password ${savePassword ? 'yes' : 'no'}`, 'Interface name gwp%d', `Netns ${bed.gateway}`, '',
+    ].join('\n');
+    const gw = Gateway.start(parseGatewayConfig(conf, 'reauth-prompt.conf'));
+    const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-reauth-'));
+    const profile = join(dir, 'p.conf');
+    writeFileSync(profile, [
+      `IPSec gateway ${BED.gatewayOutside}`, 'IPSec ID testgroup', 'IPSec secret group-secret-42', 'Xauth username alice',
+      `Pidfile ${join(dir, 'vpnc.pid')}`, `Script ${VPNC_SCRIPT}`, 'Debug 1', 'No Detach', 'IKE lifetime 12', 'Reconnect timeout 0', '',
+    ].join('\n'), { mode: 0o600 });
+    const child = nsSpawnPrivateRun(bed.client, 'node', [OURS[1]!, profile], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin!.end('wonderland\n');
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const cleanup = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await childExit(child);
+      gw.close();
+      destroyTestbed(bed);
+      rmSync(dir, { recursive: true, force: true });
+    };
+    return { child, output: () => out, cleanup };
+  }
+
+  it('the gateway forbids keeping it (UNITY_SAVE_PASSWD 0): asked again; nobody answers, so the client ends at the ISAKMP SA\'s end, exit 1, one line', async () => {
+    const r = await typedOnce(false);
+    try {
+      await waitFor('tunnel', () => (r.output().includes('VPNC started in foreground') ? true : undefined), 20_000);
+      const status = await Promise.race([childExit(r.child), new Promise<undefined>((res) => setTimeout(() => res(undefined), 25_000))]);
+      expect(status, r.output()).toEqual({ code: 1, signal: null });
+      expect(count(r.output(), STARTUP), r.output()).toBe(1);
+      expect(count(r.output(), PROMPT), r.output()).toBeGreaterThanOrEqual(1);
+      expect(r.output()).toMatch(/phase 1 re-authentication failed: unable to get password/);
+      expect(r.output()).toMatch(/^vpnc: (\d\d:\d\d:\d\d\.\d{3} )?the ISAKMP SA ended and could not be replaced: unable to get password$/m);
+      expect(r.output()).not.toContain('phase 1 re-authenticated');
+    } finally {
+      await r.cleanup();
+    }
+  }, 60_000);
+
+  it('the gateway allows keeping it (UNITY_SAVE_PASSWD 1): re-authenticated without asking again', async () => {
+    const r = await typedOnce(true);
+    try {
+      await waitFor('re-authentication', () => (r.output().includes('phase 1 re-authenticated') ? true : undefined), 20_000);
+      expect(count(r.output(), STARTUP), r.output()).toBe(1);
+      expect(count(r.output(), PROMPT), r.output()).toBe(0);
+      expect(r.child.exitCode).toBeNull();
+    } finally {
+      await r.cleanup();
     }
   }, 60_000);
 });

@@ -22,6 +22,8 @@ export interface ModeConfigOffer {
   readonly splitInclude: readonly Ipv4Network[];
   readonly splitDns: readonly string[];
   readonly pfs: boolean;
+  /** UNITY_SAVE_PASSWD: whether the client may keep the XAUTH password (for re-authentication). */
+  readonly savePassword: boolean;
   /** Cisco UDP encapsulation port; 0 when the gateway does not offer it. */
   readonly ciscoUdpPort: number;
   readonly applicationVersion: string;
@@ -69,7 +71,7 @@ function valuesFor(type: number, o: ModeConfigOffer): DataAttribute[] {
     case CfgAttribute.UNITY_NATT_PORT:
       return o.ciscoUdpPort === 0 ? [] : [tvAttribute(type, o.ciscoUdpPort)];
     case CfgAttribute.UNITY_SAVE_PASSWD:
-      return [tvAttribute(type, 0)];
+      return [tvAttribute(type, o.savePassword ? 1 : 0)];
     case CfgAttribute.APPLICATION_VERSION:
       return [stringAttribute(type, o.applicationVersion)];
     default:

@@ -50,6 +50,7 @@ const CONFIG = {
   targetNetwork: { address: '203.0.113.0', prefixLength: 24 }, passwordHelper: undefined, trace: undefined, traceKeys: undefined,
   reconnectTimeout: 0,
   ikeLifetime: 2147483,
+  passwordTyped: false,
 } satisfies VpncConfig;
 
 describe('runQuickMode over the IKE channel', () => {
