@@ -33,6 +33,8 @@ export const Timers = {
   dpdRetryMaxMs: 5_000,
   dpdAttempts: 6,
   loopTickMs: 1_000,
+  /** A main-loop wait this much longer than a tick means the process was frozen (suspend, SIGSTOP). */
+  freezeMs: 4_000,
   /** First and longest pause between reconnection attempts. */
   reconnectFirstBackoffMs: 1_000,
   reconnectMaxBackoffMs: 30_000,

@@ -274,9 +274,13 @@ export class VpnClient {
     let lastKeepalive = Date.now();
     this.log.debug(2, () => 'S7.9 main loop');
     while (!this.end) {
+      const waitFrom = Date.now();
       const d = await channel.next(Timers.loopTickMs);
-      if (d) this.handleIke(d);
       const now = Date.now();
+      // next() waits at most a tick: a longer gap means this process did not run (suspend, SIGSTOP).
+      const frozenMs = now - waitFrom - Timers.loopTickMs;
+      if (frozenMs > Timers.freezeMs) this.thawed(frozenMs);
+      if (d) this.handleIke(d);
       if (!this.end && this.ikeLife.due(now)) {
         try {
           await this.reauthenticate();
@@ -310,6 +314,12 @@ export class VpnClient {
       this.checkDpd(now);
     }
     return this.end;
+  }
+
+  /** After a freeze the gateway may have dropped us (its DPD gave up): probe it at once. */
+  private thawed(frozenMs: number): void {
+    this.log.notice(`the client did not run for ${Math.round(frozenMs / 1000)} s (suspend or stopped); ${this.dpd ? 'probing the gateway' : 'DPD is off, so the gateway cannot be probed'}`);
+    this.dpd?.probeNow();
   }
 
   private lastHeard(): number {

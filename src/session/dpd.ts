@@ -14,11 +14,17 @@ export interface DpdOptions {
 
 export type DpdAction = { kind: 'none' } | { kind: 'send'; seq: number; attempt: number } | { kind: 'dead' };
 
+/** After a freeze (suspend, SIGSTOP) the gateway may have forgotten us: probe at once, on this schedule. */
+export const URGENT_RETRY_MS = 2_000;
+export const URGENT_ATTEMPTS = 3;
+
 export class DeadPeerDetector {
   private seq: number;
   private outstanding = 0;
   private lastSent = 0;
   private attempts = 0;
+  /** Set by probeNow(): probe without waiting for the idle time, with the short schedule, until answered. */
+  private urgent = false;
 
   constructor(private readonly o: DpdOptions) {
     this.seq = o.initialSeq >>> 0;
@@ -26,15 +32,17 @@ export class DeadPeerDetector {
 
   /** What to do now, given when the gateway was last heard from. */
   poll(now: number, lastHeard: number): DpdAction {
+    const retryMs = this.urgent ? URGENT_RETRY_MS : this.o.retryMs;
+    const attempts = this.urgent ? URGENT_ATTEMPTS : this.o.attempts;
     if (this.outstanding === 0) {
-      if (now - lastHeard < this.o.idleMs) return { kind: 'none' };
+      if (!this.urgent && now - lastHeard < this.o.idleMs) return { kind: 'none' };
       this.seq = (this.seq + 1) >>> 0 || 1;
       this.outstanding = this.seq;
       this.attempts = 0;
-    } else if (now - this.lastSent < this.o.retryMs) {
+    } else if (now - this.lastSent < retryMs) {
       return { kind: 'none' };
     }
-    if (this.attempts >= this.o.attempts) return { kind: 'dead' };
+    if (this.attempts >= attempts) return { kind: 'dead' };
     this.attempts++;
     this.lastSent = now;
     return { kind: 'send', seq: this.outstanding, attempt: this.attempts };
@@ -44,6 +52,17 @@ export class DeadPeerDetector {
   ack(seq: number): boolean {
     if (this.outstanding === 0 || seq !== this.outstanding) return false;
     this.outstanding = 0;
+    this.urgent = false;
     return true;
+  }
+
+  /**
+   * The process did not run for a while (the machine slept, or it was stopped): whatever was heard before
+   * says nothing now. The next poll() probes at once; URGENT_ATTEMPTS unanswered probes URGENT_RETRY_MS apart
+   * declare the peer dead. A probe already outstanding starts over on this schedule.
+   */
+  probeNow(): void {
+    this.urgent = true;
+    this.outstanding = 0;
   }
 }

@@ -71,6 +71,8 @@ export interface GatewayOptions {
   pfsGroup?: string;
   /** DPD interval in seconds; 0 disables DPD. */
   dpdDelaySeconds?: number;
+  /** IKEv1: seconds without an answer to DPD after which charon deletes the client's SAs (its default 150). */
+  dpdTimeoutSeconds?: number;
   /** Mode-config pool. */
   pool?: { first: string; last: string };
   /** DNS server handed out by mode config. */
@@ -147,7 +149,8 @@ export interface StrongSwanGateway {
   readonly dir: string;
   readonly logPath: string;
   readonly viciUri: string;
-  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid' | 'plugins'>>> & {
+  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid' | 'plugins' | 'dpdTimeoutSeconds'>>> & {
+    dpdTimeoutSeconds: number | undefined;
     plugins: readonly string[];
     pfsGroup: string | undefined;
     childRekeySeconds: number | undefined;
@@ -180,6 +183,7 @@ function resolveOptions(o: GatewayOptions): ResolvedOptions {
     childLifeSeconds: o.childLifeSeconds,
     hybrid: o.hybrid,
     plugins: o.plugins ?? CHARON_PLUGINS,
+    dpdTimeoutSeconds: o.dpdTimeoutSeconds,
     dpdDelaySeconds: o.dpdDelaySeconds ?? 30,
     pool: o.pool ?? { first: '192.0.2.10', last: '192.0.2.50' },
     dns: o.dns ?? '203.0.113.53',
@@ -234,7 +238,7 @@ swanctl {
 /** The swanctl.conf: one IKEv1 aggressive PSK + XAUTH connection with a mode-config pool. */
 export function swanctlConf(o: ResolvedOptions): string {
   const esp = o.pfsGroup ? `${o.espProposals}-${o.pfsGroup}` : o.espProposals;
-  const dpd = o.dpdDelaySeconds > 0 ? `\n    dpd_delay = ${o.dpdDelaySeconds}s` : '';
+  const dpd = (o.dpdDelaySeconds > 0 ? `\n    dpd_delay = ${o.dpdDelaySeconds}s` : '') + (o.dpdTimeoutSeconds ? `\n    dpd_timeout = ${o.dpdTimeoutSeconds}s` : '');
   const firstUser = o.users[0];
   if (!firstUser) throw new Error('the gateway needs at least one XAUTH user');
   const xauthSecrets = o.users

@@ -187,6 +187,40 @@ describe('our client: reconnecting after a dead peer (--reconnect-timeout)', () 
   }, 120_000);
 });
 
+describe('our client: frozen (SIGSTOP) until the gateway dropped it, with the default settings', () => {
+  it('after SIGCONT it notices the freeze, probes, finds the gateway has forgotten it, reconnects: traffic within 60 s, attempt-reconnect then reconnect', async () => {
+    requireRoot();
+    const bed = createTestbed({ nat: false });
+    // strongSwan probes every 2 s and drops a client silent for 10 s (IKEv1 dpd_timeout).
+    const gw = await startStrongSwan({ netns: bed.gateway, dpdDelaySeconds: 2, dpdTimeoutSeconds: 10 });
+    const user = gw.options.users[0]!;
+    const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-freeze-'));
+    const script = join(dir, 'record.sh');
+    writeFileSync(script, `#!/bin/sh\necho "$reason" >> ${dir}/reasons\nexec ${VPNC_SCRIPT}\n`, { mode: 0o755 });
+    // No DPD or reconnect settings: the defaults (DPD idle 300 s, reconnect for 300 s).
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS, script });
+    try {
+      await v.waitForTunnel(30_000);
+      expect((await ping(bed.client, BED.innerHost, 2)).received).toBe(2);
+      process.kill(v.pid, 'SIGSTOP');
+      await waitFor('strongSwan to drop the silent client', () => (/ESTABLISHED/.test(gw.listSas()) ? undefined : true), 40_000, 500);
+      process.kill(v.pid, 'SIGCONT');
+      const thawedAt = Date.now();
+      let back = false;
+      while (!back && Date.now() - thawedAt < 60_000) back = (await ping(bed.client, BED.innerHost, 1)).received === 1;
+      expect(back, `${v.output()}\n${gw.logTail(30)}`).toBe(true);
+      expect(v.output()).toMatch(/the client did not run for \d+ s \(suspend or stopped\); probing the gateway/);
+      expect(v.output()).toContain('reconnected');
+      expect(readFileSync(join(dir, 'reasons'), 'utf8').trim().split('\n')).toEqual(['pre-init', 'connect', 'attempt-reconnect', 'reconnect']);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      await gw.stop();
+      destroyTestbed(bed);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
+
 describe('our client: ESP rekeying', () => {
   it('when the gateway rekeys the ESP SAs every 4 s, a steady ping loses nothing', async () => {
     requireRoot();

@@ -35,4 +35,26 @@ describe('DeadPeerDetector', () => {
     const d = new DeadPeerDetector({ ...opts, initialSeq: 0xffffffff });
     expect(d.poll(10_000, 0)).toEqual({ kind: 'send', seq: 1, attempt: 1 });
   });
+
+  it('after a freeze it probes at once on the short schedule, and an ACK returns it to the normal one', () => {
+    const d = new DeadPeerDetector({ ...opts, retryMs: 5_000, attempts: 6 });
+    expect(d.poll(1_000, 900)).toEqual({ kind: 'none' });
+    d.probeNow();
+    expect(d.poll(1_001, 900)).toEqual({ kind: 'send', seq: 42, attempt: 1 });
+    expect(d.poll(3_000, 900)).toEqual({ kind: 'none' });
+    expect(d.poll(3_001, 900)).toEqual({ kind: 'send', seq: 42, attempt: 2 });
+    expect(d.ack(42)).toBe(true);
+    expect(d.poll(4_000, 3_500)).toEqual({ kind: 'none' });
+    expect(d.poll(13_500, 3_500)).toEqual({ kind: 'send', seq: 43, attempt: 1 });
+    expect(d.poll(17_000, 3_500)).toEqual({ kind: 'none' }); // 5 s between resends again
+  });
+
+  it('after a freeze, three unanswered probes two seconds apart declare the peer dead', () => {
+    const d = new DeadPeerDetector({ ...opts, retryMs: 5_000, attempts: 6 });
+    d.probeNow();
+    expect(d.poll(0, 0)).toMatchObject({ kind: 'send', attempt: 1 });
+    expect(d.poll(2_000, 0)).toMatchObject({ kind: 'send', attempt: 2 });
+    expect(d.poll(4_000, 0)).toMatchObject({ kind: 'send', attempt: 3 });
+    expect(d.poll(6_000, 0)).toEqual({ kind: 'dead' });
+  });
 });
