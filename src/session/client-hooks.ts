@@ -35,6 +35,8 @@ export const Timers = {
   loopTickMs: 1_000,
   /** A main-loop wait this much longer than a tick means the process was frozen (suspend, SIGSTOP). */
   freezeMs: 4_000,
+  /** How often the route to the gateway is looked at for a new outer address (roaming). */
+  routeCheckMs: 2_000,
   /** First and longest pause between reconnection attempts. */
   reconnectFirstBackoffMs: 1_000,
   reconnectMaxBackoffMs: 30_000,

@@ -53,6 +53,8 @@ export class VpnClient {
   private encapMode = 0;
   private pfsGroup = 0;
   private readonly ikeLife = new IkeSaLife();
+  /** stop() was called: no new channel may start waiting. */
+  private stopped = false;
   /** An XAUTH password typed at a prompt that may serve a re-authentication (memory only). */
   private reusablePassword: string | undefined;
 
@@ -70,7 +72,9 @@ export class VpnClient {
   /** Ends the connection (from a signal handler); the main loop notices within a moment. */
   stop(signal: string): void {
     if (!this.end) this.end = { kind: 'signal', signal };
-    this.channel?.interrupt();
+    this.stopped = true;
+    // Whatever we wait for (a quick mode, a reconnection's phase 1) ends now.
+    this.channel?.cancel();
   }
 
   /** Runs the whole connection; resolves with the reason it ended. Cleans up on every path. */
@@ -129,7 +133,7 @@ export class VpnClient {
       ...(this.hooks.netns ? { netns: this.hooks.netns } : {}),
       ...(this.hooks.trace ? { tap: this.hooks.trace } : {}),
     });
-    if (this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', `terminated by signal ${this.end.kind === 'signal' ? this.end.signal : ''}`);
+    if (this.stopped || this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', `terminated by signal ${this.end?.kind === 'signal' ? this.end.signal : ''}`);
     const local = { address: this.localAddress, port: this.channel.localPort };
     const remote = { address: this.gateway, port: 500 };
     const p1 = await this.newDriver().run(local, remote, { initialContact: true });
@@ -272,6 +276,7 @@ export class VpnClient {
     const channel = this.channel!;
     if (this.hooks.detached?.()) this.scripts.output = 'capture';
     let lastKeepalive = Date.now();
+    let lastRouteCheck = Date.now();
     this.log.debug(2, () => 'S7.9 main loop');
     while (!this.end) {
       const waitFrom = Date.now();
@@ -281,6 +286,10 @@ export class VpnClient {
       const frozenMs = now - waitFrom - Timers.loopTickMs;
       if (frozenMs > Timers.freezeMs) this.thawed(frozenMs);
       if (d) this.handleIke(d);
+      if (now - lastRouteCheck >= Timers.routeCheckMs) {
+        lastRouteCheck = now;
+        await this.checkOuterAddress();
+      }
       if (!this.end && this.ikeLife.due(now)) {
         try {
           await this.reauthenticate();
@@ -316,6 +325,30 @@ export class VpnClient {
     return this.end;
   }
 
+  /**
+   * Roaming: the source address the kernel would use towards the gateway changed (a new DHCP lease, another
+   * uplink). Sockets bound to the wildcard follow by themselves; raw ESP is reopened on the new address; the
+   * gateway is probed at once from there: a NAT-T gateway moves the SAs to the new address when an authenticated
+   * message arrives from it, and if it does not answer, DPD declares it dead and the client reconnects.
+   */
+  private async checkOuterAddress(): Promise<void> {
+    if (this.bindAddress !== '0.0.0.0') return; // --local-addr: the user fixed it
+    let now: string;
+    try {
+      now = await localAddressFor(this.gateway);
+    } catch {
+      return; // no route at the moment (between two networks): try again at the next check
+    }
+    if (now === this.localAddress || now === '0.0.0.0') return; // unchanged, or no address at the moment
+    this.log.notice(`the outer address changed from ${this.localAddress} to ${now}; probing the gateway from there`);
+    this.localAddress = now;
+    if (this.transport?.kind === 'raw' && this.datapath) {
+      this.transport = new RawEspTransport(now, this.gateway, this.hooks.netns);
+      this.datapath.replaceTransport(this.transport);
+    }
+    this.dpd?.probeNow();
+  }
+
   /** After a freeze the gateway may have dropped us (its DPD gave up): probe it at once. */
   private thawed(frozenMs: number): void {
     this.log.notice(`the client did not run for ${Math.round(frozenMs / 1000)} s (suspend or stopped); ${this.dpd ? 'probing the gateway' : 'DPD is off, so the gateway cannot be probed'}`);
@@ -349,8 +382,8 @@ export class VpnClient {
     await this.scripts.attemptReconnect();
     let backoff: number = Timers.reconnectFirstBackoffMs;
     const oldAddress = this.tunnelAddress;
-    while (Date.now() < deadline) {
-      this.end = undefined;
+    while (Date.now() < deadline && !this.stopped) {
+      if (this.end?.kind !== 'signal') this.end = undefined;
       try {
         const p1 = await this.phase1();
         this.keeper.reset();
@@ -370,13 +403,14 @@ export class VpnClient {
       backoff = Math.min(backoff * 2, Timers.reconnectMaxBackoffMs);
       if (this.signalled()) return false;
     }
+    if (this.signalled()) return false;
     this.end = { kind: 'dead-peer' };
     this.log.notice('giving up reconnecting');
     return false;
   }
 
   private signalled(): boolean {
-    return this.end?.kind === 'signal';
+    return this.stopped || this.end?.kind === 'signal';
   }
 
   /** An IKE message from the gateway while the tunnel runs (or arriving during quick mode); returns its events. */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
-import { PeerTimeoutError } from '../errors.js';
+import { PeerTimeoutError, VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
 import type { PacketBatch } from '../io/endpoint.js';
@@ -43,6 +43,8 @@ export class IkeChannel {
    */
   private interrupts = 0;
   private interruptsSeen = 0;
+  /** Set by cancel(): every wait, interruptible or not, ends and exchanges give up (the user stopped us). */
+  private cancelled = false;
   private lastDigest = '';
   /** Our answer to the last delivered datagram: resent when the gateway repeats that datagram. */
   private lastResponse: Buffer | undefined;
@@ -177,7 +179,7 @@ export class IkeChannel {
         this.interruptsSeen = this.interrupts;
         return null;
       }
-      if (left <= 0 || this.closed) return null;
+      if (left <= 0 || this.closed || this.cancelled) return null;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           this.waiter = undefined;
@@ -203,6 +205,7 @@ export class IkeChannel {
       const deadline = Date.now() + RETRANSMIT_DELAYS_MS[attempt]!;
       for (;;) {
         const d = await this.take(deadline - Date.now(), false);
+        if (this.cancelled) throw new VpncError('VPNC_ERR_INTERRUPTED', 'stopped while waiting for the gateway');
         if (!d) break;
         if (accept(d)) return d;
         other(d);
@@ -216,10 +219,17 @@ export class IkeChannel {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const d = await this.take(deadline - Date.now(), false);
+      if (this.cancelled) throw new VpncError('VPNC_ERR_INTERRUPTED', 'stopped while waiting for the gateway');
       if (!d) throw new PeerTimeoutError(`no response from target ${this.opts.gateway}: waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
       if (accept(d)) return d;
       other(d);
     }
+  }
+
+  /** Ends every wait now and makes exchanges fail: the connection is being stopped. Sending still works. */
+  cancel(): void {
+    this.cancelled = true;
+    this.interrupt();
   }
 
   /** Makes a pending next() return null now, so the caller can look at its stop flag. */

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childExit, nsRun, nsSpawnPrivateRun, pidAlive, requireBinaries, requireRoot, waitFor } from '../helpers/netns.js';
 import { CHARON, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
-import { BED, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
-import { nsExec, ping } from '../helpers/traffic.js';
+import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
+import { nsExec, ping, startCapture } from '../helpers/traffic.js';
 import { readPidFile, startVpnc, vpncConfig, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
 
 const BIN = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js');
@@ -219,6 +219,44 @@ describe('our client: frozen (SIGSTOP) until the gateway dropped it, with the de
       rmSync(dir, { recursive: true, force: true });
     }
   }, 150_000);
+});
+
+describe('our client: roaming (the outer address changes)', () => {
+  it('a new outer address while a ping runs: traffic comes back within 30 s, no inner packet leaves in clear, the end restores everything', async () => {
+    requireRoot();
+    const bed = createTestbed({ nat: false });
+    const gw = await startStrongSwan({ netns: bed.gateway, dpdDelaySeconds: 0 });
+    const user = gw.options.users[0]!;
+    const routes = () => nsRun(bed.client, 'ip', ['-4', 'route', 'show', 'table', 'all']);
+    const before = routes();
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS, debug: 1 });
+    // Anything to or from the inner host in clear on the outer interface would be a leak.
+    const capture = await startCapture(bed.client, bed.clientIf, `icmp and host ${BED.innerHost}`);
+    try {
+      await v.waitForTunnel(30_000);
+      expect((await ping(bed.client, BED.innerHost, 2)).received).toBe(2);
+      const moved = '198.51.100.3';
+      // Keep the new address when the old (primary) one goes, as a DHCP client's change would.
+      nsRun(bed.client, 'sysctl', ['-qw', `net.ipv4.conf.${bed.clientIf}.promote_secondaries=1`]);
+      nsRun(bed.client, 'ip', ['addr', 'add', `${moved}/24`, 'dev', bed.clientIf]);
+      nsRun(bed.client, 'ip', ['addr', 'del', `${BED.clientDirect}/24`, 'dev', bed.clientIf]);
+      const movedAt = Date.now();
+      let back = false;
+      while (!back && Date.now() - movedAt < 30_000) back = (await ping(bed.client, BED.innerHost, 1)).received === 1;
+      expect(back, `${v.output()}\n${gw.logTail(30)}`).toBe(true);
+      expect(v.output()).toContain(`the outer address changed from ${BED.clientDirect} to ${moved}`);
+      expect(gw.log()).toMatch(new RegExp(`${moved.replace(/\./g, '\\.')}\\[4500\\]`));
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      const lines = await capture.stop();
+      expect(lines, lines.join('\n')).toEqual([]);
+      await gw.stop();
+    }
+    // The script put back what it changed; only our own address change remains.
+    expect(routes()).toBe(before.replaceAll(`${BED.clientDirect} `, '198.51.100.3 '));
+    expect(readClientResolvConf(bed)).toBe(CLIENT_RESOLV_CONF);
+    destroyTestbed(bed);
+  }, 120_000);
 });
 
 describe('our client: ESP rekeying', () => {

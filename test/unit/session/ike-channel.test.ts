@@ -196,6 +196,22 @@ describe('IkeChannel: interrupt() and close()', () => {
     expect(await later).toEqual(ike('after'));
   });
 
+  it('cancel() ends a pending exchange() with an INTERRUPTED error at once, and every later wait too; sending still works', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    const started = Date.now();
+    const pending = ch.exchange(ike('request'), () => false);
+    setTimeout(() => ch.cancel(), 20);
+    await expect(pending).rejects.toMatchObject({ code: 'VPNC_ERR_INTERRUPTED', message: 'stopped while waiting for the gateway' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    await expect(ch.expect(() => false, 10_000, 'anything')).rejects.toMatchObject({ code: 'VPNC_ERR_INTERRUPTED' });
+    expect(await ch.next(5000)).toBeNull();
+    expect(Date.now() - started).toBeLessThan(1000);
+    ch.send(ike('delete'));
+    await gw.waitFor(2);
+    expect(gw.received.map((b) => b.toString())).toEqual([ike('request').toString(), ike('delete').toString()]);
+  });
+
   it('interrupt() does not cut expect() short', async () => {
     const gw = await gateway();
     const ch = channel(gw.port);
