@@ -9,11 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { AuthError, ProtocolError, VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VpncConfig } from '../config/validate.js';
-import { ExchangeType, notifyTypeName } from '../ike/constants.js';
-import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, parseInformational, type InformationalEvent } from '../ike/exchanges/informational.js';
+import { notifyTypeName } from '../ike/constants.js';
+import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, type InformationalEvent } from '../ike/exchanges/informational.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import { prefixRange } from '../ike/exchanges/quick-mode-ids.js';
-import { decodeHeader } from '../ike/message.js';
 import { openTun, parseIpv4Address, type TunDevice } from '../io/index.js';
 import { spiBytes } from '../esp/sa.js';
 import { DataPath } from './datapath.js';
@@ -22,6 +21,7 @@ import { EspKeeper, type GatewayRekeyTerms } from './esp-keeper.js';
 import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport, type EspTransport } from './esp-transport.js';
 import { IkeChannel } from './ike-channel.js';
 import { IkeSaLife } from './ike-sa-life.js';
+import { handleGatewayMessage, type MessageSession } from './gateway-messages.js';
 import { Phase1Driver, type Phase1Outcome } from './phase1.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
 import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
@@ -55,6 +55,7 @@ export class VpnClient {
   private readonly ikeLife = new IkeSaLife();
   /** stop() was called: no new channel may start waiting. */
   private stopped = false;
+  private messages: MessageSession | undefined;
   /** An XAUTH password typed at a prompt that may serve a re-authentication (memory only). */
   private reusablePassword: string | undefined;
 
@@ -415,74 +416,23 @@ export class VpnClient {
 
   /** An IKE message from the gateway while the tunnel runs (or arriving during quick mode); returns its events. */
   private handleIke(d: Buffer): InformationalEvent[] {
-    const sa = this.sa;
-    if (!sa) return [];
-    let h;
-    try {
-      h = decodeHeader(d);
-    } catch {
-      return [];
-    }
-    if (!h.initiatorCookie.equals(sa.cookieI)) return [];
-    if (h.exchangeType === ExchangeType.QUICK) {
-      try {
-        const qm2 = this.keeper.gatewayQuickMode(sa, sa.open(d), this.rekeyTerms());
-        if (qm2) this.channel!.reply(qm2);
-      } catch (err) {
-        this.log.notice(`gateway's quick mode refused: ${(err as Error).message}`);
-      }
-      return [];
-    }
-    if (h.exchangeType !== ExchangeType.INFORMATIONAL) {
-      this.log.debug(2, () => `ignoring exchange type ${h.exchangeType} from the gateway (message id ${h.messageId})`);
-      return [];
-    }
-    try {
-      const msg = sa.open(d);
-      sa.verifyHash(msg);
-      const events = parseInformational(msg);
-      for (const ev of events) this.onInformational(sa, ev);
-      return events;
-    } catch (err) {
-      this.log.debug(2, () => `dropped an informational message: ${(err as Error).message}`);
-      return [];
-    }
+    return handleGatewayMessage(this.messageSession, d);
   }
 
-  private onInformational(sa: IkeSa, ev: InformationalEvent): void {
-    switch (ev.kind) {
-      case 'r-u-there':
-        this.channel!.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
-        break;
-      case 'r-u-there-ack': {
-        const answered = this.dpd?.ack(ev.seq) ?? false;
-        this.log.debug(2, () => `DPD R-U-THERE-ACK seq ${ev.seq}${answered ? '' : ' ignored: it answers no outstanding R-U-THERE'}`);
-        break;
-      }
-      case 'delete-isakmp':
-        // The ESP SAs deleted first (or none): the gateway ends the connection. Else the tunnel lives on and
-        // phase 1 is re-authenticated at once.
-        if (!this.keeper.current || this.keeper.currentDeleted) {
-          this.log.notice('connection terminated by peer');
-          this.end ??= { kind: 'peer-delete' };
-        } else if (sa === this.sa) {
-          this.log.notice('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
-          this.ikeLife.deleted(Date.now());
-          this.channel?.interrupt();
-        }
-        break;
-      case 'delete-esp':
-        if (this.keeper.deleted(ev.spis.map((x) => x.readUInt32BE(0)))) this.channel?.interrupt();
-        break;
-      case 'notify':
-        this.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);
-        break;
-      case 'malformed':
-        this.log.notice(`gateway's informational message: ${ev.error.message}`);
-        break;
-      default:
-        this.log.debug(2, () => `informational from the gateway: ${ev.kind}`);
-    }
+  /** What the gateway's messages may see and change of this session. */
+  private get messageSession(): MessageSession {
+    return (this.messages ??= {
+      sa: () => this.sa,
+      channel: () => this.channel,
+      dpd: () => this.dpd,
+      keeper: this.keeper,
+      log: this.log,
+      rekeyTerms: () => this.rekeyTerms(),
+      peerEnded: () => {
+        this.end ??= { kind: 'peer-delete' };
+      },
+      isakmpDeleted: () => this.ikeLife.deleted(Date.now()),
+    });
   }
 
   private async teardown(): Promise<void> {

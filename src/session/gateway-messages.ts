@@ -1,0 +1,99 @@
+/**
+ * What the gateway sends once the tunnel runs: its own quick modes (ESP rekeys), DPD both ways, DELETEs and
+ * notices. Decides, the session acts: an ISAKMP DELETE with the ESP SAs (or none) ends the connection, one
+ * without them makes phase 1 due for re-authentication.
+ */
+import { ExchangeType, notifyTypeName } from '../ike/constants.js';
+import { buildDpd, parseInformational, type InformationalEvent } from '../ike/exchanges/informational.js';
+import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
+import { decodeHeader } from '../ike/message.js';
+import type { Logger } from '../log.js';
+import type { DeadPeerDetector } from './dpd.js';
+import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
+import type { IkeChannel } from './ike-channel.js';
+
+/** The part of the session the gateway's messages read and change. */
+export interface MessageSession {
+  /** The ISAKMP SA in use; messages of any other SA are not ours to handle. */
+  sa(): IkeSa | undefined;
+  channel(): IkeChannel | undefined;
+  dpd(): DeadPeerDetector | undefined;
+  readonly keeper: EspKeeper;
+  readonly log: Logger;
+  rekeyTerms(): GatewayRekeyTerms;
+  /** The gateway ended the connection. */
+  peerEnded(): void;
+  /** The gateway deleted the ISAKMP SA in use but not the ESP SAs. */
+  isakmpDeleted(): void;
+}
+
+/** Handles one datagram from the gateway; returns the informational events it carried (none for others). */
+export function handleGatewayMessage(s: MessageSession, d: Buffer): InformationalEvent[] {
+  const sa = s.sa();
+  if (!sa) return [];
+  let h;
+  try {
+    h = decodeHeader(d);
+  } catch {
+    return [];
+  }
+  if (!h.initiatorCookie.equals(sa.cookieI)) return [];
+  if (h.exchangeType === ExchangeType.QUICK) {
+    try {
+      const qm2 = s.keeper.gatewayQuickMode(sa, sa.open(d), s.rekeyTerms());
+      if (qm2) s.channel()?.reply(qm2);
+    } catch (err) {
+      s.log.notice(`gateway's quick mode refused: ${(err as Error).message}`);
+    }
+    return [];
+  }
+  if (h.exchangeType !== ExchangeType.INFORMATIONAL) {
+    s.log.debug(2, () => `ignoring exchange type ${h.exchangeType} from the gateway (message id ${h.messageId})`);
+    return [];
+  }
+  try {
+    const msg = sa.open(d);
+    sa.verifyHash(msg);
+    const events = parseInformational(msg);
+    for (const ev of events) onEvent(s, sa, ev);
+    return events;
+  } catch (err) {
+    s.log.debug(2, () => `dropped an informational message: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+function onEvent(s: MessageSession, sa: IkeSa, ev: InformationalEvent): void {
+  switch (ev.kind) {
+    case 'r-u-there':
+      s.channel()?.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
+      break;
+    case 'r-u-there-ack': {
+      const answered = s.dpd()?.ack(ev.seq) ?? false;
+      s.log.debug(2, () => `DPD R-U-THERE-ACK seq ${ev.seq}${answered ? '' : ' ignored: it answers no outstanding R-U-THERE'}`);
+      break;
+    }
+    case 'delete-isakmp':
+      // parseInformational lists it after the message's ESP DELETEs: whether they went too is known here.
+      if (!s.keeper.current || s.keeper.currentDeleted) {
+        s.log.notice('connection terminated by peer');
+        s.peerEnded();
+      } else {
+        s.log.notice('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
+        s.isakmpDeleted();
+        s.channel()?.interrupt();
+      }
+      break;
+    case 'delete-esp':
+      if (s.keeper.deleted(ev.spis.map((x) => x.readUInt32BE(0)))) s.channel()?.interrupt();
+      break;
+    case 'notify':
+      s.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);
+      break;
+    case 'malformed':
+      s.log.notice(`gateway's informational message: ${ev.error.message}`);
+      break;
+    default:
+      s.log.debug(2, () => `informational from the gateway: ${ev.kind}`);
+  }
+}
