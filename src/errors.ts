@@ -2,10 +2,43 @@
  * Typed errors with stable codes. Protocol and system code throws these; only `cli/` turns them into
  * exit codes and messages (see cli/exit-codes.ts).
  */
+
+/**
+ * Every error code, in one place, with what it means. A code is stable: scripts and NetworkManager may match
+ * on it. `cli/exit-codes.ts` gives each its exit code (the type makes that table complete).
+ */
+export const ERROR_CODES = {
+  VPNC_ERR_CONFIG: 'the configuration (command line, profile, gateway file) is wrong or incomplete',
+  VPNC_ERR_USAGE: 'the command line cannot be understood',
+  VPNC_ERR_AUTH: 'authentication failed: group secret, XAUTH password, or no password to be had',
+  VPNC_ERR_PEER_TIMEOUT: 'the gateway did not answer in time',
+  VPNC_ERR_PROTOCOL: 'the gateway said or did something the protocol does not allow, or refused a proposal',
+  VPNC_ERR_INTERRUPTED: 'the connection was stopped (signal, gateway DELETE) while an exchange was waiting',
+  VPNC_ERR_DECODE: 'a received message is malformed',
+  VPNC_ERR_ENCODE: 'a message could not be encoded (a value out of range)',
+  VPNC_ERR_IPV4_DECODE: 'a packet carries a malformed IPv4 header',
+  VPNC_ERR_CIPHER_UNAVAILABLE: 'the runtime cannot provide a negotiated cipher (single DES)',
+  VPNC_ERR_BUFFER_POOL: 'the packet buffer pool was misused',
+  VPNC_ERR_TUN_OPEN: 'the TUN/TAP device cannot be opened',
+  VPNC_ERR_TAP: 'the TAP device cannot be used (no MAC address)',
+  VPNC_ERR_UDP_OPEN: 'a UDP socket cannot be opened or bound',
+  VPNC_ERR_RAW_ESP_OPEN: 'the raw ESP socket cannot be opened',
+  VPNC_ERR_IO: 'packet I/O on an open device or socket failed',
+  VPNC_ERR_ADDON: 'the native packet I/O addon is missing or does not match',
+  VPNC_ERR_NO_ROUTE: 'there is no route to the gateway',
+  VPNC_ERR_TRACE_FILE: 'the trace or keys file cannot be written',
+  VPNC_ERR_SCRIPT_INPUT: 'a value for the route script environment is malformed',
+  VPNC_ERR_SCRIPT_MISSING: 'the route script does not exist or is not executable',
+  VPNC_ERR_SCRIPT_SPAWN: 'the route script cannot be started',
+  VPNC_ERR_SCRIPT_STATE: 'the state file kept for vpnc-disconnect cannot be read or is not ours',
+  VPNC_ERR_GATEWAY_NET: 'the project gateway cannot set up its device or routes',
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export class VpncError extends Error {
-  /** Stable machine-readable code, e.g. `VPNC_ERR_CONFIG`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  /** Stable machine-readable code from ERROR_CODES, e.g. `VPNC_ERR_CONFIG`. */
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -53,7 +86,7 @@ export class ProtocolError extends VpncError {
 /** An operating-system resource could not be had (device, socket, file); the message carries a hint. */
 export class SystemError extends VpncError {
   readonly errno: string | undefined;
-  constructor(code: string, message: string, errno?: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, errno?: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.errno = errno;
   }

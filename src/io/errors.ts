@@ -3,7 +3,7 @@
  * `syscall`; these functions turn them into SystemError with a stable code and a hint the user can act on.
  */
 import { constants } from 'node:os';
-import { SystemError } from '../errors.js';
+import { SystemError, type ErrorCode } from '../errors.js';
 
 /** Stable codes of SystemError thrown by src/io. */
 export const IoErrorCode = {
@@ -12,7 +12,7 @@ export const IoErrorCode = {
   rawEspOpen: 'VPNC_ERR_RAW_ESP_OPEN',
   io: 'VPNC_ERR_IO',
   addon: 'VPNC_ERR_ADDON',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 /** The fields the addon puts on an Error thrown for a failed system call. */
 export interface NativeErrorFields {
@@ -52,7 +52,7 @@ function netnsHint(e: NativeErrorFields, netns: string | undefined): string | un
   return undefined;
 }
 
-function wrap(code: string, what: string, e: NativeErrorFields, hint: string | undefined): SystemError {
+function wrap(code: ErrorCode, what: string, e: NativeErrorFields, hint: string | undefined): SystemError {
   const text = `${what}: ${e.message} (${e.code})${hint === undefined ? '' : `; ${hint}`}`;
   return new SystemError(code, text, e.code, { cause: e });
 }

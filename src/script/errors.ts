@@ -1,7 +1,7 @@
 /**
  * Errors of the route-script layer. Their codes are stable; `cli/` maps them to exit codes.
  */
-import { VpncError } from '../errors.js';
+import { VpncError, type ErrorCode } from '../errors.js';
 
 /** Stable codes for {@link ScriptError}. */
 export const ScriptErrorCode = {
@@ -13,7 +13,7 @@ export const ScriptErrorCode = {
   spawn: 'VPNC_ERR_SCRIPT_SPAWN',
   /** The state file kept for vpnc-disconnect cannot be read or is not ours. */
   state: 'VPNC_ERR_SCRIPT_STATE',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type ScriptErrorCode = (typeof ScriptErrorCode)[keyof typeof ScriptErrorCode];
 
 /** A route script could not be prepared or started. A script that ran and failed is a result, not an error. */
