@@ -28,8 +28,9 @@ export const ORIGINAL_RESOLV = 'nameserver 198.51.100.53\nsearch home.example\no
 export interface ScriptBed {
   client: string;
   gateway: string;
-  /** The client's end of the veth. */
+  /** The client's end of the veth, and the gateway's. */
   clientIf: string;
+  gatewayIf: string;
   /** Temporary folder: the client's /run, stand-in executables, logs. */
   dir: string;
   runDir: string;
@@ -44,13 +45,13 @@ export function createScriptBed(opts: { nsswitch?: string; hooks?: Record<string
   try {
     return fillScriptBed(client, gateway, dir, opts);
   } catch (err) {
-    destroyScriptBed({ client, gateway, dir, clientIf: '', runDir: '', resolvConf: '' });
+    destroyScriptBed({ client, gateway, dir, clientIf: '', gatewayIf: '', runDir: '', resolvConf: '' });
     throw err;
   }
 }
 
 function fillScriptBed(client: string, gateway: string, dir: string, opts: { nsswitch?: string; hooks?: Record<string, string> }): ScriptBed {
-  const { aIf } = linkNetns(client, `${CLIENT_ADDR}/24`, gateway, `${GATEWAY_ADDR}/24`);
+  const { aIf, bIf } = linkNetns(client, `${CLIENT_ADDR}/24`, gateway, `${GATEWAY_ADDR}/24`);
   nsRun(client, 'ip', ['route', 'add', 'default', 'via', GATEWAY_ADDR]);
   nsRun(client, 'ip', ['tuntap', 'add', 'dev', TUNDEV, 'mode', 'tun']);
   const runDir = join(dir, 'run');
@@ -64,7 +65,7 @@ function fillScriptBed(client: string, gateway: string, dir: string, opts: { nss
     mkdirSync(join(etc, 'vpnc', rel, '..'), { recursive: true });
     writeFileSync(join(etc, 'vpnc', rel), body);
   }
-  return { client, gateway, clientIf: aIf, dir, runDir, resolvConf: join(etc, 'resolv.conf') };
+  return { client, gateway, clientIf: aIf, gatewayIf: bIf, dir, runDir, resolvConf: join(etc, 'resolv.conf') };
 }
 
 export function destroyScriptBed(bed: ScriptBed | undefined): void {
