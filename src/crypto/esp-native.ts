@@ -10,7 +10,7 @@
  * costs nothing, which is what `whitened` mode works around in JS.
  */
 import { createRequire } from 'node:module';
-import type { EspCipher, EspCipherParams, OpenResult } from './esp-cipher.js';
+import type { EspCipher, EspCipherParams, OpenResult } from './esp-suite.js';
 
 /** Environment variable that, set to `1`, keeps every SA on the node:crypto path. */
 export const NO_NATIVE_CRYPTO_ENV = 'VPNC_TS_NO_NATIVE_CRYPTO';

@@ -10,7 +10,7 @@
  * data path allocates nothing of its own (the addon's native AES seal/open makes no JS objects either; the
  * node:crypto path, used for 3DES and NULL or without the addon, does per call: see crypto/esp-cipher.ts).
  */
-import { OpenResult } from '../crypto/esp-cipher.js';
+import { OpenResult } from '../crypto/esp-suite.js';
 import { ESP_HEADER_LENGTH, ESP_SEQ_MAX, EspStatus, NextHeader } from './constants.js';
 import type { EspSa } from './sa.js';
 import type { EspSuite } from './transforms.js';

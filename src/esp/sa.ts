@@ -3,7 +3,8 @@
  * sequence numbers, the peer's SPI) and an inbound SA (the replay window, our SPI). The same class serves
  * both; each counts the traffic and drops of its own direction.
  */
-import { createEspCipher, type EspCipher } from '../crypto/esp-cipher.js';
+import { createEspCipher } from '../crypto/esp-cipher.js';
+import type { EspCipher } from '../crypto/esp-suite.js';
 import { RandomPool, type IvSource } from '../crypto/esp-random-pool.js';
 import { ProtocolError } from '../errors.js';
 import { EspStatus } from './constants.js';

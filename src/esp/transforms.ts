@@ -4,7 +4,7 @@
  * path and the KEYMAT split need: key, salt, IV, block and ICV lengths.
  */
 import { ProtocolError } from '../errors.js';
-import type { EspCipherAlgorithm, EspHashAlgorithm } from '../crypto/esp-cipher.js';
+import type { EspCipherAlgorithm, EspHashAlgorithm } from '../crypto/esp-suite.js';
 
 /** IPsec DOI ESP transform identifiers (RFC 2407 4.4.4; AES RFC 3602; AES-GCM RFC 4106 section 8.4). */
 export const EspTransformId = {

@@ -12,6 +12,7 @@ import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
 import type { Logger } from '../log.js';
 import { SEND_QUEUE_LENGTH, type EspTransport } from './esp-transport.js';
 import { classifyFrame, ETHERNET_HEADER_LENGTH, writeEthernetHeader } from './tap.js';
+import type { PacketTap } from './trace/taps.js';
 
 /** TAP mode: Ethernet framing and ARP answers around the IP packets (see tap.ts). */
 export interface EthernetMode {
@@ -39,12 +40,6 @@ export interface DataPathDrops {
   sendFailed: number;
 }
 
-/** Observes packets for the diagnostic trace; undefined when tracing is off. */
-export interface PacketTap {
-  inner(direction: 'in' | 'out', buf: Buffer, off: number, len: number): void;
-  outerEsp(direction: 'in' | 'out', buf: Buffer, off: number, len: number): void;
-  drop(direction: 'in' | 'out', reason: string, buf: Buffer, off: number, len: number): void;
-}
 
 export class DataPath {
   private readonly scratch = Buffer.alloc(TX_SLOT);

@@ -21,8 +21,8 @@ import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import { ipv4HeaderLength } from '../io/ipv4.js';
 import type { EspSink, IkeChannel } from './ike-channel.js';
+import type { EspTransportKind } from './trace/taps.js';
 
-export type EspTransportKind = 'udp' | 'draft' | 'cisco-udp' | 'raw';
 
 export interface EspTransport {
   readonly kind: EspTransportKind;

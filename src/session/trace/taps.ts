@@ -1,12 +1,21 @@
 /**
  * What the session tells the diagnostic trace: IKE datagrams on the IKE socket (from IkeChannel), packets
  * of the data path (DataPath's PacketTap), and the SAs as their keys become known. The session only calls
- * these; the trace (tracer.ts) decides what to write and log.
+ * these; the trace (tracer.ts) decides what to write and log. A leaf: the modules that report import these
+ * interfaces from here, never the other way round.
  */
 import type { EspSa } from '../../esp/sa.js';
 import type { IkeSa } from '../../ike/ike-sa.js';
-import type { PacketTap } from '../datapath.js';
-import type { EspTransportKind } from '../esp-transport.js';
+
+/** How ESP travels between us and the gateway. */
+export type EspTransportKind = 'udp' | 'draft' | 'cisco-udp' | 'raw';
+
+/** Observes packets for the diagnostic trace; undefined when tracing is off. */
+export interface PacketTap {
+  inner(direction: 'in' | 'out', buf: Buffer, off: number, len: number): void;
+  outerEsp(direction: 'in' | 'out', buf: Buffer, off: number, len: number): void;
+  drop(direction: 'in' | 'out', reason: string, buf: Buffer, off: number, len: number): void;
+}
 
 /** The IKE socket's state at the time of a datagram (IkeChannel satisfies it). */
 export interface UdpPathState {

@@ -6,7 +6,8 @@
  */
 import { createDecipheriv, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createJsEspCipher, OpenResult, type EspCipherParams } from '../../../src/crypto/esp-cipher.js';
+import { createJsEspCipher } from '../../../src/crypto/esp-cipher.js';
+import { OpenResult, type EspCipherParams } from '../../../src/crypto/esp-suite.js';
 
 const AES256_SHA1: EspCipherParams = {
   cipher: 'aes-cbc',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createEspCipher, OpenResult } from '../../../src/crypto/esp-cipher.js';
+import { createEspCipher } from '../../../src/crypto/esp-cipher.js';
+import { OpenResult } from '../../../src/crypto/esp-suite.js';
 import { RandomPool } from '../../../src/crypto/esp-random-pool.js';
 import { ESP_HEADROOM, EspStatus } from '../../../src/esp/constants.js';
 import { createPacketSpan, decapsulate, encapsulate } from '../../../src/esp/packet.js';

@@ -7,14 +7,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createEspCipher,
-  createJsEspCipher,
-  OpenResult,
-  type EspCipher,
-  type EspCipherParams,
-  type EspHashAlgorithm,
-} from '../../../src/crypto/esp-cipher.js';
+import { createEspCipher, createJsEspCipher } from '../../../src/crypto/esp-cipher.js';
+import { OpenResult, type EspCipher, type EspCipherParams, type EspHashAlgorithm } from '../../../src/crypto/esp-suite.js';
 import {
   createNativeEspCipher,
   NO_NATIVE_CRYPTO_ENV,

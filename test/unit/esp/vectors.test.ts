@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OpenResult } from '../../../src/crypto/esp-cipher.js';
+import { OpenResult } from '../../../src/crypto/esp-suite.js';
 import { ESP_HEADROOM, EspStatus } from '../../../src/esp/constants.js';
 import { createPacketSpan, decapsulate, encapsulate } from '../../../src/esp/packet.js';
 import { EspSa } from '../../../src/esp/sa.js';
