@@ -3,6 +3,7 @@
  * where it came from (the option, or the file and line) and the accepted values.
  */
 import { ConfigError } from '../errors.js';
+import { formatIpv4, isIpv4, tryParseIpv4Network } from '../wire/ipv4-text.js';
 import { defaultFor, VPNC_IKE_LIFETIME } from './defaults.js';
 import { IKE_DH_NAMES, PFS_NAMES, specOf, type SettingId } from './options.js';
 import { describeOrigin, type Settings } from './profile-file.js';
@@ -133,32 +134,8 @@ function dhNumber(name: string): number {
 
 /** Parses `a.b.c.d/m.m.m.m` or `a.b.c.d/len`; returns null when malformed or the mask is not contiguous. */
 export function parseIpv4Network(text: string): Ipv4Network | null {
-  const slash = text.indexOf('/');
-  if (slash < 0) return null;
-  const address = text.slice(0, slash);
-  const mask = text.slice(slash + 1);
-  if (!isIpv4(address)) return null;
-  let prefixLength: number;
-  if (/^\d{1,2}$/.test(mask)) {
-    prefixLength = Number(mask);
-    if (prefixLength > 32) return null;
-  } else if (isIpv4(mask)) {
-    const bits = ipv4ToNumber(mask);
-    prefixLength = 32 - Math.log2((~bits >>> 0) + 1);
-    if (!Number.isInteger(prefixLength)) return null;
-  } else {
-    return null;
-  }
-  return { address, prefixLength };
-}
-
-export function isIpv4(text: string): boolean {
-  const parts = text.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
-}
-
-export function ipv4ToNumber(text: string): number {
-  return text.split('.').reduce((acc, p) => ((acc << 8) | Number(p)) >>> 0, 0);
+  const n = tryParseIpv4Network(text);
+  return n === undefined ? null : { address: formatIpv4(n.address), prefixLength: n.prefixLength };
 }
 
 /** A hostname or an IPv4 address (resolved later, at connect time). */

@@ -163,22 +163,5 @@ export function decodeIpv4Header(buf: Uint8Array, offset: number, length: number
   };
 }
 
-const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
-
-/** Parses a dotted quad ("192.0.2.1") into an unsigned 32-bit number. Throws RangeError otherwise. */
-export function parseIpv4Address(text: string): number {
-  const m = DOTTED_QUAD.exec(text);
-  if (m === null) throw new RangeError(`not an IPv4 address: "${text}"`);
-  let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) throw new RangeError(`not an IPv4 address: "${text}"`);
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-/** Formats an unsigned 32-bit address as a dotted quad. */
-export function formatIpv4Address(address: number): string {
-  return `${address >>> 24}.${(address >>> 16) & 0xff}.${(address >>> 8) & 0xff}.${address & 0xff}`;
-}
+/** Dotted quads: the one parser and formatter of src/wire/ipv4-text.ts, under the names io has always used. */
+export { formatIpv4 as formatIpv4Address, parseIpv4 as parseIpv4Address } from '../wire/ipv4-text.js';

@@ -9,6 +9,7 @@
  *
  * Pure: no process environment is read or written here; the caller passes the inherited environment in.
  */
+import { formatIpv4, parseIpv4 as parseIpv4Text } from '../wire/ipv4-text.js';
 import { ScriptError, ScriptErrorCode } from './errors.js';
 
 /** Why the script is run. vpnc itself uses the first three; OpenConnect added the other two. */
@@ -128,22 +129,10 @@ function badInput(message: string): ScriptError {
 
 /** Parses a strict dotted quad (no leading zeros, no shorthand) into an unsigned 32-bit number. */
 export function parseIpv4(text: string): number {
-  const parts = text.split('.');
-  if (parts.length !== 4) throw badInput(`not an IPv4 address: ${JSON.stringify(text)}`);
-  let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part) || Number(part) > 255) {
-      throw badInput(`not an IPv4 address: ${JSON.stringify(text)}`);
-    }
-    value = value * 256 + Number(part);
-  }
-  return value;
+  return parseIpv4Text(text, badInput);
 }
 
-/** Formats an unsigned 32-bit number as a dotted quad, as `inet_ntoa` does. */
-export function formatIpv4(value: number): string {
-  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.');
-}
+export { formatIpv4 } from '../wire/ipv4-text.js';
 
 /** Formats 4 bytes in network order (a mode-config attribute value) as a dotted quad. */
 export function ipv4FromBytes(bytes: Uint8Array): string {

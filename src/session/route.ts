@@ -2,7 +2,7 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { ConfigError, ProtocolError, SystemError } from '../errors.js';
-import { parseIpv4Address } from '../io/ipv4.js';
+import { isIpv4 } from '../wire/ipv4-text.js';
 
 /** The gateway's IPv4 address (vpnc resolves the name once, IPv4 only). */
 export async function resolveGateway(name: string): Promise<string> {
@@ -18,20 +18,11 @@ export async function resolveGateway(name: string): Promise<string> {
  * it is: the kernel picks the source address.
  */
 export async function resolveLocalAddress(name: string): Promise<string> {
-  if (isIpv4Literal(name)) return name;
+  if (isIpv4(name)) return name;
   try {
     return (await lookup(name, { family: 4 })).address;
   } catch {
     throw new ConfigError(`--local-addr '${name}': cannot resolve this host name to an IPv4 address`);
-  }
-}
-
-function isIpv4Literal(text: string): boolean {
-  try {
-    parseIpv4Address(text);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -10,6 +10,7 @@
  * the bytes on the wire; helpers read it as a number, an IPv4 address or a string.
  */
 import { DecodeError, DecodeNotify, EncodeError } from '../../wire/errors.js';
+import { ipv4ToBytes, parseIpv4 } from '../../wire/ipv4-text.js';
 import type { Reader } from '../../wire/reader.js';
 import type { Writer } from '../../wire/writer.js';
 
@@ -129,10 +130,5 @@ function fixed(a: DataAttribute, n: number): Buffer {
 
 /** Converts a dotted-quad IPv4 address to 4 bytes; throws EncodeError when it is not one. */
 export function ipv4ToBuffer(address: string): Buffer {
-  const parts = address.split('.');
-  const bytes = parts.map(Number);
-  if (parts.length !== 4 || bytes.some((b, i) => !/^\d{1,3}$/.test(parts[i]!) || b > 255)) {
-    throw new EncodeError(`not an IPv4 address: ${JSON.stringify(address)}`);
-  }
-  return Buffer.from(bytes);
+  return ipv4ToBytes(parseIpv4(address, (m) => new EncodeError(m)));
 }
