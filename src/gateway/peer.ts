@@ -17,8 +17,8 @@ import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig } from './config.js';
 import { AggressiveModeResponder, type AggressiveModeResponderParams } from './exchanges/aggressive-mode.js';
-import { buildDpd } from '../ike/exchanges/informational.js';
-import { readNotices, verifyInformational } from './exchanges/informational.js';
+import { buildDpd, parseInformational } from '../ike/exchanges/informational.js';
+import { verifyInformational } from './exchanges/informational.js';
 import { answerModeConfig } from './exchanges/mode-config.js';
 import { QuickModeResponder, type QuickModeKeys } from './exchanges/quick-mode.js';
 import { buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseXauthReply } from './exchanges/xauth.js';
@@ -297,7 +297,7 @@ export class GatewayPeer {
   private informational(sa: IkeSa, msg: OpenedMessage): PeerAction[] {
     verifyInformational(sa, msg);
     const actions: PeerAction[] = [];
-    for (const n of readNotices(msg)) {
+    for (const n of parseInformational(msg)) {
       switch (n.kind) {
         case 'r-u-there':
           actions.push({ kind: 'send', data: buildDpd(sa, randomMessageId(this.random), true, n.seq) });
@@ -314,6 +314,12 @@ export class GatewayPeer {
           break;
         case 'notify':
           this.log.debug(2, () => `peer ${this.key}: notify ${n.messageType} ignored`);
+          break;
+        case 'malformed':
+          this.log.debug(1, () => `peer ${this.key}: ${n.error.message}`);
+          break;
+        case 'load-balance':
+          this.log.debug(2, () => `peer ${this.key}: a load-balance notify from a client ignored`);
           break;
       }
     }
