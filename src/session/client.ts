@@ -56,6 +56,8 @@ export class VpnClient {
   /** stop() was called: no new channel may start waiting. */
   private stopped = false;
   private messages: MessageSession | undefined;
+  private wakeSleep: (() => void) | undefined;
+  private lastReauthError: string | undefined;
   /** An XAUTH password typed at a prompt that may serve a re-authentication (memory only). */
   private reusablePassword: string | undefined;
 
@@ -72,8 +74,9 @@ export class VpnClient {
 
   /** Ends the connection (from a signal handler); the main loop notices within a moment. */
   stop(signal: string): void {
-    if (!this.end) this.end = { kind: 'signal', signal };
+    if (!this.end || this.end.kind === 'dead-peer') this.end = { kind: 'signal', signal };
     this.stopped = true;
+    this.wakeSleep?.();
     // Whatever we wait for (a quick mode, a reconnection's phase 1) ends now.
     this.channel?.cancel();
   }
@@ -145,9 +148,10 @@ export class VpnClient {
     return p1;
   }
 
-  private newDriver(): Phase1Driver {
+  private newDriver(reauthentication = false): Phase1Driver {
     return new Phase1Driver(this.config, this.channel!, this.log, this.hooks.promptSecret, (sa) => this.hooks.trace?.ikeSa(sa), {
       foreign: (d) => this.handleIke(d),
+      reauthentication,
       ...(this.reusablePassword !== undefined ? { rememberedPassword: this.reusablePassword } : {}),
     });
   }
@@ -156,7 +160,7 @@ export class VpnClient {
   private adopt(p1: Phase1Outcome): void {
     const c = this.config;
     this.sa = p1.sa;
-    this.ikeLife.established(Date.now(), p1.lifetimeSeconds);
+    this.ikeLife.established(p1.establishedAt, p1.lifetimeSeconds);
     this.reusablePassword = p1.reusablePassword;
     this.dpd =
       c.dpdIdle !== 0 && p1.am.peer.dpd
@@ -182,7 +186,7 @@ export class VpnClient {
     const channel = this.channel!;
     const local = { address: this.localAddress, port: channel.localPort };
     const remote = { address: this.gateway, port: channel.remotePort };
-    const p1 = await this.newDriver().run(local, remote, { initialContact: false });
+    const p1 = await this.newDriver(true).run(local, remote, { initialContact: false });
     const oldAddress = this.tunnelAddress;
     this.adopt(p1);
     this.pfsGroup = pfsGroupFor(this.config.pfs, p1.modeConfig.pfs);
@@ -241,8 +245,9 @@ export class VpnClient {
       encapMode: this.encapMode,
     }, (d) => {
       const events = this.handleIke(d);
-      // The gateway ended the connection while we were negotiating: stop waiting for its answer.
+      // The gateway ended the connection, or deleted the ISAKMP SA, while we were negotiating: stop waiting.
       if (this.end) throw new VpncError('VPNC_ERR_INTERRUPTED', 'connection ended during quick mode');
+      if (!this.ikeLife.usable) throw new VpncError('VPNC_ERR_INTERRUPTED', 'the gateway deleted the ISAKMP SA during quick mode');
       const refusal = events.find((e) => e.kind === 'notify' && e.messageType < NOTIFY_STATUS_BASE);
       if (refusal?.kind === 'notify') throw new ProtocolError(`gateway refused quick mode: ${notifyTypeName(refusal.messageType)}`, refusal.messageType);
     });
@@ -291,13 +296,26 @@ export class VpnClient {
         lastRouteCheck = now;
         await this.checkOuterAddress();
       }
+      if (!this.end && this.ikeLife.spent(now)) {
+        this.log.notice(`the ISAKMP SA ended and could not be replaced: ${this.lastReauthError ?? 'no new one'}`);
+        this.end = { kind: 'dead-peer' };
+        break;
+      }
       if (!this.end && this.ikeLife.due(now)) {
         try {
           await this.reauthenticate();
         } catch (err) {
           if (this.end) break;
           const why = (err as Error).message;
+          this.lastReauthError = why;
           this.log.notice(`phase 1 re-authentication failed: ${why}`);
+          if (err instanceof AuthError && this.ikeLife.usable) {
+            // The same credentials again would fail again (and may lock the account): no more tries on this SA.
+            this.log.notice('no more re-authentication attempts: the tunnel runs until the ISAKMP SA ends');
+            this.reusablePassword = undefined;
+            this.ikeLife.giveUp();
+            continue;
+          }
           if (!this.ikeLife.failed(Date.now())) {
             this.log.notice(`the ISAKMP SA ended and could not be replaced: ${why}`);
             this.end = { kind: 'dead-peer' };
@@ -311,6 +329,7 @@ export class VpnClient {
           await this.rekeyEsp();
         } catch (err) {
           if (this.end) break; // ended by the gateway or a signal meanwhile
+          if (!this.ikeLife.usable) continue; // the gateway deleted the ISAKMP SA meanwhile: re-authenticate first
           this.log.notice(`ESP rekey failed: ${(err as Error).message}`);
           this.end = { kind: 'dead-peer' };
           break;
@@ -340,7 +359,8 @@ export class VpnClient {
     } catch {
       return; // no route at the moment (between two networks): try again at the next check
     }
-    if (now === this.localAddress || now === '0.0.0.0') return; // unchanged, or no address at the moment
+    // Unchanged; no address at the moment; or the tunnel's own (the route to the gateway is gone for now).
+    if (now === this.localAddress || now === '0.0.0.0' || now === this.tunnelAddress) return;
     this.log.notice(`the outer address changed from ${this.localAddress} to ${now}; probing the gateway from there`);
     this.localAddress = now;
     if (this.transport?.kind === 'raw' && this.datapath) {
@@ -381,6 +401,7 @@ export class VpnClient {
     const deadline = Date.now() + this.config.reconnectTimeout * 1000;
     this.log.notice(`trying to reconnect for up to ${this.config.reconnectTimeout} s`);
     await this.scripts.attemptReconnect();
+    if (this.signalled()) return false;
     let backoff: number = Timers.reconnectFirstBackoffMs;
     const oldAddress = this.tunnelAddress;
     while (Date.now() < deadline && !this.stopped) {
@@ -400,7 +421,7 @@ export class VpnClient {
         if (err instanceof AuthError) break;
       }
       const wait = Math.min(backoff, deadline - Date.now());
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await this.sleep(wait);
       backoff = Math.min(backoff * 2, Timers.reconnectMaxBackoffMs);
       if (this.signalled()) return false;
     }
@@ -408,6 +429,18 @@ export class VpnClient {
     this.end = { kind: 'dead-peer' };
     this.log.notice('giving up reconnecting');
     return false;
+  }
+
+  /** Waits `ms`, or less when stop() is called. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeSleep = done;
+    });
   }
 
   private signalled(): boolean {

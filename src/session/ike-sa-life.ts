@@ -11,7 +11,7 @@ export const REAUTH_RETRY_MS = 30_000;
 
 export type IkeSaLifeState =
   | { readonly kind: 'none' }
-  | { readonly kind: 'established'; readonly at: number; readonly lifetimeMs: number; readonly dueAt: number }
+  | { readonly kind: 'established'; readonly at: number; readonly lifetimeMs: number; readonly dueAt: number; readonly gaveUp?: boolean }
   /** The gateway deleted it: nothing can be sent on it any more; re-authenticate now. */
   | { readonly kind: 'deleted'; readonly at: number };
 
@@ -56,11 +56,26 @@ export class IkeSaLife {
    */
   failed(now: number): boolean {
     const s = this.state;
-    if (s.kind !== 'established') return false;
+    if (s.kind !== 'established' || s.gaveUp) return false;
     const end = s.at + s.lifetimeMs;
     if (now >= end) return false;
     this.state = { ...s, dueAt: Math.min(now + REAUTH_RETRY_MS, now + (end - now) / 2) };
     return true;
+  }
+
+  /**
+   * No more attempts on this SA (the gateway refused our credentials): it serves until its end, then the
+   * session ends or reconnects.
+   */
+  giveUp(): void {
+    const s = this.state;
+    if (s.kind === 'established') this.state = { ...s, dueAt: Infinity, gaveUp: true };
+  }
+
+  /** giveUp() was called and the SA has reached its end: nothing more to wait for. */
+  spent(now: number): boolean {
+    const s = this.state;
+    return s.kind === 'established' && s.gaveUp === true && now >= s.at + s.lifetimeMs;
   }
 
   /** For the log: "40 of 60 s". */

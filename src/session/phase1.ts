@@ -31,6 +31,8 @@ export interface Phase1Outcome {
   natt: 'none' | 'rfc' | 'draft';
   /** The ISAKMP SA's lifetime in force: what the gateway accepted or stated, in seconds. */
   lifetimeSeconds: number;
+  /** Date.now() when the ISAKMP SA came to be (AM2): its lifetime runs from here, as at the gateway. */
+  establishedAt: number;
   /**
    * The XAUTH password typed at a prompt, when it may serve a later re-authentication: a plain password (not a
    * passcode, next PIN or challenge answer) and the gateway did not forbid keeping it (UNITY_SAVE_PASSWD 0).
@@ -44,6 +46,11 @@ export interface Phase1Options {
   foreign?: (d: Buffer) => void;
   /** A password typed for an earlier phase 1 and reusable (see Phase1Outcome.reusablePassword). */
   rememberedPassword?: string;
+  /**
+   * A re-authentication while the tunnel runs: nobody may be asked at the terminal (the prompt would stop the
+   * tunnel until answered); a secret comes from the profile, the remembered password or the password helper.
+   */
+  reauthentication?: boolean;
 }
 
 /** How long to wait for the gateway to start XAUTH after AM3. */
@@ -107,6 +114,7 @@ export class Phase1Driver {
     );
     this.log.debug(2, () => 'S4.4 AM packet_2');
     const result = am.receive(am2, local, remote);
+    const establishedAt = Date.now();
     this.onIkeSa(result.sa);
     const { sa, nat, peer } = result;
     this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
@@ -143,9 +151,10 @@ export class Phase1Driver {
     const modeConfig = pushed ?? (await this.modeConfig(sa));
     this.log.debug(1, () => `got address ${modeConfig.address}`);
     if (modeConfig.banner) this.log.debug(1, () => `Banner: ${modeConfig.banner}`);
-    const typed = this.typedPassword ?? (c.passwordTyped ? c.password : undefined);
-    const reusablePassword = modeConfig.savePassword === false ? undefined : typed;
-    return { am: result, sa, modeConfig, natt, lifetimeSeconds, reusablePassword };
+    // A typed password is kept only when the gateway says it may be (UNITY_SAVE_PASSWD 1); silence is no.
+    const typed = this.typedPassword ?? (c.passwordTyped && this.passwordUsed ? this.options.rememberedPassword : undefined);
+    const reusablePassword = modeConfig.savePassword === true ? typed : undefined;
+    return { am: result, sa, modeConfig, natt, lifetimeSeconds, establishedAt, reusablePassword };
   }
 
   /** A datagram that is not this exchange's: another SA's goes to `foreign`. */
@@ -244,6 +253,9 @@ export class Phase1Driver {
           continue;
         }
         if (c.nonInteractive) throw new AuthError('authentication failed: the gateway asks for another password and --non-inter forbids asking');
+        if (this.options.reauthentication && !c.passwordHelper) {
+          throw new AuthError(`the gateway asks for the ${f === 'password' ? 'password' : f} again and none may be reused; asking at the terminal would stop the tunnel (a --password-helper can answer)`);
+        }
         const answer = await this.promptSecret(xauthPrompt(f, c.username, this.gatewayAddress));
         if (answer === null) throw new AuthError('unable to get password');
         // Only a plain password outside a challenge may serve again; passcodes and answers are single-use.

@@ -59,4 +59,17 @@ describe('IkeSaLife', () => {
     expect(life.usable).toBe(true);
     expect(life.due(T0 + 10)).toBe(false);
   });
+
+  it('after giveUp() (credentials refused) it is never due again, and spent once its lifetime is over', () => {
+    const life = new IkeSaLife();
+    life.established(T0, 100);
+    life.giveUp();
+    expect(life.usable).toBe(true);
+    expect(life.due(T0 + 99_000)).toBe(false);
+    expect(life.failed(T0 + 90_000)).toBe(false);
+    expect(life.spent(T0 + 99_999)).toBe(false);
+    expect(life.spent(T0 + 100_000)).toBe(true);
+    life.established(T0 + 200_000, 100);
+    expect(life.spent(T0 + 10 ** 9)).toBe(false);
+  });
 });
