@@ -191,7 +191,18 @@ export class VpnClient {
     this.adopt(p1);
     this.pfsGroup = pfsGroupFor(this.config.pfs, p1.modeConfig.pfs);
     this.tunnelAddress = p1.modeConfig.address;
-    const replaced = this.keeper.install(await this.quickMode(), true);
+    // From a new place the gateway may see us behind a NAT, or no longer: ESP then travels another way.
+    const encapMode = encapModeFor(p1.natt);
+    const moved = encapMode !== this.encapMode;
+    this.encapMode = encapMode;
+    const pair = await this.quickMode();
+    if (moved && this.datapath) {
+      const ciscoPort = this.config.nattMode === 'cisco-udp' && p1.natt === 'none' ? p1.modeConfig.udpEncapPort : undefined;
+      this.transport = this.makeTransport(p1.natt, ciscoPort);
+      this.datapath.replaceTransport(this.transport);
+      this.log.notice(`ESP now over ${this.transport.kind}`);
+    }
+    const replaced = this.keeper.install(pair, true);
     if (oldUsable) {
       if (replaced) channel.send(buildDeleteEsp(old, randomMessageId(), [spiBytes(replaced.inbound.spi), spiBytes(replaced.outbound.spi)]));
       channel.send(buildDeleteIsakmp(old, randomMessageId()));
@@ -361,11 +372,16 @@ export class VpnClient {
     }
     // Unchanged; no address at the moment; or the tunnel's own (the route to the gateway is gone for now).
     if (now === this.localAddress || now === '0.0.0.0' || now === this.tunnelAddress) return;
-    this.log.notice(`the outer address changed from ${this.localAddress} to ${now}; probing the gateway from there`);
+    const raw = this.transport?.kind === 'raw';
+    this.log.notice(`the outer address changed from ${this.localAddress} to ${now}; ${raw ? 're-authenticating from there' : 'probing the gateway from there'}`);
     this.localAddress = now;
-    if (this.transport?.kind === 'raw' && this.datapath) {
+    if (raw && this.datapath) {
       this.transport = new RawEspTransport(now, this.gateway, this.hooks.netns);
       this.datapath.replaceTransport(this.transport);
+      // Without NAT-T a gateway does not move raw ESP SAs to a new address (it would still answer DPD):
+      // a new phase 1 from here gives new SAs, and NAT detection says how ESP must travel now.
+      this.ikeLife.dueNow(Date.now());
+      return;
     }
     this.dpd?.probeNow();
   }

@@ -78,6 +78,12 @@ export class IkeSaLife {
     return s.kind === 'established' && s.gaveUp === true && now >= s.at + s.lifetimeMs;
   }
 
+  /** Re-authenticate at once (the client moved): the SA stays usable meanwhile. */
+  dueNow(now: number): void {
+    const s = this.state;
+    if (s.kind === 'established' && !s.gaveUp) this.state = { ...s, dueAt: Math.min(s.dueAt, now) };
+  }
+
   /** For the log: "40 of 60 s". */
   describe(now: number): string {
     const s = this.state;

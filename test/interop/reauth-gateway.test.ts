@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { Logger } from '../../src/log.js';
-import { childExit, nsSpawnPrivateRun, requireRoot, waitFor } from '../helpers/netns.js';
+import { childExit, nsRun, nsSpawnPrivateRun, requireRoot, waitFor } from '../helpers/netns.js';
 import { BED, createTestbed, destroyTestbed, type Testbed } from '../helpers/testbed.js';
-import { nsExec } from '../helpers/traffic.js';
+import { nsExec, ping } from '../helpers/traffic.js';
 import { startVpnc, VPNC_SCRIPT } from '../helpers/vpnc-ref.js';
 
 const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js')];
@@ -151,6 +151,40 @@ describe('re-authentication with a password typed at the prompt', () => {
       expect(r.child.exitCode).toBeNull();
     } finally {
       await r.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('roaming with raw ESP (no NAT-T): the gateway does not move the SAs, so the client re-authenticates', () => {
+  it('a new outer address: a new phase 1 from there, traffic back within 30 s, the old session deleted', async () => {
+    requireRoot();
+    const bed = createTestbed({ prefix: 'rr' });
+    const log: string[] = [];
+    const conf = [
+      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
+      `Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, 'DPD 0', 'Interface name gwm%d', `Netns ${bed.gateway}`, '',
+    ].join('\n');
+    const gw = Gateway.start(parseGatewayConfig(conf, 'reauth-roam.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', command: OURS, debug: 1 });
+    try {
+      await v.waitForTunnel(20_000);
+      expect(v.output()).toContain('ESP over raw');
+      const moved = '198.51.100.3';
+      nsRun(bed.client, 'sysctl', ['-qw', `net.ipv4.conf.${bed.clientIf}.promote_secondaries=1`]);
+      nsRun(bed.client, 'ip', ['addr', 'add', `${moved}/24`, 'dev', bed.clientIf]);
+      nsRun(bed.client, 'ip', ['addr', 'del', `${BED.clientDirect}/24`, 'dev', bed.clientIf]);
+      const movedAt = Date.now();
+      let back = false;
+      while (!back && Date.now() - movedAt < 30_000) back = (await ping(bed.client, BED.innerHost, 1)).received === 1;
+      expect(back, `${v.output()}\n${log.join('\n')}`).toBe(true);
+      expect(v.output()).toContain(`the outer address changed from ${BED.clientDirect} to ${moved}; re-authenticating from there`);
+      expect(v.output()).toContain('phase 1 re-authenticated');
+      expect(log.some((l) => l.includes(`aggressive mode from ${moved}:500`)), log.join('\n')).toBe(true);
+      await waitFor('the old session to be deleted', () => (gw.peerCount === 1 ? true : undefined), 5_000);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      gw.close();
+      destroyTestbed(bed);
     }
   }, 60_000);
 });
