@@ -169,6 +169,16 @@ export function destroyTestbed(bed: Testbed): void {
   }
 }
 
+/**
+ * Roaming in the direct bed: the client's outer address becomes `moved` (same link and subnet), the new one
+ * added before the old goes and kept when the old primary is deleted, as a DHCP client's change would.
+ */
+export function moveClientAddress(bed: Testbed, moved: string): void {
+  nsRun(bed.client, 'sysctl', ['-qw', `net.ipv4.conf.${bed.clientIf}.promote_secondaries=1`]);
+  nsRun(bed.client, 'ip', ['addr', 'add', `${moved}/24`, 'dev', bed.clientIf]);
+  nsRun(bed.client, 'ip', ['addr', 'del', `${bed.clientAddress}/24`, 'dev', bed.clientIf]);
+}
+
 /** Reads the client namespace's resolv.conf, or undefined when it does not exist. */
 export function readClientResolvConf(bed: Testbed): string | undefined {
   return existsSync(bed.clientResolvConf) ? readFileSync(bed.clientResolvConf, 'utf8') : undefined;

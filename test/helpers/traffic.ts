@@ -41,6 +41,13 @@ export async function ping(ns: string, target: string, count = 3): Promise<PingR
   return { transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), output };
 }
 
+/** Pings once at a time until an answer comes or `timeoutMs` passes; true when traffic came back. */
+export async function pingUntilAnswered(ns: string, target: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) if ((await ping(ns, target, 1)).received === 1) return true;
+  return false;
+}
+
 /**
  * The TCP peer, run by `node FILE MODE ...`. Modes: `sink PORT`, `source PORT BYTES` (servers on 0.0.0.0, print
  * `listening`, then one JSON line per connection), `send HOST PORT BYTES` and `recv HOST PORT` (clients, one JSON

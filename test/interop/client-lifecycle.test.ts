@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childExit, nsRun, nsSpawnPrivateRun, pidAlive, requireBinaries, requireRoot, waitFor } from '../helpers/netns.js';
 import { CHARON, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
-import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
-import { nsExec, ping, startCapture } from '../helpers/traffic.js';
+import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, moveClientAddress, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
+import { nsExec, ping, pingUntilAnswered, startCapture } from '../helpers/traffic.js';
 import { readPidFile, startVpnc, vpncConfig, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
 
 const BIN = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js');
@@ -205,10 +205,7 @@ describe('our client: frozen (SIGSTOP) until the gateway dropped it, with the de
       process.kill(v.pid, 'SIGSTOP');
       await waitFor('strongSwan to drop the silent client', () => (/ESTABLISHED/.test(gw.listSas()) ? undefined : true), 40_000, 500);
       process.kill(v.pid, 'SIGCONT');
-      const thawedAt = Date.now();
-      let back = false;
-      while (!back && Date.now() - thawedAt < 60_000) back = (await ping(bed.client, BED.innerHost, 1)).received === 1;
-      expect(back, `${v.output()}\n${gw.logTail(30)}`).toBe(true);
+      expect(await pingUntilAnswered(bed.client, BED.innerHost, 60_000), `${v.output()}\n${gw.logTail(30)}`).toBe(true);
       expect(v.output()).toMatch(/the client did not run for \d+ s \(suspend or stopped\); probing the gateway/);
       expect(v.output()).toContain('reconnected');
       expect(readFileSync(join(dir, 'reasons'), 'utf8').trim().split('\n')).toEqual(['pre-init', 'connect', 'attempt-reconnect', 'reconnect']);
@@ -236,14 +233,8 @@ describe('our client: roaming (the outer address changes)', () => {
       await v.waitForTunnel(30_000);
       expect((await ping(bed.client, BED.innerHost, 2)).received).toBe(2);
       const moved = '198.51.100.3';
-      // Keep the new address when the old (primary) one goes, as a DHCP client's change would.
-      nsRun(bed.client, 'sysctl', ['-qw', `net.ipv4.conf.${bed.clientIf}.promote_secondaries=1`]);
-      nsRun(bed.client, 'ip', ['addr', 'add', `${moved}/24`, 'dev', bed.clientIf]);
-      nsRun(bed.client, 'ip', ['addr', 'del', `${BED.clientDirect}/24`, 'dev', bed.clientIf]);
-      const movedAt = Date.now();
-      let back = false;
-      while (!back && Date.now() - movedAt < 30_000) back = (await ping(bed.client, BED.innerHost, 1)).received === 1;
-      expect(back, `${v.output()}\n${gw.logTail(30)}`).toBe(true);
+      moveClientAddress(bed, moved);
+      expect(await pingUntilAnswered(bed.client, BED.innerHost, 30_000), `${v.output()}\n${gw.logTail(30)}`).toBe(true);
       expect(v.output()).toContain(`the outer address changed from ${BED.clientDirect} to ${moved}`);
       expect(gw.log()).toMatch(new RegExp(`${moved.replace(/\./g, '\\.')}\\[4500\\]`));
     } finally {

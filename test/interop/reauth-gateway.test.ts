@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { Logger } from '../../src/log.js';
-import { childExit, nsRun, nsSpawnPrivateRun, requireRoot, waitFor } from '../helpers/netns.js';
-import { BED, createTestbed, destroyTestbed, type Testbed } from '../helpers/testbed.js';
-import { nsExec, ping } from '../helpers/traffic.js';
+import { childExit, nsSpawnPrivateRun, requireRoot, waitFor } from '../helpers/netns.js';
+import { BED, createTestbed, destroyTestbed, moveClientAddress, type Testbed } from '../helpers/testbed.js';
+import { nsExec, pingUntilAnswered } from '../helpers/traffic.js';
 import { startVpnc, VPNC_SCRIPT } from '../helpers/vpnc-ref.js';
 
 const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js')];
@@ -170,13 +170,8 @@ describe('roaming with raw ESP (no NAT-T): the gateway does not move the SAs, so
       await v.waitForTunnel(20_000);
       expect(v.output()).toContain('ESP over raw');
       const moved = '198.51.100.3';
-      nsRun(bed.client, 'sysctl', ['-qw', `net.ipv4.conf.${bed.clientIf}.promote_secondaries=1`]);
-      nsRun(bed.client, 'ip', ['addr', 'add', `${moved}/24`, 'dev', bed.clientIf]);
-      nsRun(bed.client, 'ip', ['addr', 'del', `${BED.clientDirect}/24`, 'dev', bed.clientIf]);
-      const movedAt = Date.now();
-      let back = false;
-      while (!back && Date.now() - movedAt < 30_000) back = (await ping(bed.client, BED.innerHost, 1)).received === 1;
-      expect(back, `${v.output()}\n${log.join('\n')}`).toBe(true);
+      moveClientAddress(bed, moved);
+      expect(await pingUntilAnswered(bed.client, BED.innerHost, 30_000), `${v.output()}\n${log.join('\n')}`).toBe(true);
       expect(v.output()).toContain(`the outer address changed from ${BED.clientDirect} to ${moved}; re-authenticating from there`);
       expect(v.output()).toContain('phase 1 re-authenticated');
       expect(log.some((l) => l.includes(`aggressive mode from ${moved}:500`)), log.join('\n')).toBe(true);
