@@ -4,6 +4,7 @@
  * inside the network this tunnel was set up for (a gateway may narrow it, never widen it).
  */
 import { ProtocolError } from '../../errors.js';
+import { formatIpv4, prefixToMask } from '../../wire/ipv4-text.js';
 import { IdType, NotifyType } from '../constants.js';
 import type { IdPayload } from '../payloads/id.js';
 
@@ -13,10 +14,14 @@ export interface Ipv4Range {
   readonly last: number;
 }
 
-export function prefixRange(address: number, prefixLength: number): Ipv4Range {
-  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+/** The addresses of a network given by its mask. */
+function maskRange(address: number, mask: number): Ipv4Range {
   const first = (address & mask) >>> 0;
   return { first, last: (first | (~mask >>> 0)) >>> 0 };
+}
+
+export function prefixRange(address: number, prefixLength: number): Ipv4Range {
+  return maskRange(address, prefixToMask(prefixLength));
 }
 
 /** The range an IPv4 ID names, or undefined for other ID types and malformed data. */
@@ -26,12 +31,7 @@ export function idRange(id: IdPayload): Ipv4Range | undefined {
     const a = d.readUInt32BE(0);
     return { first: a, last: a };
   }
-  if (id.idType === IdType.IPV4_ADDR_SUBNET && d.length === 8) {
-    const a = d.readUInt32BE(0);
-    const m = d.readUInt32BE(4);
-    const first = (a & m) >>> 0;
-    return { first, last: (first | (~m >>> 0)) >>> 0 };
-  }
+  if (id.idType === IdType.IPV4_ADDR_SUBNET && d.length === 8) return maskRange(d.readUInt32BE(0), d.readUInt32BE(4));
   if (id.idType === IdType.IPV4_ADDR_RANGE && d.length === 8) {
     const first = d.readUInt32BE(0);
     const last = d.readUInt32BE(4);
@@ -41,8 +41,7 @@ export function idRange(id: IdPayload): Ipv4Range | undefined {
 }
 
 function text(r: Ipv4Range): string {
-  const q = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-  return r.first === r.last ? q(r.first) : `${q(r.first)}-${q(r.last)}`;
+  return r.first === r.last ? formatIpv4(r.first) : `${formatIpv4(r.first)}-${formatIpv4(r.last)}`;
 }
 
 /** What the tunnel was set up for. */

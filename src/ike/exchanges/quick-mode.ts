@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import { resolveEspSuite, type EspSuite } from '../../esp/transforms.js';
 import { ProtocolError } from '../../errors.js';
+import { EncodeError } from '../../wire/errors.js';
 import { Doi, ExchangeType, IdType, IpsecSituation, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
 import { hash3, keymat } from '../keys.js';
 import type { IkeSa } from '../ike-sa.js';
@@ -21,6 +22,7 @@ import type { IdPayload } from '../payloads/id.js';
 import type { Payload } from '../payloads/payload.js';
 import type { Proposal, SaPayload, Transform } from '../payloads/sa.js';
 import { PROPOSED_LIFETIME, parseLifetimeNotify, readLifetimes } from '../proposals.js';
+import { ipv4ToBytes, parseIpv4, prefixToMask } from '../../wire/ipv4-text.js';
 import { checkQuickModeIds, prefixRange } from './quick-mode-ids.js';
 
 export interface EspPolicy {
@@ -101,12 +103,7 @@ export interface QuickModeResult {
   readonly lifetimeKilobytes: number;
 }
 
-function prefixToMask(len: number): Buffer {
-  const m = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(m);
-  return b;
-}
+const encodeError = (message: string) => new EncodeError(message);
 
 export class QuickModeInitiator {
   private readonly nonceI: Buffer;
@@ -146,7 +143,7 @@ export class QuickModeInitiator {
       idType: IdType.IPV4_ADDR_SUBNET,
       protocol: 0,
       port: 0,
-      data: Buffer.concat([ipv4ToBuffer(this.p.remote.address), prefixToMask(this.p.remote.prefixLength)]),
+      data: Buffer.concat([ipv4ToBuffer(this.p.remote.address), ipv4ToBytes(prefixToMask(this.p.remote.prefixLength))]),
     };
     return [idci, idcr];
   }
@@ -189,8 +186,8 @@ export class QuickModeInitiator {
     }
     if (!saR || !nonceR) throw new ProtocolError('quick mode response lacks SA or nonce', NotifyType.PAYLOAD_MALFORMED);
     checkQuickModeIds(ids, 0, {
-      ours: ipv4ToBuffer(this.p.localAddress).readUInt32BE(0),
-      theirs: prefixRange(ipv4ToBuffer(this.p.remote.address).readUInt32BE(0), this.p.remote.prefixLength),
+      ours: parseIpv4(this.p.localAddress, encodeError),
+      theirs: prefixRange(parseIpv4(this.p.remote.address, encodeError), this.p.remote.prefixLength),
     });
     if (saR.proposals.length !== 1 || saR.proposals[0]!.transforms.length !== 1) {
       throw new ProtocolError('quick mode response must hold one proposal with one transform', NotifyType.BAD_PROPOSAL_SYNTAX);
