@@ -7,7 +7,7 @@ import { createEspCipher } from '../crypto/esp-cipher.js';
 import type { EspCipher } from '../crypto/esp-suite.js';
 import { RandomPool, type IvSource } from '../crypto/esp-random-pool.js';
 import { ProtocolError } from '../errors.js';
-import { EspStatus } from './constants.js';
+import { ESP_SEQ_REKEY_AT, EspStatus } from './constants.js';
 import { ReplayWindow } from './replay.js';
 import type { EspSuite } from './transforms.js';
 
@@ -122,6 +122,11 @@ export class EspSa {
   static fromKeymat(spi: number, suite: EspSuite, keymat: Buffer, ivSource?: IvSource): EspSa {
     const keys = splitKeymat(suite, keymat);
     return new EspSa(ivSource === undefined ? { spi, suite, keys } : { spi, suite, keys, ivSource });
+  }
+
+  /** Time to replace this SA: 85 % of its kilobyte lifetime used, or (outbound) the sequence number near its end. */
+  pastSoftLimit(): boolean {
+    return this.counters.bytes >= this.softByteLimit || this.nextSeq >= ESP_SEQ_REKEY_AT;
   }
 
   /** Count a dropped packet; returns `status` so callers can `return sa.drop(...)`. */

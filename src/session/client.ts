@@ -276,7 +276,7 @@ export class VpnClient {
 
   /** Our own rekey: a new quick mode; the old pair stays usable inbound for a while and is deleted. */
   private async rekeyEsp(): Promise<void> {
-    this.log.debug(1, () => `rekeying the ESP SAs: ${this.keeper.dueReason(Date.now())}`);
+    this.log.debug(1, () => `rekeying the ESP SAs: ${this.keeper.dueReason(Date.now()) ?? 'due'}`);
     const old = this.keeper.install(await this.quickMode(), true);
     if (old) this.channel!.send(buildDeleteEsp(this.sa!, randomMessageId(), [spiBytes(old.inbound.spi), spiBytes(old.outbound.spi)]));
   }

@@ -6,7 +6,7 @@
  * kernel with one batched send; inbound packets are decrypted in place in the endpoint's receive arena.
  */
 import { decapsulate, encapsulate, createPacketSpan } from '../esp/packet.js';
-import { ESP_HEADROOM, ESP_SEQ_REKEY_AT, ESP_TAILROOM, EspStatus, espStatusName } from '../esp/constants.js';
+import { ESP_HEADROOM, ESP_TAILROOM, EspStatus, espStatusName } from '../esp/constants.js';
 import type { EspSa } from '../esp/sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
 import type { Logger } from '../log.js';
@@ -143,7 +143,7 @@ export class DataPath {
       }
     }
     if (slots > 0) this.drops.sendFailed += this.transport.flush();
-    if (sa !== undefined && (sa.counters.bytes >= sa.softByteLimit || sa.nextSeq >= ESP_SEQ_REKEY_AT)) this.softLimit(sa);
+    if (sa?.pastSoftLimit()) this.softLimit(sa);
   }
 
   private softLimit(sa: EspSa): void {
@@ -170,7 +170,7 @@ export class DataPath {
       return;
     }
     this.lastInbound = Date.now();
-    if (sa.counters.bytes >= sa.softByteLimit) this.softLimit(sa);
+    if (sa.pastSoftLimit()) this.softLimit(sa);
     if (this.span.length === 0) return; // dummy packet (next header 59)
     if (this.tap) this.tap.inner('in', buf, this.span.offset, this.span.length);
     const eth = this.ethernet;

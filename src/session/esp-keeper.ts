@@ -81,23 +81,24 @@ export class EspKeeper {
    * 3.3.3: it must never cycle).
    */
   due(now: number): boolean {
-    const esp = this.esp;
-    if (!esp) return false;
-    const life = esp.lifetimeSeconds;
-    if (now >= this.renegotiateAt || (life > 0 && now - this.establishedAt >= life * 1000 * ESP_SOFT_LIFETIME_SHARE)) return true;
-    const { inbound, outbound } = esp;
-    return inbound.counters.bytes >= inbound.softByteLimit || outbound.counters.bytes >= outbound.softByteLimit || outbound.nextSeq >= ESP_SEQ_REKEY_AT;
+    return this.dueReason(now) !== undefined;
   }
 
-  /** Why due() said so, for the log. */
-  dueReason(now: number): string {
+  /** Why a quick mode is due, for the log; undefined when it is not. */
+  dueReason(now: number): string | undefined {
     const esp = this.esp;
-    if (!esp) return 'no SA';
+    if (!esp) return undefined;
     if (now >= this.renegotiateAt) return 'the gateway deleted the SA in use';
     if (esp.outbound.nextSeq >= ESP_SEQ_REKEY_AT) return `sequence number ${esp.outbound.nextSeq} near its end`;
-    const bytes = Math.max(esp.inbound.counters.bytes, esp.outbound.counters.bytes);
-    if (bytes >= esp.outbound.softByteLimit) return `${Math.floor(bytes / 1024)} of ${esp.lifetimeKilobytes} kB used`;
-    return `${Math.round((now - this.establishedAt) / 1000)} of ${esp.lifetimeSeconds} s used`;
+    if (esp.inbound.pastSoftLimit() || esp.outbound.pastSoftLimit()) {
+      const bytes = Math.max(esp.inbound.counters.bytes, esp.outbound.counters.bytes);
+      return `${Math.floor(bytes / 1024)} of ${esp.lifetimeKilobytes} kB used`;
+    }
+    const life = esp.lifetimeSeconds;
+    if (life > 0 && now - this.establishedAt >= life * 1000 * ESP_SOFT_LIFETIME_SHARE) {
+      return `${Math.round((now - this.establishedAt) / 1000)} of ${life} s used`;
+    }
+    return undefined;
   }
 
   /** Drops inbound SAs whose grace period is over. */
