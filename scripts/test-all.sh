@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command, for a fresh machine (as root): installs every Debian package the tests use
-# (the list is test/prereq/prerequisites.json, the same table the suite checks before its first test), then
+# (listed below and in test/prereq/prerequisites.json, the table the suite checks before its first test), then
 # the Node dependencies (building the native addon and dist/), then runs every test. `.ci/run` calls this.
 #   bash scripts/test-all.sh            install what is missing, then npm test
 #   bash scripts/test-all.sh --no-apt   skip apt-get (packages already there); npm ci and npm test only
@@ -10,9 +10,12 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "test-all: run as root (apt-get, network namespaces, TUN devices)" >&2; exit 1; }
 command -v node >/dev/null || { echo "test-all: node (>= 20) is missing: install Node.js first" >&2; exit 1; }
 
-mapfile -t packages < <(node -e '
-  const t = require("./test/prereq/prerequisites.json");
-  for (const p of Object.keys(t.packages)) console.log(p);')
+# Every Debian package the tests use, as in test/prereq/prerequisites.json (which says what each is for; a unit
+# test keeps the two lists equal).
+packages=(iproute2 iputils-ping nftables iperf3 tcpdump tshark vpnc vpnc-scripts strongswan-charon
+  strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins
+  libcharon-extauth-plugins openssl procps util-linux bsdutils coreutils python3 make g++
+  libstrongswan strongswan-libcharon)
 
 if [ "${1:-}" != "--no-apt" ]; then
   export DEBIAN_FRONTEND=noninteractive

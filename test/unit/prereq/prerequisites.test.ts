@@ -2,7 +2,7 @@
  * The prerequisite table (test/prereq/prerequisites.json) against what the tests really use, and the check
  * built on it: a missing program or strongSwan plugin is named with its package.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,16 @@ describe('the prerequisite table', () => {
     const installed = new Set(Object.keys(table.packages));
     for (const f of table.files) expect(installed.has(f.via ?? f.package), f.path).toBe(true);
     for (const [plugin, pkg] of Object.entries(table.strongswanPlugins)) expect(installed.has(pkg), plugin).toBe(true);
+  });
+});
+
+describe('scripts/test-all.sh', () => {
+  it('installs exactly the packages of the table', () => {
+    const script = readFileSync(join(ROOT, 'scripts', 'test-all.sh'), 'utf8');
+    const list = /^packages=\(([^)]*)\)/m.exec(script)?.[1];
+    expect(list, 'a packages=(...) array').toBeDefined();
+    expect(list!.trim().split(/\s+/).sort()).toEqual(Object.keys(table.packages).sort());
+    expect(script).toContain('apt-get install -y -q --no-install-recommends "${packages[@]}"');
   });
 });
 
