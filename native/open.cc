@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -245,6 +247,32 @@ Napi::Value OpenRawIp(const Napi::CallbackInfo& info) {
   }
   Napi::Object result = Napi::Object::New(env);
   result.Set("address", Napi::Number::New(env, ntohl(local.sin_addr.s_addr)));
+  result.Set("endpoint", Endpoint::Wrap(env, fd.release(), EndpointKind::kSocket));
+  return result;
+}
+
+Napi::Value OpenRouteMonitor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object opts;
+  if (!GetOptions(info, &opts)) return env.Undefined();
+  NetnsScope netns(OptString(opts, "netns"));
+  if (!netns.ok()) {
+    ThrowErrno(env, netns.error(), netns.syscall());
+    return env.Undefined();
+  }
+  FdGuard fd(socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
+  if (fd.get() < 0) {
+    ThrowErrno(env, errno, "socket");
+    return env.Undefined();
+  }
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE;
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+    ThrowErrno(env, errno, "bind");
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
   result.Set("endpoint", Endpoint::Wrap(env, fd.release(), EndpointKind::kSocket));
   return result;
 }

@@ -13,4 +13,10 @@ Napi::Value OpenUdp(const Napi::CallbackInfo& info);
 /** openRawIp({ protocol, address, netns, headerIncluded, receiveBufferSize, sendBufferSize }) -> { endpoint, address } */
 Napi::Value OpenRawIp(const Napi::CallbackInfo& info);
 
+/**
+ * openRouteMonitor({ netns }) -> { endpoint }: a NETLINK_ROUTE socket subscribed to link, IPv4 address and
+ * IPv4 route changes; each notification arrives as one datagram (read, not interpreted, by the caller).
+ */
+Napi::Value OpenRouteMonitor(const Napi::CallbackInfo& info);
+
 }  // namespace packet_io

@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openTun", Napi::Function::New<OpenTun>(env, "openTun"));
   exports.Set("openUdp", Napi::Function::New<OpenUdp>(env, "openUdp"));
   exports.Set("openRawIp", Napi::Function::New<OpenRawIp>(env, "openRawIp"));
+  exports.Set("openRouteMonitor", Napi::Function::New<OpenRouteMonitor>(env, "openRouteMonitor"));
 
   const char* names[kCounterCount] = {"rxPackets", "rxBytes",   "rxTruncated", "rxErrors", "txPackets",
                                       "txBytes",   "txDropped", "txErrors",    "lastErrno"};

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AuthError, ProtocolError, VpncError } from '../errors.js';
-import { ExchangeType, IkeAuthMethod, NotifyType, PayloadType } from '../ike/constants.js';
+import { ExchangeType, IkeAuthMethod, NotifyType } from '../ike/constants.js';
 import { EncapsulationMode } from '../ike/ipsec-attributes.js';
 import { randomMessageId, type IkeSa, type OpenedMessage } from '../ike/ike-sa.js';
 import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
@@ -19,6 +19,7 @@ import type { GatewayConfig } from './config.js';
 import { AggressiveModeResponder, type AggressiveModeResponderParams } from './exchanges/aggressive-mode.js';
 import { buildDpd, parseInformational } from '../ike/exchanges/informational.js';
 import { verifyInformational } from './exchanges/informational.js';
+import { transactionAttribute } from '../ike/exchanges/transaction.js';
 import { answerModeConfig } from './exchanges/mode-config.js';
 import { QuickModeResponder, type QuickModeKeys } from './exchanges/quick-mode.js';
 import { buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseXauthReply } from './exchanges/xauth.js';
@@ -191,7 +192,7 @@ export class GatewayPeer {
         return this.informational(sa, msg);
       case ExchangeType.TRANSACTION:
         sa.verifyHash(msg);
-        return this.transaction(sa, msg, attributePayload(msg));
+        return this.transaction(sa, msg, transactionAttribute(msg));
       case ExchangeType.QUICK:
         return this.quickMode(sa, msg);
       default:
@@ -325,12 +326,6 @@ export class GatewayPeer {
     }
     return actions;
   }
-}
-
-function attributePayload(msg: OpenedMessage): AttributePayload {
-  const p = msg.payloads[1];
-  if (!p || p.type !== PayloadType.ATTRIBUTE) throw new ProtocolError('transaction without an attribute payload', NotifyType.PAYLOAD_MALFORMED);
-  return p;
 }
 
 /** The map key of an ISAKMP SA. */

@@ -19,7 +19,7 @@ export const DEFAULT_BATCH_SIZE = 64;
 export const DEFAULT_SLOT_SIZE = 4096;
 
 /** What an endpoint carries. */
-export type EndpointKind = 'tun' | 'tap' | 'udp' | 'raw-esp' | 'memory';
+export type EndpointKind = 'tun' | 'tap' | 'udp' | 'raw-esp' | 'netlink' | 'memory';
 
 /** Shape of the receive arena. */
 export interface ReceiveOptions {

@@ -57,6 +57,12 @@ function wrap(code: ErrorCode, what: string, e: NativeErrorFields, hint: string 
   return new SystemError(code, text, e.code, { cause: e });
 }
 
+/** The route monitor (a netlink socket) could not be opened. */
+export function routeMonitorOpenError(err: unknown, netns: string | undefined): unknown {
+  if (!isNativeError(err)) return err;
+  return wrap(IoErrorCode.io, 'cannot watch the kernel\'s routes (netlink)', err, netnsHint(err, netns));
+}
+
 /** What was being opened, for messages. */
 export interface OpenContext {
   /** e.g. `tun device "tun%d"` or `UDP socket 0.0.0.0:500`. */

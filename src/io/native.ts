@@ -47,6 +47,7 @@ export interface PacketIoBinding {
   openRawIp(
     options: NativeSocketOptions & { protocol: number; headerIncluded?: boolean },
   ): { endpoint: NativeEndpoint; address: number };
+  openRouteMonitor(options: { netns?: string }): { endpoint: NativeEndpoint };
   readonly counterNames: readonly string[];
   readonly metaStride: number;
   readonly maxBatch: number;

@@ -1,6 +1,5 @@
 /**
- * What the CLI hands the client (prompts, observers, the moment the tunnel is up), why a connection ends, and
- * the client's timers in one table.
+ * What the CLI hands the client (prompts, observers, the moment the tunnel is up), and why a connection ends.
  */
 import type { DataPath } from './datapath.js';
 import type { SecretPrompt } from './phase1.js';
@@ -25,19 +24,3 @@ export interface ClientHooks {
 
 /** Why the connection ended. */
 export type EndReason = { kind: 'signal'; signal: string } | { kind: 'peer-delete' } | { kind: 'dead-peer' };
-
-/** Timers, named. */
-export const Timers = {
-  natKeepaliveMs: 9_000,
-  /** Longest wait between unanswered R-U-THEREs (shorter for short idle times: a fifth of them). */
-  dpdRetryMaxMs: 5_000,
-  dpdAttempts: 6,
-  loopTickMs: 1_000,
-  /** A main-loop wait this much longer than a tick means the process was frozen (suspend, SIGSTOP). */
-  freezeMs: 4_000,
-  /** How often the route to the gateway is looked at for a new outer address (roaming). */
-  routeCheckMs: 2_000,
-  /** First and longest pause between reconnection attempts. */
-  reconnectFirstBackoffMs: 1_000,
-  reconnectMaxBackoffMs: 30_000,
-} as const;

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import { SEND_QUEUE_LENGTH, type EspTransport } from './esp-transport.js';
 import { classifyFrame, ETHERNET_HEADER_LENGTH, writeEthernetHeader } from './tap.js';
 import type { PacketTap } from './trace/taps.js';
+import { systemClock, type Clock } from './timers.js';
 
 /** TAP mode: Ethernet framing and ARP answers around the IP packets (see tap.ts). */
 export interface EthernetMode {
@@ -67,6 +68,7 @@ export class DataPath {
     private transport: EspTransport,
     private readonly gatewayAddr: number,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Installs a new pair of SAs; earlier inbound SAs keep working until removed (no loss on rekey). */
@@ -169,7 +171,7 @@ export class DataPath {
       if (this.dropTap) this.dropTap.drop('in', espStatusName(status), buf, off, len);
       return;
     }
-    this.lastInbound = Date.now();
+    this.lastInbound = this.clock.now();
     if (sa.pastSoftLimit()) this.softLimit(sa);
     if (this.span.length === 0) return; // dummy packet (next header 59)
     if (this.tap) this.tap.inner('in', buf, this.span.offset, this.span.length);

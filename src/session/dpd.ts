@@ -3,6 +3,8 @@
  * send R-U-THERE; resend while unanswered; after `attempts` unanswered sends the peer is dead. Pure state:
  * the session feeds it the time and what it heard, and sends what it is told to.
  */
+import { Timers } from './timers.js';
+
 export interface DpdOptions {
   idleMs: number;
   /** Wait between unanswered R-U-THEREs. */
@@ -14,9 +16,6 @@ export interface DpdOptions {
 
 export type DpdAction = { kind: 'none' } | { kind: 'send'; seq: number; attempt: number } | { kind: 'dead' };
 
-/** After a freeze (suspend, SIGSTOP) the gateway may have forgotten us: probe at once, on this schedule. */
-export const URGENT_RETRY_MS = 2_000;
-export const URGENT_ATTEMPTS = 3;
 
 export class DeadPeerDetector {
   private seq: number;
@@ -32,8 +31,8 @@ export class DeadPeerDetector {
 
   /** What to do now, given when the gateway was last heard from. */
   poll(now: number, lastHeard: number): DpdAction {
-    const retryMs = this.urgent ? URGENT_RETRY_MS : this.o.retryMs;
-    const attempts = this.urgent ? URGENT_ATTEMPTS : this.o.attempts;
+    const retryMs = this.urgent ? Timers.dpdUrgentRetryMs : this.o.retryMs;
+    const attempts = this.urgent ? Timers.dpdUrgentAttempts : this.o.attempts;
     if (this.outstanding === 0) {
       if (!this.urgent && now - lastHeard < this.o.idleMs) return { kind: 'none' };
       this.seq = (this.seq + 1) >>> 0 || 1;
@@ -58,7 +57,7 @@ export class DeadPeerDetector {
 
   /**
    * The process did not run for a while (the machine slept, or it was stopped): whatever was heard before
-   * says nothing now. The next poll() probes at once; URGENT_ATTEMPTS unanswered probes URGENT_RETRY_MS apart
+   * says nothing now. The next poll() probes at once; Timers.dpdUrgentAttempts unanswered probes Timers.dpdUrgentRetryMs apart
    * declare the peer dead. A probe already outstanding starts over on this schedule.
    */
   probeNow(): void {

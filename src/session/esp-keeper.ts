@@ -13,9 +13,8 @@ import type { IkeSa, OpenedMessage } from '../ike/ike-sa.js';
 import type { TunnelIds } from '../ike/exchanges/quick-mode-ids.js';
 import type { DataPath } from './datapath.js';
 import { randomSpi, type EspPair } from './quick-mode-driver.js';
+import { systemClock, Timers, type Clock } from './timers.js';
 
-/** How long an inbound SA stays usable after a rekey replaced it. */
-export const RETIRED_GRACE_MS = 30_000;
 
 /** What a gateway's rekey must agree with: the running tunnel's encapsulation, PFS group and IDs. */
 export interface GatewayRekeyTerms {
@@ -37,6 +36,7 @@ export class EspKeeper {
     private readonly log: Logger,
     private readonly policy: EspPolicy,
     private readonly onInstall: (pair: EspPair) => void = () => {},
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get current(): EspPair | undefined {
@@ -57,9 +57,9 @@ export class EspKeeper {
       fresh.inbound.softByteLimit = limit;
       fresh.outbound.softByteLimit = limit;
     }
-    this.establishedAt = Date.now();
+    this.establishedAt = this.clock.now();
     this.renegotiateAt = Infinity;
-    if (old && retireOld) this.retired.push({ sa: old, at: Date.now() });
+    if (old && retireOld) this.retired.push({ sa: old, at: this.establishedAt });
     this.onInstall(fresh);
     this.datapath?.install(fresh.inbound, fresh.outbound);
     return old;
@@ -103,7 +103,7 @@ export class EspKeeper {
 
   /** Drops inbound SAs whose grace period is over. */
   expire(now: number): void {
-    while (this.retired.length && now - this.retired[0]!.at > RETIRED_GRACE_MS) {
+    while (this.retired.length && now - this.retired[0]!.at > Timers.retiredEspGraceMs) {
       this.datapath?.removeInbound(this.retired.shift()!.sa.inbound.spi);
     }
   }

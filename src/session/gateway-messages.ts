@@ -14,34 +14,34 @@ import type { IkeChannel } from './ike-channel.js';
 
 /** The part of the session the gateway's messages read and change. */
 export interface MessageSession {
-  /** The ISAKMP SA in use; messages of any other SA are not ours to handle. */
-  sa(): IkeSa | undefined;
-  channel(): IkeChannel | undefined;
+  /** The ISAKMP SA of ours with this initiator cookie (the one in use, or one being made); others are not ours. */
+  saFor(cookieI: Buffer): IkeSa | undefined;
+  channel(): IkeChannel;
+  /** DPD of the ISAKMP SA in use. */
   dpd(): DeadPeerDetector | undefined;
   readonly keeper: EspKeeper;
   readonly log: Logger;
   rekeyTerms(): GatewayRekeyTerms;
-  /** The gateway ended the connection. */
-  peerEnded(): void;
-  /** The gateway deleted the ISAKMP SA in use but not the ESP SAs. */
-  isakmpDeleted(): void;
+  /** The gateway ended the connection (DELETE of `sa` with the ESP SAs, or with none). */
+  peerEnded(sa: IkeSa): void;
+  /** The gateway deleted the ISAKMP SA `sa` but not the ESP SAs. */
+  isakmpDeleted(sa: IkeSa): void;
 }
 
 /** Handles one datagram from the gateway; returns the informational events it carried (none for others). */
 export function handleGatewayMessage(s: MessageSession, d: Buffer): InformationalEvent[] {
-  const sa = s.sa();
-  if (!sa) return [];
   let h;
   try {
     h = decodeHeader(d);
   } catch {
     return [];
   }
-  if (!h.initiatorCookie.equals(sa.cookieI)) return [];
+  const sa = s.saFor(h.initiatorCookie);
+  if (!sa) return [];
   if (h.exchangeType === ExchangeType.QUICK) {
     try {
       const qm2 = s.keeper.gatewayQuickMode(sa, sa.open(d), s.rekeyTerms());
-      if (qm2) s.channel()?.reply(qm2);
+      if (qm2) s.channel().reply(qm2);
     } catch (err) {
       s.log.notice(`gateway's quick mode refused: ${(err as Error).message}`);
     }
@@ -66,7 +66,7 @@ export function handleGatewayMessage(s: MessageSession, d: Buffer): Informationa
 function onEvent(s: MessageSession, sa: IkeSa, ev: InformationalEvent): void {
   switch (ev.kind) {
     case 'r-u-there':
-      s.channel()?.reply(buildDpd(sa, randomMessageId(), true, ev.seq));
+      s.channel().reply(buildDpd(sa, randomMessageId(), true, ev.seq));
       break;
     case 'r-u-there-ack': {
       const answered = s.dpd()?.ack(ev.seq) ?? false;
@@ -76,16 +76,14 @@ function onEvent(s: MessageSession, sa: IkeSa, ev: InformationalEvent): void {
     case 'delete-isakmp':
       // parseInformational lists it after the message's ESP DELETEs: whether they went too is known here.
       if (!s.keeper.current || s.keeper.currentDeleted) {
-        s.log.notice('connection terminated by peer');
-        s.peerEnded();
+        s.peerEnded(sa);
       } else {
-        s.log.notice('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
-        s.isakmpDeleted();
-        s.channel()?.interrupt();
+        s.isakmpDeleted(sa);
+        s.channel().interrupt();
       }
       break;
     case 'delete-esp':
-      if (s.keeper.deleted(ev.spis.map((x) => x.readUInt32BE(0)))) s.channel()?.interrupt();
+      if (s.keeper.deleted(ev.spis.map((x) => x.readUInt32BE(0)))) s.channel().interrupt();
       break;
     case 'notify':
       s.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);

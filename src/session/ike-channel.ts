@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import type { DatagramTap } from './trace/taps.js';
+import { systemClock, Timers, type Clock } from './timers.js';
 
 /** Called for an ESP packet that arrived on the IKE socket (zero-copy: valid during the call only). */
 export type EspSink = (buf: Buffer, offset: number, length: number) => void;
@@ -24,10 +25,10 @@ export interface IkeChannelOptions {
   netns?: string;
   /** Observer of every datagram to and from the gateway (diagnostic trace). */
   tap?: DatagramTap;
+  /** The session's clock (default: the system's). */
+  clock?: Clock;
 }
 
-/** Retransmission schedule: the delay before each resend (vpnc: 1, 2, 4, 8 s). */
-export const RETRANSMIT_DELAYS_MS = [1000, 2000, 4000, 8000] as const;
 
 export class IkeChannel {
   private socket: UdpEndpoint;
@@ -50,12 +51,15 @@ export class IkeChannel {
   private lastResponse: Buffer | undefined;
   private espSink: EspSink | undefined;
   private readonly log: Logger;
+  private readonly clock: Clock;
   /** Any datagram (IKE or ESP) seen: for DPD's idle detection. */
-  lastReceive = Date.now();
+  lastReceive: number;
   closed = false;
 
   constructor(private readonly opts: IkeChannelOptions) {
     this.log = opts.log;
+    this.clock = opts.clock ?? systemClock;
+    this.lastReceive = this.clock.now();
     this.gatewayAddr = parseIpv4Address(opts.gateway);
     this.gatewayPort = opts.gatewayPort;
     this.socket = this.open(opts.localPort);
@@ -116,7 +120,7 @@ export class IkeChannel {
       const off = batch.offset(i);
       const len = batch.length(i);
       const buf = batch.buffer;
-      this.lastReceive = Date.now();
+      this.lastReceive = this.clock.now();
       this.opts.tap?.datagram('in', buf, off, len, this);
       if (len === 1 && buf[off] === 0xff) continue; // NAT keepalive
       if (this.nonEspMarker) {
@@ -172,9 +176,9 @@ export class IkeChannel {
   }
 
   private async take(timeoutMs: number, interruptible: boolean): Promise<Buffer | null> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     while (this.queue.length === 0) {
-      const left = deadline - Date.now();
+      const left = deadline - this.clock.now();
       if (interruptible && this.interrupts !== this.interruptsSeen) {
         this.interruptsSeen = this.interrupts;
         return null;
@@ -199,12 +203,12 @@ export class IkeChannel {
    * schedule. Datagrams `accept` declines go to `other` (e.g. a DPD arriving meanwhile).
    */
   async exchange(request: Buffer, accept: (d: Buffer) => boolean, other: (d: Buffer) => void = () => {}): Promise<Buffer> {
-    for (let attempt = 0; attempt < RETRANSMIT_DELAYS_MS.length; attempt++) {
+    for (let attempt = 0; attempt < Timers.retransmitDelaysMs.length; attempt++) {
       if (attempt > 0) this.log.debug(2, () => `no answer yet, resending (attempt ${attempt + 1})`);
       this.send(request);
-      const deadline = Date.now() + RETRANSMIT_DELAYS_MS[attempt]!;
+      const deadline = this.clock.now() + Timers.retransmitDelaysMs[attempt]!;
       for (;;) {
-        const d = await this.take(deadline - Date.now(), false);
+        const d = await this.take(deadline - this.clock.now(), false);
         if (this.cancelled) throw new VpncError('VPNC_ERR_INTERRUPTED', 'stopped while waiting for the gateway');
         if (!d) break;
         if (accept(d)) return d;
@@ -216,9 +220,9 @@ export class IkeChannel {
 
   /** Waits for a gateway-initiated datagram that `accept` takes (e.g. the XAUTH request after AM3). */
   async expect(accept: (d: Buffer) => boolean, timeoutMs: number, what: string, other: (d: Buffer) => void = () => {}): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     for (;;) {
-      const d = await this.take(deadline - Date.now(), false);
+      const d = await this.take(deadline - this.clock.now(), false);
       if (this.cancelled) throw new VpncError('VPNC_ERR_INTERRUPTED', 'stopped while waiting for the gateway');
       if (!d) throw new PeerTimeoutError(`no response from target ${this.opts.gateway}: waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
       if (accept(d)) return d;

@@ -5,9 +5,8 @@
  * live makes the re-authentication due at once. Pure: the session feeds it the time.
  */
 import { ESP_SOFT_LIFETIME_SHARE } from '../esp/constants.js';
+import { Timers } from './timers.js';
 
-/** Wait after a failed re-authentication before the next try (shorter when the end is nearer). */
-export const REAUTH_RETRY_MS = 30_000;
 
 export type IkeSaLifeState =
   | { readonly kind: 'none' }
@@ -51,7 +50,7 @@ export class IkeSaLife {
   }
 
   /**
-   * A re-authentication failed at `now`: try again after REAUTH_RETRY_MS, or at the last moment before the end.
+   * A re-authentication failed at `now`: try again after Timers.reauthRetryMs, or at the last moment before the end.
    * Returns false when no time is left (the caller ends or reconnects).
    */
   failed(now: number): boolean {
@@ -59,7 +58,7 @@ export class IkeSaLife {
     if (s.kind !== 'established' || s.gaveUp) return false;
     const end = s.at + s.lifetimeMs;
     if (now >= end) return false;
-    this.state = { ...s, dueAt: Math.min(now + REAUTH_RETRY_MS, now + (end - now) / 2) };
+    this.state = { ...s, dueAt: Math.min(now + Timers.reauthRetryMs, now + (end - now) / 2) };
     return true;
   }
 

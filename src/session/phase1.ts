@@ -8,17 +8,19 @@ import { AuthError, ProtocolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ExchangeType, IdType, PayloadType } from '../ike/constants.js';
 import { AggressiveModeInitiator, type AggressiveModeResult, type SocketAddress } from '../ike/exchanges/aggressive-mode.js';
-import { buildModeConfigRequest, parseModeConfigReply, type ModeConfig } from '../ike/exchanges/mode-config.js';
-import { buildAck, buildXauthReply, isSecretField, parseXauthRequest, parseXauthStatus, xauthPrompt, type XauthField } from '../ike/exchanges/xauth.js';
-import { randomMessageId, type IkeSa, type OpenedMessage } from '../ike/ike-sa.js';
+import type { ModeConfig } from '../ike/exchanges/mode-config.js';
+import { ModeConfigClient } from '../ike/exchanges/mode-config-client.js';
+import { isTransactionOf } from '../ike/exchanges/transaction.js';
+import { isSecretField, xauthPrompt, type XauthField } from '../ike/exchanges/xauth.js';
+import { XauthClient } from '../ike/exchanges/xauth-client.js';
+import type { IkeSa, OpenedMessage } from '../ike/ike-sa.js';
 import { IkeAuthMethod } from '../ike/ike-attributes.js';
 import { decodeHeader } from '../ike/message.js';
-import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { vendorIdName } from '../ike/vendor-ids.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { IkeChannel } from './ike-channel.js';
+import { systemClock, Timers, type Clock } from './timers.js';
 import { loadTrustAnchors } from './trust-anchors.js';
-import { randomBytes } from 'node:crypto';
 
 /** Asks the user for a secret (XAUTH challenge or interactive mode); null when none can be had. */
 export type SecretPrompt = (prompt: string) => Promise<string | null>;
@@ -31,7 +33,7 @@ export interface Phase1Outcome {
   natt: 'none' | 'rfc' | 'draft';
   /** The ISAKMP SA's lifetime in force: what the gateway accepted or stated, in seconds. */
   lifetimeSeconds: number;
-  /** Date.now() when the ISAKMP SA came to be (AM2): its lifetime runs from here, as at the gateway. */
+  /** The session clock's time when the ISAKMP SA came to be (AM2): its lifetime runs from here, as at the gateway. */
   establishedAt: number;
   /**
    * The XAUTH password typed at a prompt, when it may serve a later re-authentication: a plain password (not a
@@ -51,10 +53,10 @@ export interface Phase1Options {
    * tunnel until answered); a secret comes from the profile, the remembered password or the password helper.
    */
   reauthentication?: boolean;
+  /** The session's clock (default: the system's). */
+  clock?: Clock;
 }
 
-/** How long to wait for the gateway to start XAUTH after AM3. */
-const XAUTH_WAIT_MS = 15_000;
 
 function headerOf(d: Buffer) {
   try {
@@ -114,7 +116,7 @@ export class Phase1Driver {
     );
     this.log.debug(2, () => 'S4.4 AM packet_2');
     const result = am.receive(am2, local, remote);
-    const establishedAt = Date.now();
+    const establishedAt = (this.options.clock ?? systemClock).now();
     this.onIkeSa(result.sa);
     const { sa, nat, peer } = result;
     this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
@@ -142,7 +144,7 @@ export class Phase1Driver {
     this.log.debug(2, () => 'S4.5 AM packet_3');
     let first: Buffer | undefined;
     if (xauth) {
-      first = await this.channel.exchange(result.am3, (d) => this.isOurs(sa, d, [ExchangeType.TRANSACTION]), (d) => this.unexpected(sa, d));
+      first = await this.channel.exchange(result.am3, (d) => isTransactionOf(sa, d), (d) => this.unexpected(sa, d));
     } else {
       this.channel.send(result.am3);
     }
@@ -161,12 +163,6 @@ export class Phase1Driver {
   private other(cookieI: Buffer, d: Buffer): void {
     const h = headerOf(d);
     if (h && !h.initiatorCookie.equals(cookieI)) this.options.foreign?.(d);
-  }
-
-  private isOurs(sa: IkeSa, d: Buffer, types: number[], msgId?: number): boolean {
-    const h = headerOf(d);
-    if (!h || !h.initiatorCookie.equals(sa.cookieI) || !h.responderCookie.equals(sa.cookieR)) return false;
-    return types.includes(h.exchangeType) && (msgId === undefined || h.messageId === msgId);
   }
 
   /** A message that arrived out of turn: an informational is read (it may be a refusal), anything else logged. */
@@ -193,43 +189,30 @@ export class Phase1Driver {
     this.log.debug(2, () => `ignored exchange type ${h.exchangeType} during setup`);
   }
 
-  private openAttr(sa: IkeSa, d: Buffer): { msg: OpenedMessage; attr: AttributePayload } {
-    const msg = sa.open(d);
-    sa.verifyHash(msg);
-    const attr = msg.payloads[1];
-    if (msg.payloads.length !== 2 || !attr || attr.type !== PayloadType.ATTRIBUTE) {
-      throw new ProtocolError('transaction message must hold HASH and one attribute payload');
-    }
-    return { msg, attr };
-  }
-
-  /** XAUTH as the gateway drives it; returns pushed mode config (netscreen) if any. */
+  /** XAUTH as the gateway drives it; returns the mode config it pushed (netscreen), if any. */
   private async xauth(sa: IkeSa, first: Buffer): Promise<ModeConfig | undefined> {
+    const xauth = new XauthClient(sa);
     let d = first;
-    let pushed: ModeConfig | undefined;
     this.log.debug(2, () => 'S5.1 xauth_request');
     for (;;) {
-      const { msg, attr } = this.openAttr(sa, d);
-      const msgId = msg.header.messageId;
-      const status = parseXauthStatus(attr);
-      if (status !== undefined) {
-        this.channel.send(sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildAck(attr)]));
-        sa.ivs.forget(msgId);
-        if (!status) throw new AuthError('authentication unsuccessful: the gateway refused the XAUTH username or password');
-        this.log.debug(2, () => 'S5.8 xauth done');
-        return pushed;
+      const step = xauth.receive(d);
+      switch (step.kind) {
+        case 'status':
+          this.channel.send(step.send);
+          if (!step.ok) throw new AuthError('authentication unsuccessful: the gateway refused the XAUTH username or password');
+          this.log.debug(2, () => 'S5.8 xauth done');
+          return xauth.pushed;
+        case 'pushed':
+          this.channel.send(step.send);
+          d = await this.channel.expect((x) => xauth.accepts(x), Timers.xauthWaitMs, 'the XAUTH status', (x) => this.unexpected(sa, x));
+          break;
+        case 'ask': {
+          const { fields, challenge, messages } = step.request;
+          const reply = xauth.answer(await this.answers(fields, challenge, messages));
+          d = await this.channel.exchange(reply, (x) => xauth.accepts(x), (x) => this.unexpected(sa, x));
+          break;
+        }
       }
-      if (attr.cfgType === 3 /* SET without status: netscreen mode config push */) {
-        pushed = parseModeConfigReply(attr);
-        this.channel.send(sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildAck({ ...attr, attributes: attr.attributes.map((a) => ({ ...a, value: a.tv ? a.value : Buffer.alloc(0) })) })]));
-      } else {
-        const req = parseXauthRequest(attr);
-        const answers = await this.answers(req.fields, req.challenge, req.messages);
-        const reply = sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildXauthReply(req, answers)]);
-        d = await this.channel.exchange(reply, (x) => this.isOurs(sa, x, [ExchangeType.TRANSACTION]) && decodeHeader(x).messageId !== msgId, (x) => this.unexpected(sa, x));
-        continue;
-      }
-      d = await this.channel.expect((x) => this.isOurs(sa, x, [ExchangeType.TRANSACTION]), XAUTH_WAIT_MS, 'the XAUTH status', (x) => this.unexpected(sa, x));
     }
   }
 
@@ -269,21 +252,11 @@ export class Phase1Driver {
 
   private async modeConfig(sa: IkeSa): Promise<ModeConfig> {
     this.log.debug(2, () => 'S6.1 phase2_config');
-    const msgId = randomMessageId();
-    const identifier = randomBytes(2).readUInt16BE(0);
-    const req = buildModeConfigRequest({
-      identifier,
+    const pull = new ModeConfigClient(sa, {
       ciscoUdp: this.config.nattMode === 'cisco-udp',
       applicationVersion: this.config.applicationVersion,
       hostname: hostname(),
     });
-    const d = await this.channel.exchange(
-      sa.sealHashed(ExchangeType.TRANSACTION, msgId, [req]),
-      (x) => this.isOurs(sa, x, [ExchangeType.TRANSACTION], msgId),
-      (x) => this.unexpected(sa, x),
-    );
-    const { attr } = this.openAttr(sa, d);
-    sa.ivs.forget(msgId);
-    return parseModeConfigReply(attr, identifier);
+    return pull.receive(await this.channel.exchange(pull.request(), (x) => pull.accepts(x), (x) => this.unexpected(sa, x)));
   }
 }

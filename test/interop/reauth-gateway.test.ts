@@ -172,7 +172,7 @@ describe('roaming with raw ESP (no NAT-T): the gateway does not move the SAs, so
       const moved = '198.51.100.3';
       moveClientAddress(bed, moved);
       expect(await pingUntilAnswered(bed.client, BED.innerHost, 30_000), `${v.output()}\n${log.join('\n')}`).toBe(true);
-      expect(v.output()).toContain(`the outer address changed from ${BED.clientDirect} to ${moved}; re-authenticating from there`);
+      expect(v.output()).toContain(`the outer address changed from ${BED.clientDirect} to ${moved} (the kernel reported it); re-authenticating from there`);
       expect(v.output()).toContain('phase 1 re-authenticated');
       expect(log.some((l) => l.includes(`aggressive mode from ${moved}:500`)), log.join('\n')).toBe(true);
       await waitFor('the old session to be deleted', () => (gw.peerCount === 1 ? true : undefined), 5_000);

@@ -4,7 +4,8 @@ import { createPacketSpan, encapsulate } from '../../../src/esp/packet.js';
 import { EspSa } from '../../../src/esp/sa.js';
 import { resolveEspSuite } from '../../../src/esp/transforms.js';
 import { silentLogger } from '../../../src/log.js';
-import { EspKeeper, RETIRED_GRACE_MS } from '../../../src/session/esp-keeper.js';
+import { EspKeeper } from '../../../src/session/esp-keeper.js';
+import { Timers } from '../../../src/session/timers.js';
 import type { EspPair } from '../../../src/session/quick-mode-driver.js';
 
 const suite = resolveEspSuite(12, 128, 2);
@@ -51,9 +52,9 @@ describe('EspKeeper', () => {
     expect(installed).toEqual([0x1001, 0x1002]);
     expect([...dp.inbound]).toEqual([0x1001, 0x1002]);
     expect(dp.outbound()).toBe(0x2002);
-    k.expire(Date.now() + RETIRED_GRACE_MS - 1000);
+    k.expire(Date.now() + Timers.retiredEspGraceMs - 1000);
     expect(dp.inbound.has(0x1001)).toBe(true);
-    k.expire(Date.now() + RETIRED_GRACE_MS + 1000);
+    k.expire(Date.now() + Timers.retiredEspGraceMs + 1000);
     expect([...dp.inbound]).toEqual([0x1002]);
   });
 

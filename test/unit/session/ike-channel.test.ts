@@ -9,7 +9,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PeerTimeoutError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
-import { IkeChannel, RETRANSMIT_DELAYS_MS } from '../../../src/session/ike-channel.js';
+import { IkeChannel } from '../../../src/session/ike-channel.js';
+import { Timers } from '../../../src/session/timers.js';
 
 /** A fake gateway: a dgram socket that records what it receives. */
 class Gateway {
@@ -127,7 +128,7 @@ describe('IkeChannel: exchange() and retransmission', () => {
     await gw.waitFor(1);
     await gw.send(ike('DPD meanwhile'), ch.localPort);
     await gw.waitFor(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(RETRANSMIT_DELAYS_MS[0] - 50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(Timers.retransmitDelaysMs[0] - 50);
     expect(gw.received[1]).toEqual(gw.received[0]);
     await gw.send(ike('AM2'), ch.localPort);
     expect(await answer).toEqual(ike('AM2'));

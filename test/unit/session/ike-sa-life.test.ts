@@ -1,6 +1,7 @@
 /** When the ISAKMP SA is re-authenticated, with an injected clock (numbers as Date.now() values). */
 import { describe, expect, it } from 'vitest';
-import { IkeSaLife, REAUTH_RETRY_MS } from '../../../src/session/ike-sa-life.js';
+import { IkeSaLife } from '../../../src/session/ike-sa-life.js';
+import { Timers } from '../../../src/session/timers.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -39,8 +40,8 @@ describe('IkeSaLife', () => {
     const first = T0 + 850_000;
     expect(life.failed(first)).toBe(true);
     expect(life.usable).toBe(true);
-    expect(life.due(first + REAUTH_RETRY_MS - 1)).toBe(false);
-    expect(life.due(first + REAUTH_RETRY_MS)).toBe(true);
+    expect(life.due(first + Timers.reauthRetryMs - 1)).toBe(false);
+    expect(life.due(first + Timers.reauthRetryMs)).toBe(true);
     const late = T0 + 990_000; // 10 s left: try again in 5 s
     expect(life.failed(late)).toBe(true);
     expect(life.due(late + 4_999)).toBe(false);

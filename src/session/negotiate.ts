@@ -1,0 +1,133 @@
+/**
+ * The steps a session repeats, whether it is starting, re-authenticating or reconnecting: an IKE channel, a
+ * phase 1 that yields an ISAKMP SA slot, a quick mode on a slot, and the ESP transport its terms ask for.
+ */
+import { randomBytes } from 'node:crypto';
+import type { VpncConfig } from '../config/validate.js';
+import type { Logger } from '../log.js';
+import { spiBytes } from '../esp/sa.js';
+import { buildDeleteEsp, buildDeleteIsakmp } from '../ike/exchanges/informational.js';
+import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
+import type { ClientHooks } from './client-hooks.js';
+import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport, type EspTransport } from './esp-transport.js';
+import { IkeChannel } from './ike-channel.js';
+import { newSlot, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
+import { Phase1Driver, type Phase1Outcome } from './phase1.js';
+import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
+import type { Clock } from './timers.js';
+
+/** Where the session talks from and to; `localAddress` follows the machine when it roams. */
+export interface Endpoints {
+  readonly gateway: string;
+  /** The address sockets bind to: --local-addr resolved, or 0.0.0.0 (the kernel chooses). */
+  readonly bindAddress: string;
+  /** Our outer address (NAT-D, raw ESP source). */
+  localAddress: string;
+}
+
+/** What every step is given. */
+export interface SessionContext {
+  readonly config: VpncConfig;
+  readonly log: Logger;
+  readonly hooks: ClientHooks;
+  readonly clock: Clock;
+  readonly policy: LifecyclePolicy;
+  readonly endpoints: Endpoints;
+}
+
+export function openChannel(ctx: SessionContext): IkeChannel {
+  const { config: c, hooks } = ctx;
+  return new IkeChannel({
+    localAddress: ctx.endpoints.bindAddress,
+    localPort: c.localPort,
+    gateway: ctx.endpoints.gateway,
+    gatewayPort: 500,
+    log: ctx.log,
+    clock: ctx.clock,
+    ...(hooks.netns ? { netns: hooks.netns } : {}),
+    ...(hooks.trace ? { tap: hooks.trace } : {}),
+  });
+}
+
+export interface Phase1Request {
+  readonly reauthentication: boolean;
+  /** A typed password that may serve again (memory only). */
+  readonly rememberedPassword: string | undefined;
+  /** Datagrams of another ISAKMP SA (the one in use while we re-authenticate). */
+  readonly foreign?: (d: Buffer) => void;
+  /** Told the new ISAKMP SA as soon as it has keys. */
+  readonly keyed?: (sa: IkeSa) => void;
+}
+
+/** Aggressive mode, XAUTH and mode config on `channel`: a new slot (INITIAL-CONTACT only on a first contact). */
+export async function phase1(ctx: SessionContext, channel: IkeChannel, req: Phase1Request): Promise<{ slot: IkeSaSlot; outcome: Phase1Outcome }> {
+  const { config: c, hooks } = ctx;
+  const driver = new Phase1Driver(
+    c,
+    channel,
+    ctx.log,
+    hooks.promptSecret,
+    (sa) => {
+      hooks.trace?.ikeSa(sa);
+      req.keyed?.(sa);
+    },
+    {
+      reauthentication: req.reauthentication,
+      clock: ctx.clock,
+      ...(req.foreign ? { foreign: req.foreign } : {}),
+      ...(req.rememberedPassword !== undefined ? { rememberedPassword: req.rememberedPassword } : {}),
+    },
+  );
+  const local = { address: ctx.endpoints.localAddress, port: channel.localPort };
+  const remote = { address: ctx.endpoints.gateway, port: channel.remotePort };
+  const outcome = await driver.run(local, remote, { initialContact: !req.reauthentication });
+  const terms = {
+    modeConfig: outcome.modeConfig,
+    natt: outcome.natt,
+    encapMode: encapModeFor(outcome.natt),
+    pfsGroup: pfsGroupFor(c.pfs, outcome.modeConfig.pfs),
+  };
+  const slot = newSlot({
+    sa: outcome.sa,
+    at: outcome.establishedAt,
+    lifetimeSeconds: outcome.lifetimeSeconds,
+    terms,
+    policy: ctx.policy,
+    peerDpd: outcome.am.peer.dpd,
+    dpdSeq: randomBytes(4).readUInt32BE(0) & 0x7fffffff,
+  });
+  return { slot, outcome };
+}
+
+/** Quick mode on `slot`'s ISAKMP SA for its terms; `other` sees every other datagram meanwhile. */
+export function quickMode(ctx: SessionContext, channel: IkeChannel, slot: IkeSaSlot, other: (d: Buffer) => void): Promise<EspPair> {
+  const { terms } = slot;
+  return runQuickMode(slot.sa, channel, ctx.log, { config: ctx.config, localAddress: terms.modeConfig.address, pfsGroup: terms.pfsGroup, encapMode: terms.encapMode }, other);
+}
+
+/** The gateway's Cisco UDP port, when ESP goes over Cisco UDP encapsulation. */
+export function ciscoPortOf(config: VpncConfig, terms: IkeSaSlot['terms']): number | undefined {
+  return config.nattMode === 'cisco-udp' && terms.natt === 'none' ? terms.modeConfig.udpEncapPort : undefined;
+}
+
+/** How ESP travels for `terms`: in the IKE socket's UDP (NAT-T), Cisco UDP, or raw IP protocol 50. */
+export function transportFor(ctx: SessionContext, channel: IkeChannel, terms: IkeSaSlot['terms']): EspTransport {
+  const ns = ctx.hooks.netns;
+  const { gateway, bindAddress, localAddress } = ctx.endpoints;
+  if (terms.natt === 'rfc') return new UdpEspTransport(channel);
+  if (terms.natt === 'draft') return new DraftUdpTransport(channel);
+  const ciscoPort = ciscoPortOf(ctx.config, terms);
+  if (ciscoPort) return new CiscoUdpTransport(bindAddress, ctx.config.udpPort, gateway, ciscoPort, ns);
+  return new RawEspTransport(localAddress, gateway, ns);
+}
+
+/** vpnc's goodbye on an ISAKMP SA: a DELETE of the ESP pair (when given), then one of the ISAKMP SA itself. */
+export function sendDeletes(channel: IkeChannel, sa: IkeSa, esp: EspPair | undefined): void {
+  if (esp) channel.send(espDelete(sa, esp));
+  channel.send(buildDeleteIsakmp(sa, randomMessageId()));
+}
+
+/** A DELETE of an ESP pair (both SPIs) on `sa`. */
+export function espDelete(sa: IkeSa, pair: EspPair): Buffer {
+  return buildDeleteEsp(sa, randomMessageId(), [spiBytes(pair.inbound.spi), spiBytes(pair.outbound.spi)]);
+}

@@ -1,0 +1,318 @@
+/**
+ * The running tunnel: the loop that waits for the gateway's messages, asks the state machine (lifecycle.ts)
+ * what is due and does it: phase-1 re-authentication make-before-break, ESP rekeys, keepalives, DPD, the
+ * roaming check, reconnection after a dead peer. The device, routes and DNS stay for the whole time; only the
+ * SAs, the ESP transport and, after a reconnection, the IKE channel change.
+ */
+import { AuthError, ProtocolError, VpncError } from '../errors.js';
+import { notifyTypeName } from '../ike/constants.js';
+import { buildDpd, type InformationalEvent } from '../ike/exchanges/informational.js';
+import { prefixRange } from '../ike/exchanges/quick-mode-ids.js';
+import { randomMessageId } from '../ike/ike-sa.js';
+import type { ModeConfig } from '../ike/exchanges/mode-config.js';
+import { parseIpv4Address, watchRoutes, type RouteMonitor, type TunDevice } from '../io/index.js';
+import type { DataPath } from './datapath.js';
+import type { EndReason } from './client-hooks.js';
+import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
+import { RawEspTransport, type EspTransport } from './esp-transport.js';
+import { handleGatewayMessage, type MessageSession } from './gateway-messages.js';
+import type { IkeChannel } from './ike-channel.js';
+import type { Duty, IkeSaSlot, SessionLifecycle } from './lifecycle.js';
+import { espDelete, openChannel, phase1, quickMode, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
+import type { EspPair } from './quick-mode-driver.js';
+import { localAddressFor } from './route.js';
+import type { ScriptHost } from './script-host.js';
+import { Timers } from './timers.js';
+
+/** Notify types below this are errors (RFC 2408 3.14.1); above are status messages. */
+const NOTIFY_STATUS_BASE = 16384;
+
+/** What the tunnel runs on; the channel and transport change on a reconnection or a move. */
+export interface Link {
+  readonly tun: TunDevice;
+  readonly datapath: DataPath;
+  channel: IkeChannel;
+  transport: EspTransport;
+  /** A typed XAUTH password that may serve the next phase 1 (memory only; see Phase1Outcome). */
+  reusablePassword: string | undefined;
+}
+
+export class RunningTunnel {
+  private readonly messages: MessageSession;
+  /** The gateway deleted the ISAKMP SA being made (during a re-authentication or reconnection). */
+  private newSaDeleted = false;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly scripts: ScriptHost,
+    private readonly keeper: EspKeeper,
+    private readonly lc: SessionLifecycle,
+    private readonly link: Link,
+  ) {
+    link.datapath.onSoftLimit = () => this.link.channel.interrupt();
+    this.messages = {
+      saFor: (cookieI) => lc.saFor(cookieI),
+      channel: () => this.link.channel,
+      dpd: () => lc.current?.dpd,
+      keeper,
+      log: ctx.log,
+      rekeyTerms: () => this.rekeyTerms(),
+      peerEnded: (sa) => {
+        if (sa !== lc.current?.sa) return void (this.newSaDeleted = true);
+        ctx.log.notice('connection terminated by peer');
+        lc.peerEnded();
+      },
+      isakmpDeleted: (sa) => {
+        if (sa !== lc.current?.sa) return void (this.newSaDeleted = true);
+        ctx.log.notice('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
+        lc.isakmpDeleted(ctx.clock.now());
+      },
+    };
+  }
+
+  async run(): Promise<EndReason> {
+    const { clock, log } = this.ctx;
+    if (this.ctx.hooks.detached?.()) this.scripts.output = 'capture';
+    log.debug(2, () => 'S7.9 main loop');
+    const monitor = this.watchKernel();
+    try {
+      for (;;) {
+        const s = this.lc.stage;
+        if (s.kind === 'ended') return s.reason;
+        const d = await this.link.channel.next(this.lc.wait(clock.now()));
+        if (d) this.handleIke(d);
+        const now = clock.now();
+        const duties = this.lc.tick(now, { lastHeard: this.lastHeard(), espDue: this.keeper.due(now), udp: this.link.transport.kind !== 'raw' });
+        await this.performAll(duties);
+        this.keeper.expire(clock.now());
+      }
+    } finally {
+      monitor?.close();
+    }
+  }
+
+  /**
+   * Roaming: the kernel's notices of link, address and route changes make the route check run at once (the
+   * periodic check stays, should the notices be unavailable). Not with --local-addr: the user fixed the address.
+   */
+  private watchKernel(): RouteMonitor | undefined {
+    if (this.ctx.endpoints.bindAddress !== '0.0.0.0') return undefined;
+    const { log, hooks } = this.ctx;
+    try {
+      return watchRoutes(
+        () => {
+          this.lc.kernelRouteEvent();
+          this.link.channel.interrupt();
+        },
+        { ...(hooks.netns ? { netns: hooks.netns } : {}), onError: (err) => log.debug(1, () => `route monitor stopped: ${err.message}; checking every ${Timers.routeCheckMs / 1000} s`) },
+      );
+    } catch (err) {
+      log.debug(1, () => `${(err as Error).message}; checking the route every ${Timers.routeCheckMs / 1000} s instead`);
+      return undefined;
+    }
+  }
+
+  private async perform(duty: Duty): Promise<void> {
+    const { log } = this.ctx;
+    switch (duty.kind) {
+      case 'notice':
+        return log.notice(duty.text);
+      case 'check-route':
+        return this.checkOuterAddress(duty.because);
+      case 'reauthenticate':
+        return this.reauthenticate();
+      case 'rekey-esp':
+        return this.rekeyEsp();
+      case 'keepalive':
+        return this.link.transport.keepalive();
+      case 'probe': {
+        const slot = this.lc.current;
+        if (!slot) return;
+        log.debug(2, () => `sending DPD R-U-THERE seq ${duty.seq} (attempt ${duty.attempt})`);
+        return this.link.channel.send(buildDpd(slot.sa, randomMessageId(), false, duty.seq));
+      }
+      case 'attempt-reconnect':
+        return this.scripts.attemptReconnect();
+      case 'reconnect':
+        return this.reconnect();
+    }
+  }
+
+  /** Performs duties in order; once the session has ended only the notices (why it ended) are still given. */
+  private async performAll(duties: Duty[]): Promise<void> {
+    for (const d of duties) if (d.kind === 'notice' || !this.lc.ended) await this.perform(d);
+  }
+
+  /**
+   * Phase-1 re-authentication, make-before-break: a new aggressive mode (no INITIAL-CONTACT), XAUTH and mode
+   * config on the same socket while the old ISAKMP SA and the ESP SAs keep working, then quick mode on the new
+   * SA; the old ESP pair stays usable inbound for its grace period and the old SAs are deleted. A new address
+   * or split from mode config is applied by the script.
+   */
+  private async reauthenticate(): Promise<void> {
+    const { clock, log } = this.ctx;
+    const old = this.lc.current;
+    if (!old) return;
+    log.debug(1, () => `re-authenticating phase 1 (${old.life.describe(clock.now())})`);
+    this.lc.reauthStarted(clock.now());
+    this.newSaDeleted = false;
+    try {
+      const { slot, outcome } = await this.phase1(true);
+      const pair = await this.quickMode(slot);
+      // From a new place the gateway may see us behind a NAT, or no longer: ESP then travels another way.
+      if (slot.terms.encapMode !== old.terms.encapMode) this.replaceTransport(slot);
+      const replaced = this.keeper.install(pair, true);
+      this.lc.reauthenticated(slot);
+      if (old.life.usable) sendDeletes(this.link.channel, old.sa, replaced);
+      log.notice(`phase 1 re-authenticated: ISAKMP SA lifetime ${outcome.lifetimeSeconds} s`);
+      await this.applyModeConfig(slot.terms.modeConfig);
+    } catch (err) {
+      if (this.lc.ended) return;
+      const refused = err instanceof AuthError;
+      // The same credentials again would fail again (and may lock the account).
+      if (refused) this.link.reusablePassword = undefined;
+      await this.performAll(this.lc.reauthFailed(clock.now(), (err as Error).message, refused));
+    }
+  }
+
+  /** Our own rekey: a new quick mode; the old pair stays usable inbound for a while and is deleted. */
+  private async rekeyEsp(): Promise<void> {
+    const { clock, log } = this.ctx;
+    const slot = this.lc.current;
+    if (!slot) return;
+    log.debug(1, () => `rekeying the ESP SAs: ${this.keeper.dueReason(clock.now()) ?? 'due'}`);
+    try {
+      const old = this.keeper.install(await this.quickMode(slot), true);
+      if (old) this.link.channel.send(espDelete(slot.sa, old));
+    } catch (err) {
+      if (this.lc.ended) return;
+      await this.performAll(this.lc.rekeyFailed(clock.now(), (err as Error).message));
+    }
+  }
+
+  /**
+   * One reconnection attempt after a dead peer: a fresh channel, phase 1 and quick mode; the device and routes
+   * stayed. Then `reconnect` (or, if the gateway handed out another address, `disconnect` and `connect`).
+   */
+  private async reconnect(): Promise<void> {
+    const { clock, log } = this.ctx;
+    this.newSaDeleted = false;
+    try {
+      this.link.channel.close();
+      this.link.channel = openChannel(this.ctx);
+      const { slot } = await this.phase1(false);
+      this.keeper.reset();
+      const pair = await this.quickMode(slot);
+      this.replaceTransport(slot);
+      this.keeper.install(pair, false);
+      this.lc.established(clock.now(), slot);
+      await this.applyModeConfig(slot.terms.modeConfig);
+      log.notice('reconnected');
+    } catch (err) {
+      if (this.lc.ended) return;
+      await this.performAll(this.lc.reconnectFailed(clock.now(), (err as Error).message, err instanceof AuthError));
+    }
+  }
+
+  /**
+   * A new phase 1 on the channel: messages of the SA in use are handled meanwhile, the new SA's once it has
+   * keys; what may be kept of a typed password is kept (in memory) for the next one.
+   */
+  private async phase1(reauthentication: boolean): Promise<Awaited<ReturnType<typeof phase1>>> {
+    const p1 = await phase1(this.ctx, this.link.channel, {
+      reauthentication,
+      rememberedPassword: this.link.reusablePassword,
+      foreign: (d) => this.handleIke(d),
+      keyed: (sa) => this.lc.keyed(sa),
+    });
+    this.link.reusablePassword = p1.outcome.reusablePassword;
+    return p1;
+  }
+
+  private replaceTransport(slot: IkeSaSlot): void {
+    const transport = transportFor(this.ctx, this.link.channel, slot.terms);
+    this.link.transport = transport;
+    this.link.datapath.replaceTransport(transport);
+    this.ctx.log.notice(`ESP now over ${transport.kind}`);
+  }
+
+  /** Quick mode on `slot`, abandoned when the session ends, the SA is deleted or the gateway refuses it. */
+  private quickMode(slot: IkeSaSlot): Promise<EspPair> {
+    return quickMode(this.ctx, this.link.channel, slot, (d) => {
+      const events = this.handleIke(d);
+      if (this.lc.ended) throw new VpncError('VPNC_ERR_INTERRUPTED', 'connection ended during quick mode');
+      if (!slot.life.usable || this.newSaDeleted) throw new VpncError('VPNC_ERR_INTERRUPTED', 'the gateway deleted the ISAKMP SA during quick mode');
+      const refusal = events.find((e) => e.kind === 'notify' && e.messageType < NOTIFY_STATUS_BASE);
+      if (refusal?.kind === 'notify') throw new ProtocolError(`gateway refused quick mode: ${notifyTypeName(refusal.messageType)}`, refusal.messageType);
+    });
+  }
+
+  /**
+   * The script after a new phase 1 on the same device: `reconnect` when mode config is what it was; when the
+   * address, split or DNS changed, `disconnect` then `connect` (vpnc-scripts apply a configuration only there).
+   */
+  private async applyModeConfig(mc: ModeConfig): Promise<void> {
+    const { scripts, link } = this;
+    const before = scripts.current;
+    scripts.setTunnel(link.tun.name, this.ctx.endpoints.gateway, mc);
+    if (!scripts.changedFrom(before)) {
+      await scripts.reconnect();
+      return;
+    }
+    this.ctx.log.notice(`the gateway's configuration changed (address ${mc.address}); reconfiguring`);
+    if (link.datapath.ethernet) link.datapath.ethernet = { ...link.datapath.ethernet, ourAddress: parseIpv4Address(mc.address) };
+    if (before) {
+      scripts.setTunnelFrom(before);
+      await scripts.disconnect();
+      scripts.setTunnel(link.tun.name, this.ctx.endpoints.gateway, mc);
+    }
+    await scripts.connect();
+  }
+
+  /** What the gateway's own quick modes must agree with. */
+  private rekeyTerms(): GatewayRekeyTerms {
+    const t = this.ctx.config.targetNetwork;
+    const terms = this.lc.current?.terms;
+    return {
+      encapMode: terms?.encapMode ?? 0,
+      pfsGroup: terms?.pfsGroup ?? 0,
+      tunnel: { ours: parseIpv4Address(terms?.modeConfig.address ?? '0.0.0.0'), theirs: prefixRange(parseIpv4Address(t.address), t.prefixLength) },
+    };
+  }
+
+  /**
+   * Roaming: the source address the kernel would use towards the gateway changed (a new DHCP lease, another
+   * uplink). Sockets bound to the wildcard follow by themselves; raw ESP is reopened on the new address; the
+   * state machine decides between probing (NAT-T moves the SAs) and re-authenticating (raw ESP does not).
+   */
+  private async checkOuterAddress(because: 'kernel' | 'timer'): Promise<void> {
+    const { endpoints: ep, log } = this.ctx;
+    if (ep.bindAddress !== '0.0.0.0') return; // --local-addr: the user fixed it
+    let now: string;
+    try {
+      now = await localAddressFor(ep.gateway);
+    } catch {
+      return; // no route at the moment (between two networks): try again at the next check
+    }
+    // Unchanged; no address at the moment; or the tunnel's own (the route to the gateway is gone for now).
+    if (now === ep.localAddress || now === '0.0.0.0' || now === this.lc.current?.terms.modeConfig.address) return;
+    const raw = this.link.transport.kind === 'raw';
+    const seen = because === 'kernel' ? 'the kernel reported it' : 'seen by the periodic check';
+    log.notice(`the outer address changed from ${ep.localAddress} to ${now} (${seen}); ${raw ? 're-authenticating from there' : 'probing the gateway from there'}`);
+    ep.localAddress = now;
+    if (raw) {
+      this.link.transport = new RawEspTransport(now, ep.gateway, this.ctx.hooks.netns);
+      this.link.datapath.replaceTransport(this.link.transport);
+    }
+    this.lc.moved(this.ctx.clock.now(), raw);
+  }
+
+  private lastHeard(): number {
+    return Math.max(this.link.channel.lastReceive, this.link.datapath.lastInbound);
+  }
+
+  /** An IKE message from the gateway while the tunnel runs (or arriving during an exchange); returns its events. */
+  private handleIke(d: Buffer): InformationalEvent[] {
+    return handleGatewayMessage(this.messages, d);
+  }
+}
