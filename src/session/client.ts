@@ -13,9 +13,10 @@ import { DataPath } from './datapath.js';
 import { EspKeeper } from './esp-keeper.js';
 import type { IkeChannel } from './ike-channel.js';
 import { SessionLifecycle } from './lifecycle.js';
-import { ciscoPortOf, openChannel, phase1, quickMode, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
+import { ciscoPortOf, openChannel, phase1, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { ScriptHost } from './script-host.js';
+import { SessionMessages } from './session-messages.js';
 import { fakePeerMac } from './tap.js';
 import { systemClock, type Clock } from './timers.js';
 import { RunningTunnel, type Link } from './tunnel.js';
@@ -55,8 +56,8 @@ export class VpnClient {
   async run(): Promise<EndReason> {
     try {
       const ctx = await this.context();
-      const link = await this.setup(ctx);
-      return await new RunningTunnel(ctx, this.scripts, this.keeper, this.lifecycle, link).run();
+      const { link, messages } = await this.setup(ctx);
+      return await new RunningTunnel(ctx, this.scripts, this.keeper, this.lifecycle, link, messages).run();
     } finally {
       await this.teardown();
     }
@@ -77,7 +78,7 @@ export class VpnClient {
     return new VpncError('VPNC_ERR_INTERRUPTED', `terminated by signal ${s.kind === 'ended' && s.reason.kind === 'signal' ? s.reason.signal : ''}`);
   }
 
-  private async setup(ctx: SessionContext): Promise<Link> {
+  private async setup(ctx: SessionContext): Promise<{ link: Link; messages: SessionMessages }> {
     const c = this.config;
     const { gateway } = ctx.endpoints;
     this.hooks.trace?.start(ctx.endpoints.localAddress, gateway);
@@ -87,13 +88,19 @@ export class VpnClient {
     this.log.debug(2, () => `using interface ${tun.name}`);
     const channel = openChannel(ctx);
     this.opened.channel = channel;
+    // The gateway's messages go to whichever channel is current (a reconnection opens a new one).
+    const messages = new SessionMessages(ctx, this.keeper, this.lifecycle, () => this.opened.link?.channel ?? channel);
     if (this.lifecycle.ended) throw this.interrupted();
-    const { slot, outcome } = await phase1(ctx, channel, { reauthentication: false, rememberedPassword: c.passwordTyped ? c.password : undefined });
+    const { slot, outcome } = await phase1(ctx, channel, {
+      reauthentication: false,
+      rememberedPassword: c.passwordTyped ? c.password : undefined,
+      keyed: (sa) => this.lifecycle.keyed(sa),
+    });
     const mc = slot.terms.modeConfig;
     this.scripts.setTunnel(tun.name, gateway, mc);
     await this.scripts.connect();
     this.connected = true;
-    const pair = await quickMode(ctx, channel, slot, () => {});
+    const pair = await messages.quickMode(slot);
     const transport = transportFor(ctx, channel, slot.terms);
     const ciscoPort = ciscoPortOf(c, slot.terms);
     this.hooks.trace?.espSas(pair, { kind: transport.kind, localPort: ciscoPort ? c.udpPort : channel.localPort, remotePort: ciscoPort ?? channel.remotePort });
@@ -114,7 +121,7 @@ export class VpnClient {
     this.opened.link = link;
     this.lifecycle.established(this.clock.now(), slot);
     this.hooks.onUp?.({ tunDev: tun.name, address: mc.address });
-    return link;
+    return { link, messages };
   }
 
   private async teardown(): Promise<void> {

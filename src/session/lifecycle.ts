@@ -34,7 +34,8 @@ export interface IkeSaSlot {
 }
 
 export type Stage =
-  | { readonly kind: 'connecting' }
+  /** The first phase 1 and quick mode; `next` is the ISAKMP SA being made, once keyed. */
+  | { readonly kind: 'connecting'; readonly next: IkeSa | undefined }
   | { readonly kind: 'up'; readonly ike: IkeSaSlot }
   /** A new ISAKMP SA is being made; `ike`, the old one, and the ESP SAs carry the tunnel meanwhile. */
   | { readonly kind: 'reauthenticating'; readonly ike: IkeSaSlot; readonly since: number; readonly next: IkeSa | undefined }
@@ -98,7 +99,7 @@ export function newSlot(p: {
 }
 
 export class SessionLifecycle {
-  private stage_: Stage = { kind: 'connecting' };
+  private stage_: Stage = { kind: 'connecting', next: undefined };
   private waitFrom = 0;
   private waitMs = 0;
   private lastRouteCheck = -Infinity;
@@ -134,7 +135,7 @@ export class SessionLifecycle {
   /** The ISAKMP SA a message with initiator cookie `cookieI` belongs to: the one in use or the one being made. */
   saFor(cookieI: Buffer): IkeSa | undefined {
     const s = this.stage_;
-    if ((s.kind === 'reauthenticating' || s.kind === 'reconnecting') && s.next?.cookieI.equals(cookieI)) return s.next;
+    if ((s.kind === 'connecting' || s.kind === 'reauthenticating' || s.kind === 'reconnecting') && s.next?.cookieI.equals(cookieI)) return s.next;
     const cur = this.current;
     return cur?.sa.cookieI.equals(cookieI) ? cur.sa : undefined;
   }
@@ -226,10 +227,10 @@ export class SessionLifecycle {
     if (s.kind === 'up') this.stage_ = { kind: 'reauthenticating', ike: s.ike, since: now, next: undefined };
   }
 
-  /** The ISAKMP SA being made (re-authentication or reconnection) has keys (AM2): its messages are ours now. */
+  /** The ISAKMP SA being made (first, re-authentication, reconnection) has keys (AM2): its messages are ours now. */
   keyed(sa: IkeSa): void {
     const s = this.stage_;
-    if (s.kind === 'reauthenticating' || s.kind === 'reconnecting') this.stage_ = { ...s, next: sa };
+    if (s.kind === 'connecting' || s.kind === 'reauthenticating' || s.kind === 'reconnecting') this.stage_ = { ...s, next: sa };
   }
 
   /** The new slot carries the tunnel; returns the old one (to delete, when still usable). */
@@ -297,11 +298,6 @@ export class SessionLifecycle {
     if (refused) this.end({ kind: 'dead-peer' }, out, 'giving up reconnecting');
     else this.stage_ = { ...s, nextAttemptAt: now + s.backoffMs, backoffMs: Math.min(s.backoffMs * 2, Timers.reconnectMaxBackoffMs), next: undefined };
     return out;
-  }
-
-  /** The first phase 1 failed before the tunnel was up: nothing to reconnect. */
-  failedToConnect(): void {
-    if (!this.ended) this.stage_ = { kind: 'ended', reason: { kind: 'dead-peer' } };
   }
 
   private deadPeer(now: number, out: Duty[], why: string): void {

@@ -4,28 +4,22 @@
  * roaming check, reconnection after a dead peer. The device, routes and DNS stay for the whole time; only the
  * SAs, the ESP transport and, after a reconnection, the IKE channel change.
  */
-import { AuthError, ProtocolError, VpncError } from '../errors.js';
-import { notifyTypeName } from '../ike/constants.js';
-import { buildDpd, type InformationalEvent } from '../ike/exchanges/informational.js';
-import { prefixRange } from '../ike/exchanges/quick-mode-ids.js';
+import { AuthError } from '../errors.js';
+import { buildDpd } from '../ike/exchanges/informational.js';
 import { randomMessageId } from '../ike/ike-sa.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
 import { parseIpv4Address, watchRoutes, type RouteMonitor, type TunDevice } from '../io/index.js';
 import type { DataPath } from './datapath.js';
 import type { EndReason } from './client-hooks.js';
-import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
+import type { EspKeeper } from './esp-keeper.js';
 import { RawEspTransport, type EspTransport } from './esp-transport.js';
-import { handleGatewayMessage, type MessageSession } from './gateway-messages.js';
 import type { IkeChannel } from './ike-channel.js';
 import type { Duty, IkeSaSlot, SessionLifecycle } from './lifecycle.js';
-import { espDelete, openChannel, phase1, quickMode, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
-import type { EspPair } from './quick-mode-driver.js';
+import { espDelete, openChannel, phase1, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
 import { localAddressFor } from './route.js';
 import type { ScriptHost } from './script-host.js';
+import type { SessionMessages } from './session-messages.js';
 import { Timers } from './timers.js';
-
-/** Notify types below this are errors (RFC 2408 3.14.1); above are status messages. */
-const NOTIFY_STATUS_BASE = 16384;
 
 /** What the tunnel runs on; the channel and transport change on a reconnection or a move. */
 export interface Link {
@@ -38,9 +32,8 @@ export interface Link {
 }
 
 export class RunningTunnel {
-  private readonly messages: MessageSession;
-  /** The gateway deleted the ISAKMP SA being made (during a re-authentication or reconnection). */
-  private newSaDeleted = false;
+  /** The route to the gateway led into the tunnel at the last check (its uplink is gone). */
+  private routeLooped = false;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -48,26 +41,9 @@ export class RunningTunnel {
     private readonly keeper: EspKeeper,
     private readonly lc: SessionLifecycle,
     private readonly link: Link,
+    private readonly messages: SessionMessages,
   ) {
     link.datapath.onSoftLimit = () => this.link.channel.interrupt();
-    this.messages = {
-      saFor: (cookieI) => lc.saFor(cookieI),
-      channel: () => this.link.channel,
-      dpd: () => lc.current?.dpd,
-      keeper,
-      log: ctx.log,
-      rekeyTerms: () => this.rekeyTerms(),
-      peerEnded: (sa) => {
-        if (sa !== lc.current?.sa) return void (this.newSaDeleted = true);
-        ctx.log.notice('connection terminated by peer');
-        lc.peerEnded();
-      },
-      isakmpDeleted: (sa) => {
-        if (sa !== lc.current?.sa) return void (this.newSaDeleted = true);
-        ctx.log.notice('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
-        lc.isakmpDeleted(ctx.clock.now());
-      },
-    };
   }
 
   async run(): Promise<EndReason> {
@@ -155,10 +131,10 @@ export class RunningTunnel {
     if (!old) return;
     log.debug(1, () => `re-authenticating phase 1 (${old.life.describe(clock.now())})`);
     this.lc.reauthStarted(clock.now());
-    this.newSaDeleted = false;
+    this.messages.newSaDeleted = false;
     try {
       const { slot, outcome } = await this.phase1(true);
-      const pair = await this.quickMode(slot);
+      const pair = await this.messages.quickMode(slot);
       // From a new place the gateway may see us behind a NAT, or no longer: ESP then travels another way.
       if (slot.terms.encapMode !== old.terms.encapMode) this.replaceTransport(slot);
       const replaced = this.keeper.install(pair, true);
@@ -182,7 +158,7 @@ export class RunningTunnel {
     if (!slot) return;
     log.debug(1, () => `rekeying the ESP SAs: ${this.keeper.dueReason(clock.now()) ?? 'due'}`);
     try {
-      const old = this.keeper.install(await this.quickMode(slot), true);
+      const old = this.keeper.install(await this.messages.quickMode(slot), true);
       if (old) this.link.channel.send(espDelete(slot.sa, old));
     } catch (err) {
       if (this.lc.ended) return;
@@ -196,13 +172,13 @@ export class RunningTunnel {
    */
   private async reconnect(): Promise<void> {
     const { clock, log } = this.ctx;
-    this.newSaDeleted = false;
+    this.messages.newSaDeleted = false;
     try {
       this.link.channel.close();
       this.link.channel = openChannel(this.ctx);
       const { slot } = await this.phase1(false);
       this.keeper.reset();
-      const pair = await this.quickMode(slot);
+      const pair = await this.messages.quickMode(slot);
       this.replaceTransport(slot);
       this.keeper.install(pair, false);
       this.lc.established(clock.now(), slot);
@@ -236,17 +212,6 @@ export class RunningTunnel {
     this.ctx.log.notice(`ESP now over ${transport.kind}`);
   }
 
-  /** Quick mode on `slot`, abandoned when the session ends, the SA is deleted or the gateway refuses it. */
-  private quickMode(slot: IkeSaSlot): Promise<EspPair> {
-    return quickMode(this.ctx, this.link.channel, slot, (d) => {
-      const events = this.handleIke(d);
-      if (this.lc.ended) throw new VpncError('VPNC_ERR_INTERRUPTED', 'connection ended during quick mode');
-      if (!slot.life.usable || this.newSaDeleted) throw new VpncError('VPNC_ERR_INTERRUPTED', 'the gateway deleted the ISAKMP SA during quick mode');
-      const refusal = events.find((e) => e.kind === 'notify' && e.messageType < NOTIFY_STATUS_BASE);
-      if (refusal?.kind === 'notify') throw new ProtocolError(`gateway refused quick mode: ${notifyTypeName(refusal.messageType)}`, refusal.messageType);
-    });
-  }
-
   /**
    * The script after a new phase 1 on the same device: `reconnect` when mode config is what it was; when the
    * address, split or DNS changed, `disconnect` then `connect` (vpnc-scripts apply a configuration only there).
@@ -269,17 +234,6 @@ export class RunningTunnel {
     await scripts.connect();
   }
 
-  /** What the gateway's own quick modes must agree with. */
-  private rekeyTerms(): GatewayRekeyTerms {
-    const t = this.ctx.config.targetNetwork;
-    const terms = this.lc.current?.terms;
-    return {
-      encapMode: terms?.encapMode ?? 0,
-      pfsGroup: terms?.pfsGroup ?? 0,
-      tunnel: { ours: parseIpv4Address(terms?.modeConfig.address ?? '0.0.0.0'), theirs: prefixRange(parseIpv4Address(t.address), t.prefixLength) },
-    };
-  }
-
   /**
    * Roaming: the source address the kernel would use towards the gateway changed (a new DHCP lease, another
    * uplink). Sockets bound to the wildcard follow by themselves; raw ESP is reopened on the new address; the
@@ -288,14 +242,25 @@ export class RunningTunnel {
   private async checkOuterAddress(because: 'kernel' | 'timer'): Promise<void> {
     const { endpoints: ep, log } = this.ctx;
     if (ep.bindAddress !== '0.0.0.0') return; // --local-addr: the user fixed it
-    let now: string;
-    try {
-      now = await localAddressFor(ep.gateway);
-    } catch {
-      return; // no route at the moment (between two networks): try again at the next check
+    let now = await this.sourceTowardsGateway();
+    const tunnelAddress = this.lc.last?.terms.modeConfig.address;
+    if (now !== undefined && now === tunnelAddress) {
+      // The host route the script pinned to the gateway went with its uplink; what is left (the tunnel's own
+      // default route) leads into the tunnel. The script's attempt-reconnect routes the gateway via the uplink
+      // there is now (vpnc-script: set_vpngateway_route). Once per loss, and again on each kernel notice.
+      if (this.routeLooped && because !== 'kernel') return;
+      if (!this.routeLooped) log.notice('the route to the gateway leads into the tunnel (its uplink went away); re-pointing it to the uplink there is now (script: attempt-reconnect)');
+      this.routeLooped = true;
+      await this.scripts.attemptReconnect();
+      now = await this.sourceTowardsGateway();
+      if (now === tunnelAddress) return;
     }
-    // Unchanged; no address at the moment; or the tunnel's own (the route to the gateway is gone for now).
-    if (now === ep.localAddress || now === '0.0.0.0' || now === this.lc.current?.terms.modeConfig.address) return;
+    // Unchanged, or no route at the moment (between two networks): look again at the next check.
+    if (now === undefined || now === ep.localAddress || now === '0.0.0.0' || now === tunnelAddress) return;
+    if (this.routeLooped) {
+      this.routeLooped = false;
+      await this.scripts.reconnect();
+    }
     const raw = this.link.transport.kind === 'raw';
     const seen = because === 'kernel' ? 'the kernel reported it' : 'seen by the periodic check';
     log.notice(`the outer address changed from ${ep.localAddress} to ${now} (${seen}); ${raw ? 're-authenticating from there' : 'probing the gateway from there'}`);
@@ -307,12 +272,21 @@ export class RunningTunnel {
     this.lc.moved(this.ctx.clock.now(), raw);
   }
 
+  /** The source address the kernel would use towards the gateway; undefined when it has no route there. */
+  private async sourceTowardsGateway(): Promise<string | undefined> {
+    try {
+      return await localAddressFor(this.ctx.endpoints.gateway);
+    } catch {
+      return undefined;
+    }
+  }
+
   private lastHeard(): number {
     return Math.max(this.link.channel.lastReceive, this.link.datapath.lastInbound);
   }
 
-  /** An IKE message from the gateway while the tunnel runs (or arriving during an exchange); returns its events. */
-  private handleIke(d: Buffer): InformationalEvent[] {
-    return handleGatewayMessage(this.messages, d);
+  /** An IKE message from the gateway while the tunnel runs (or arriving during an exchange). */
+  private handleIke(d: Buffer): void {
+    this.messages.handle(d);
   }
 }

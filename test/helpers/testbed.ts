@@ -30,6 +30,9 @@ export const BED = {
   poolLast: '192.0.2.50',
   poolNet: '192.0.2.0/24',
   vpnDns: '203.0.113.53',
+  /** A second uplink of the direct bed's client (addSecondUplink): the upper half of the inner /24, unused there. */
+  secondUplinkClient: '203.0.113.130',
+  secondUplinkGateway: '203.0.113.129',
 } as const;
 
 /** The resolv.conf the client namespace starts with (and must end with after vpnc-script restored it). */
@@ -177,6 +180,17 @@ export function moveClientAddress(bed: Testbed, moved: string): void {
   nsRun(bed.client, 'sysctl', ['-qw', `net.ipv4.conf.${bed.clientIf}.promote_secondaries=1`]);
   nsRun(bed.client, 'ip', ['addr', 'add', `${moved}/24`, 'dev', bed.clientIf]);
   nsRun(bed.client, 'ip', ['addr', 'del', `${bed.clientAddress}/24`, 'dev', bed.clientIf]);
+}
+
+/**
+ * A new uplink for the direct bed's client: another link to the gateway's namespace with another subnet and
+ * next hop (203.0.113.128/25), and a default route through it of lower priority (metric 100), as a second
+ * interface's DHCP client would add. Returns the client's interface on it.
+ */
+export function addSecondUplink(bed: Testbed): string {
+  const { aIf } = linkNetns(bed.client, `${BED.secondUplinkClient}/25`, bed.gateway, `${BED.secondUplinkGateway}/25`);
+  nsRun(bed.client, 'ip', ['route', 'add', 'default', 'via', BED.secondUplinkGateway, 'dev', aIf, 'metric', '100']);
+  return aIf;
 }
 
 /** Reads the client namespace's resolv.conf, or undefined when it does not exist. */

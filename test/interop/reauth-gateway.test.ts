@@ -3,7 +3,7 @@
  * purpose): the tunnel keeps carrying traffic, the client re-authenticates at once, and the next quick mode
  * runs on the new ISAKMP SA. Root; never skipped.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { Logger } from '../../src/log.js';
-import { childExit, nsSpawnPrivateRun, requireRoot, waitFor } from '../helpers/netns.js';
-import { BED, createTestbed, destroyTestbed, moveClientAddress, type Testbed } from '../helpers/testbed.js';
+import { childExit, nsRun, nsSpawnPrivateRun, requireRoot, waitFor } from '../helpers/netns.js';
+import { addSecondUplink, BED, createTestbed, destroyTestbed, moveClientAddress, type Testbed } from '../helpers/testbed.js';
 import { nsExec, pingUntilAnswered } from '../helpers/traffic.js';
 import { startVpnc, VPNC_SCRIPT } from '../helpers/vpnc-ref.js';
 
@@ -181,5 +181,43 @@ describe('roaming with raw ESP (no NAT-T): the gateway does not move the SAs, so
       gw.close();
       destroyTestbed(bed);
     }
+  }, 60_000);
+});
+
+describe('a new uplink with another next hop, with a tunnel that takes the default route', () => {
+  it('the old uplink goes down: the route to the gateway is re-pointed (attempt-reconnect), phase 1 is re-authenticated from the new one, traffic back within 30 s', async () => {
+    requireRoot();
+    const bed = createTestbed({ prefix: 'ru' });
+    const log: string[] = [];
+    // No split: the script routes everything into the tunnel, the gateway's own address excepted.
+    const conf = [
+      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
+      `Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', 'Interface name gwu%d', `Netns ${bed.gateway}`, '',
+    ].join('\n');
+    const gw = Gateway.start(parseGatewayConfig(conf, 'reauth-uplink.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+    const dir = mkdtempSync(join(tmpdir(), 'vpnc-uplink-'));
+    const wrapper = join(dir, 'script');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$reason" >> ${join(dir, 'reasons')}\nexec ${VPNC_SCRIPT}\n`, { mode: 0o755 });
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', command: OURS, debug: 1, script: wrapper });
+    try {
+      await v.waitForTunnel(20_000);
+      expect(nsRun(bed.client, 'ip', ['route', 'show', 'default'])).toMatch(/^default dev tun/m);
+      const uplink = addSecondUplink(bed);
+      nsRun(bed.client, 'ip', ['link', 'set', bed.clientIf, 'down']);
+      expect(await pingUntilAnswered(bed.client, BED.innerHost, 30_000), `${v.output()}\n${log.join('\n')}`).toBe(true);
+      expect(v.output()).toContain('the route to the gateway leads into the tunnel (its uplink went away)');
+      expect(v.output()).toContain(`the outer address changed from ${BED.clientDirect} to ${BED.secondUplinkClient}`);
+      expect(v.output()).toContain('phase 1 re-authenticated');
+      expect(nsRun(bed.client, 'ip', ['route', 'get', BED.gatewayOutside])).toContain(`via ${BED.secondUplinkGateway} dev ${uplink}`);
+      expect(log.some((l) => l.includes(`aggressive mode from ${BED.secondUplinkClient}:500`)), log.join('\n')).toBe(true);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      gw.close();
+      destroyTestbed(bed);
+    }
+    const reasons = readFileSync(join(dir, 'reasons'), 'utf8').trim().split('\n');
+    rmSync(dir, { recursive: true, force: true });
+    expect(reasons.slice(0, 3)).toEqual(['pre-init', 'connect', 'attempt-reconnect']);
+    expect(reasons.at(-1)).toBe('disconnect');
   }, 60_000);
 });

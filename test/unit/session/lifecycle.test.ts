@@ -74,6 +74,20 @@ function deadAfterDelete(s: ReturnType<typeof session>): void {
 const kinds = (duties: Duty[]) => duties.map((d) => d.kind);
 const notices = (duties: Duty[]) => duties.flatMap((d) => (d.kind === 'notice' ? [d.text] : []));
 
+describe('SessionLifecycle: connecting', () => {
+  it('the first SA is ours once keyed (its refusals and DPD are read during the first quick mode); ticks wait for it', () => {
+    const lc = new SessionLifecycle({ reconnectTimeoutMs: 0, dpdIdleSeconds: 300 });
+    const sa = fakeSa(4);
+    expect(lc.saFor(sa.cookieI)).toBeUndefined();
+    lc.keyed(sa);
+    expect(lc.stage).toEqual({ kind: 'connecting', next: sa });
+    expect(lc.saFor(sa.cookieI)).toBe(sa);
+    expect(lc.tick(T0, { lastHeard: T0, espDue: true, udp: true })).toEqual([]);
+    lc.signal('SIGINT');
+    expect(lc.stage).toEqual({ kind: 'ended', reason: { kind: 'signal', signal: 'SIGINT' } });
+  });
+});
+
 describe('SessionLifecycle: phase-1 re-authentication', () => {
   it('is due at 85 % of the ISAKMP SA lifetime, not before', () => {
     const s = session(100);

@@ -1,0 +1,80 @@
+/**
+ * The gateway's messages as the session routes them: by initiator cookie to the ISAKMP SA in use or the one
+ * being made (the state machine knows both), with what they change (DPD, ESP rekeys, DELETEs) reported back;
+ * and quick mode guarded by them (abandoned when the session ends, the SA is deleted or the gateway refuses).
+ * Used from the first quick mode on, so a refusal during setup is read as it is later.
+ */
+import { ProtocolError, VpncError } from '../errors.js';
+import { notifyTypeName } from '../ike/constants.js';
+import type { InformationalEvent } from '../ike/exchanges/informational.js';
+import { prefixRange } from '../ike/exchanges/quick-mode-ids.js';
+import { parseIpv4Address } from '../io/index.js';
+import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
+import { handleGatewayMessage, type MessageSession } from './gateway-messages.js';
+import type { IkeChannel } from './ike-channel.js';
+import type { IkeSaSlot, SessionLifecycle } from './lifecycle.js';
+import { quickMode, type SessionContext } from './negotiate.js';
+import type { EspPair } from './quick-mode-driver.js';
+
+/** Notify types below this are errors (RFC 2408 3.14.1); above are status messages. */
+const NOTIFY_STATUS_BASE = 16384;
+
+export class SessionMessages {
+  /** The gateway deleted the ISAKMP SA being made (during a re-authentication or reconnection). */
+  newSaDeleted = false;
+  private readonly session: MessageSession;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    keeper: EspKeeper,
+    private readonly lc: SessionLifecycle,
+    private readonly channel: () => IkeChannel,
+  ) {
+    const { log, clock } = ctx;
+    this.session = {
+      saFor: (cookieI) => lc.saFor(cookieI),
+      channel,
+      dpd: () => lc.current?.dpd,
+      keeper,
+      log,
+      rekeyTerms: () => this.rekeyTerms(),
+      peerEnded: (sa) => {
+        if (sa !== lc.current?.sa) return void (this.newSaDeleted = true);
+        log.notice('connection terminated by peer');
+        lc.peerEnded();
+      },
+      isakmpDeleted: (sa) => {
+        if (sa !== lc.current?.sa) return void (this.newSaDeleted = true);
+        log.notice('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
+        lc.isakmpDeleted(clock.now());
+      },
+    };
+  }
+
+  /** One datagram from the gateway; returns the informational events it carried. */
+  handle(d: Buffer): InformationalEvent[] {
+    return handleGatewayMessage(this.session, d);
+  }
+
+  /** Quick mode on `slot`, abandoned when the session ends, the SA is deleted or the gateway refuses it. */
+  quickMode(slot: IkeSaSlot): Promise<EspPair> {
+    return quickMode(this.ctx, this.channel(), slot, (d) => {
+      const events = this.handle(d);
+      if (this.lc.ended) throw new VpncError('VPNC_ERR_INTERRUPTED', 'connection ended during quick mode');
+      if (!slot.life.usable || this.newSaDeleted) throw new VpncError('VPNC_ERR_INTERRUPTED', 'the gateway deleted the ISAKMP SA during quick mode');
+      const refusal = events.find((e) => e.kind === 'notify' && e.messageType < NOTIFY_STATUS_BASE);
+      if (refusal?.kind === 'notify') throw new ProtocolError(`gateway refused quick mode: ${notifyTypeName(refusal.messageType)}`, refusal.messageType);
+    });
+  }
+
+  /** What the gateway's own quick modes must agree with. */
+  private rekeyTerms(): GatewayRekeyTerms {
+    const t = this.ctx.config.targetNetwork;
+    const terms = this.lc.current?.terms;
+    return {
+      encapMode: terms?.encapMode ?? 0,
+      pfsGroup: terms?.pfsGroup ?? 0,
+      tunnel: { ours: parseIpv4Address(terms?.modeConfig.address ?? '0.0.0.0'), theirs: prefixRange(parseIpv4Address(t.address), t.prefixLength) },
+    };
+  }
+}
