@@ -48,6 +48,7 @@ export const SettingId = {
   traceKeys: 'traceKeys',
   reconnectTimeout: 'reconnectTimeout',
   ikeLifetime: 'ikeLifetime',
+  noNattFallback: 'noNattFallback',
 } as const;
 export type SettingId = (typeof SettingId)[keyof typeof SettingId];
 
@@ -166,6 +167,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   row('traceKeys', '--trace-keys', 'Trace keys file', '<filename>', 'write the IKE and ESP keys of this session in Wireshark\'s formats to <filename>', { extension: true, secret: true }),
   row('reconnectTimeout', '--reconnect-timeout', 'Reconnect timeout', '<0-86400>', 'after the gateway is found dead (DPD), keep the tunnel device and routes and try to reconnect\nfor this many seconds (0 = exit at once, as vpnc does; 300 is OpenConnect\'s default)', { extension: true }),
   row('ikeLifetime', '--ike-lifetime', 'IKE lifetime', '<10-2147483>', 'the ISAKMP SA lifetime to propose, in seconds (vpnc proposes 2147483); phase 1 is\nre-authenticated at 85 % of the lifetime the gateway accepts or states', { extension: true }),
+  row('noNattFallback', '--no-natt-fallback', 'No NAT-T fallback', null, 'when no ESP comes back although IKE answers (something drops IP protocol 50), do not\nswitch to UDP encapsulation by itself (natt mode): say so and exit', { extension: true }),
   row('trace', '--trace', 'Trace file', '<filename>', 'write a pcapng trace of the outer (IKE, ESP) and inner (cleartext) packets to <filename>', { extension: true }),
 ];
 

@@ -44,6 +44,8 @@ export interface VpncConfig {
   ifMtu: number;
   debug: number;
   noDetach: boolean;
+  /** --no-natt-fallback: no automatic switch to UDP encapsulation when raw ESP is dropped. */
+  noNattFallback: boolean;
   /** Empty string = no pid file. */
   pidFile: string;
   localAddr: string;
@@ -201,6 +203,7 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     ifMtu: r.raw('ifMtu') === undefined ? 0 : r.integer('ifMtu', 0, 65535, '0-65535 (0 = automatic)'),
     debug: Number(debugText),
     noDetach: r.flag('noDetach'),
+    noNattFallback: r.flag('noNattFallback'),
     pidFile: r.string('pidFile'),
     localAddr: r.string('localAddr'),
     localPort: r.integer('localPort', 0, 65535, '0-65535 (0 = random)'),

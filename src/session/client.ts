@@ -12,7 +12,7 @@ import type { ClientHooks, EndReason } from './client-hooks.js';
 import { DataPath } from './datapath.js';
 import { EspKeeper } from './esp-keeper.js';
 import type { IkeChannel } from './ike-channel.js';
-import { SessionLifecycle } from './lifecycle.js';
+import { SessionLifecycle, type LifecyclePolicy } from './lifecycle.js';
 import { ciscoPortOf, openChannel, phase1, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { ScriptHost } from './script-host.js';
@@ -39,7 +39,7 @@ export class VpnClient {
     this.clock = clock;
     this.scripts = new ScriptHost(config, log);
     this.keeper = new EspKeeper(log, config, (pair) => hooks.trace?.espSas(pair), clock);
-    this.lifecycle = new SessionLifecycle({ reconnectTimeoutMs: config.reconnectTimeout * 1000, dpdIdleSeconds: config.dpdIdle });
+    this.lifecycle = new SessionLifecycle(policyOf(config));
   }
 
   /** Ends the connection (from a signal handler): whatever is awaited (a phase 1, a quick mode) ends now. */
@@ -69,8 +69,7 @@ export class VpnClient {
     const bindAddress = await resolveLocalAddress(c.localAddr);
     const localAddress = bindAddress !== '0.0.0.0' ? bindAddress : await localAddressFor(gateway);
     this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
-    const policy = { reconnectTimeoutMs: c.reconnectTimeout * 1000, dpdIdleSeconds: c.dpdIdle };
-    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy, endpoints: { gateway, bindAddress, localAddress } };
+    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: policyOf(c), endpoints: { gateway, bindAddress, localAddress } };
   }
 
   private interrupted(): VpncError {
@@ -145,4 +144,9 @@ export class VpnClient {
     channel?.close();
     tun?.close();
   }
+}
+
+/** What the state machine is told of the settings. */
+function policyOf(c: VpncConfig): LifecyclePolicy {
+  return { reconnectTimeoutMs: c.reconnectTimeout * 1000, dpdIdleSeconds: c.dpdIdle, nattMode: c.nattMode, nattFallback: !c.noNattFallback };
 }

@@ -52,6 +52,9 @@ export class DataPath {
   readonly drops: DataPathDrops = { unknownSpi: 0, routingLoop: 0, notSent: 0, sendFailed: 0 };
   /** Time of the last ESP packet accepted from the gateway (for DPD idle detection). */
   lastInbound = 0;
+  /** ESP packets sealed and handed to the transport, and accepted from the gateway (black-hole detection). */
+  espSent = 0;
+  espReceived = 0;
   /** Sees every packet (a trace file, debug 3); costs a few calls per packet. */
   tap: PacketTap | undefined;
   /** Sees only dropped packets (debug 1 and 2 report them); free on the normal path. */
@@ -138,6 +141,7 @@ export class DataPath {
         continue;
       }
       if (this.tap) this.tap.outerEsp('out', arena, this.span.offset, this.span.length);
+      this.espSent++;
       this.drops.sendFailed += this.transport.queue(arena, this.span.offset, this.span.length, tos);
       if (++slots === SEND_QUEUE_LENGTH) {
         this.drops.sendFailed += this.transport.flush();
@@ -146,6 +150,22 @@ export class DataPath {
     }
     if (slots > 0) this.drops.sendFailed += this.transport.flush();
     if (sa?.pastSoftLimit()) this.softLimit(sa);
+  }
+
+  /** Sends one IPv4 packet of our own through the tunnel (a probe); false when there is no SA or it failed. */
+  sendInner(packet: Buffer): boolean {
+    const sa = this.outbound;
+    if (sa === undefined || packet.length > MAX_INNER) return false;
+    packet.copy(this.scratch, ESP_HEADROOM);
+    if (encapsulate(sa, this.scratch, ESP_HEADROOM, packet.length, this.span) !== EspStatus.OK) return false;
+    if (this.tap) {
+      this.tap.inner('out', packet, 0, packet.length);
+      this.tap.outerEsp('out', this.scratch, this.span.offset, this.span.length);
+    }
+    this.espSent++;
+    this.drops.sendFailed += this.transport.queue(this.scratch, this.span.offset, this.span.length, 0);
+    this.drops.sendFailed += this.transport.flush();
+    return true;
   }
 
   private softLimit(sa: EspSa): void {
@@ -172,6 +192,7 @@ export class DataPath {
       return;
     }
     this.lastInbound = this.clock.now();
+    this.espReceived++;
     if (sa.pastSoftLimit()) this.softLimit(sa);
     if (this.span.length === 0) return; // dummy packet (next header 59)
     if (this.tap) this.tap.inner('in', buf, this.span.offset, this.span.length);

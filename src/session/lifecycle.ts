@@ -13,6 +13,8 @@ import type { IkeSa } from '../ike/ike-sa.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
 import type { EndReason } from './client-hooks.js';
 import { DeadPeerDetector } from './dpd.js';
+import type { EspTransportKind } from './trace/taps.js';
+import { EspWatch, type EspCounts } from './esp-watch.js';
 import { IkeSaLife } from './ike-sa-life.js';
 import { Timers } from './timers.js';
 
@@ -57,13 +59,23 @@ export type Duty =
   /** Run the script with `attempt-reconnect` (once, as reconnecting starts). */
   | { readonly kind: 'attempt-reconnect' }
   /** One reconnection attempt: a fresh phase 1 and quick mode (report with established() or reconnectFailed()). */
-  | { readonly kind: 'reconnect' };
+  | { readonly kind: 'reconnect' }
+  /** Send a DNS query through the tunnel to the resolver mode config gave (black-hole detection). */
+  | { readonly kind: 'probe-inner' }
+  /** From now on phase 1 forces NAT-T (ESP in UDP): raw ESP is dropped on the way. A re-authentication follows. */
+  | { readonly kind: 'force-natt' }
+  /** A finding for the diagnostic trace (a comment on its next packet). */
+  | { readonly kind: 'trace-note'; readonly text: string };
 
 export interface LifecyclePolicy {
   /** --reconnect-timeout in ms; 0: a dead peer ends the session (vpnc's behaviour). */
   readonly reconnectTimeoutMs: number;
   /** --dpd-idle in seconds; 0: no DPD of ours. */
   readonly dpdIdleSeconds: number;
+  /** The NAT traversal mode the user chose. */
+  readonly nattMode: 'natt' | 'none' | 'force-natt' | 'cisco-udp';
+  /** Switch to UDP encapsulation by itself when raw ESP is dropped (natt mode; off with --no-natt-fallback). */
+  readonly nattFallback: boolean;
 }
 
 /** What the shell observed since the last tick. */
@@ -72,8 +84,10 @@ export interface Observed {
   readonly lastHeard: number;
   /** The ESP SAs need a quick mode of ours (EspKeeper.due). */
   readonly espDue: boolean;
-  /** ESP travels over UDP: NAT keepalives are due when idle. */
-  readonly udp: boolean;
+  /** How ESP travels now (NAT keepalives only over UDP). */
+  readonly transport: EspTransportKind;
+  /** ESP packets sent and received, and IKE heard, for black-hole detection. */
+  readonly esp: EspCounts;
 }
 
 /** A slot for a new ISAKMP SA established at `at` with `lifetimeSeconds` (0: none stated). */
@@ -107,6 +121,10 @@ export class SessionLifecycle {
   private lastKeepalive = -Infinity;
   private lastReauthError: string | undefined;
   private lastSlot: IkeSaSlot | undefined;
+  private readonly espWatch = new EspWatch();
+  private lastCounts: EspCounts = { sent: 0, received: 0, ikeHeardAt: 0 };
+  /** We switched to UDP encapsulation by ourselves and have not yet seen it work. */
+  private fellBack = false;
 
   constructor(private readonly policy: LifecyclePolicy) {}
 
@@ -146,6 +164,7 @@ export class SessionLifecycle {
     this.stage_ = { kind: 'up', ike: slot };
     this.lastSlot = slot;
     this.lastKeepalive = now;
+    this.espWatch.restart(this.lastCounts);
   }
 
   /** How long the shell may wait for a datagram before the next tick; remembered to detect a freeze. */
@@ -199,7 +218,9 @@ export class SessionLifecycle {
       out.push({ kind: 'rekey-esp' });
       return out;
     }
-    if (seen.udp && now - this.lastKeepalive >= Timers.natKeepaliveMs) {
+    this.watchEsp(now, seen, s.ike, out);
+    if (this.ended) return out;
+    if (seen.transport !== 'raw' && now - this.lastKeepalive >= Timers.natKeepaliveMs) {
       this.lastKeepalive = now;
       out.push({ kind: 'keepalive' });
     }
@@ -209,6 +230,42 @@ export class SessionLifecycle {
       else if (action.kind === 'send') out.push({ kind: 'probe', seq: action.seq, attempt: action.attempt });
     }
     return out;
+  }
+
+  /**
+   * Black-hole detection (esp-watch.ts) and what its verdict means for the mode in use: in natt mode with raw
+   * ESP, fall back to UDP encapsulation (a re-authentication with NAT-T forced); where the user chose raw ESP
+   * (none, or --no-natt-fallback), end with the advice; over UDP, say that the port seems blocked.
+   */
+  private watchEsp(now: number, seen: Observed, ike: IkeSaSlot, out: Duty[]): void {
+    if (this.fellBack && seen.esp.received > this.lastCounts.received && seen.transport !== 'raw') {
+      this.fellBack = false;
+      out.push({ kind: 'notice', text: 'ESP in UDP works here; to use it from the start, put "NAT Traversal Mode force-natt" in the profile (or pass --natt-mode force-natt)' });
+    }
+    this.lastCounts = seen.esp;
+    const canProbe = ike.dpd !== undefined && ike.life.usable && ike.terms.modeConfig.dns.length > 0;
+    const verdict = this.espWatch.observe(now, seen.esp, canProbe);
+    if (verdict.kind === 'probe') {
+      ike.dpd?.probeNow();
+      out.push({ kind: 'probe-inner' });
+      return;
+    }
+    if (verdict.kind !== 'black-hole') return;
+    out.push({ kind: 'trace-note', text: `ESP black hole: ${verdict.silentMs} ms of ESP sent with none received while IKE answered (transport ${seen.transport})` });
+    const silent = `no ESP has come back from the gateway for ${Math.round(verdict.silentMs / 1000)} s although IKE answers`;
+    if (seen.transport !== 'raw') {
+      out.push({ kind: 'notice', text: `${silent}: something on the path drops ESP in UDP (the port may be blocked)` });
+      return;
+    }
+    const cause = `${silent}: something on the path or this machine drops ESP (IP protocol 50)`;
+    if (this.policy.nattMode === 'natt' && this.policy.nattFallback) {
+      out.push({ kind: 'notice', text: `${cause}; switching to UDP encapsulation` });
+      out.push({ kind: 'force-natt' });
+      this.fellBack = true;
+      ike.life.dueNow(now);
+      return;
+    }
+    this.end({ kind: 'dead-peer' }, out, `${cause}; use UDP encapsulation: --natt-mode force-natt, or "NAT Traversal Mode force-natt" in the profile`);
   }
 
   /**
@@ -240,6 +297,7 @@ export class SessionLifecycle {
     this.stage_ = { kind: 'up', ike: slot };
     this.lastSlot = slot;
     this.lastReauthError = undefined;
+    this.espWatch.restart(this.lastCounts);
     return s.ike;
   }
 

@@ -27,7 +27,8 @@ export interface Endpoints {
 
 /** What every step is given. */
 export interface SessionContext {
-  readonly config: VpncConfig;
+  /** The settings; replaced (not changed) when the session forces NAT-T by itself (black-hole fallback). */
+  config: VpncConfig;
   readonly log: Logger;
   readonly hooks: ClientHooks;
   readonly clock: Clock;

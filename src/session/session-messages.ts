@@ -22,6 +22,8 @@ const NOTIFY_STATUS_BASE = 16384;
 export class SessionMessages {
   /** The gateway deleted the ISAKMP SA being made (during a re-authentication or reconnection). */
   newSaDeleted = false;
+  /** When an authenticated IKE message last came from the gateway (0: never). */
+  ikeHeardAt = 0;
   private readonly session: MessageSession;
 
   constructor(
@@ -53,7 +55,9 @@ export class SessionMessages {
 
   /** One datagram from the gateway; returns the informational events it carried. */
   handle(d: Buffer): InformationalEvent[] {
-    return handleGatewayMessage(this.session, d);
+    const events = handleGatewayMessage(this.session, d);
+    if (events.length > 0) this.ikeHeardAt = this.ctx.clock.now();
+    return events;
   }
 
   /** Quick mode on `slot`, abandoned when the session ends, the SA is deleted or the gateway refuses it. */

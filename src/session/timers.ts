@@ -36,6 +36,10 @@ export const Timers = {
   retiredEspGraceMs: 30_000,
   /** Request retransmission: the delay before each resend (vpnc: 1, 2, 4, 8 s; four sends in all). */
   retransmitDelaysMs: [1000, 2000, 4000, 8000],
+  /** ESP sent and none received for this long: probe IKE and the tunnel (black-hole detection, esp-watch.ts). */
+  espSilenceMs: 5_000,
+  /** How long the probes have to bring an answer before the verdict. */
+  espProbeWaitMs: 5_000,
   /** How long to wait for the gateway to start XAUTH after AM3, and for its status after our reply. */
   xauthWaitMs: 15_000,
 } as const;

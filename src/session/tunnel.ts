@@ -4,6 +4,7 @@
  * roaming check, reconnection after a dead peer. The device, routes and DNS stay for the whole time; only the
  * SAs, the ESP transport and, after a reconnection, the IKE channel change.
  */
+import { randomBytes } from 'node:crypto';
 import { AuthError } from '../errors.js';
 import { buildDpd } from '../ike/exchanges/informational.js';
 import { randomMessageId } from '../ike/ike-sa.js';
@@ -17,6 +18,7 @@ import type { IkeChannel } from './ike-channel.js';
 import type { Duty, IkeSaSlot, SessionLifecycle } from './lifecycle.js';
 import { espDelete, openChannel, phase1, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
 import { localAddressFor } from './route.js';
+import { buildDnsProbe } from './inner-probe.js';
 import type { ScriptHost } from './script-host.js';
 import type { SessionMessages } from './session-messages.js';
 import { Timers } from './timers.js';
@@ -58,7 +60,9 @@ export class RunningTunnel {
         const d = await this.link.channel.next(this.lc.wait(clock.now()));
         if (d) this.handleIke(d);
         const now = clock.now();
-        const duties = this.lc.tick(now, { lastHeard: this.lastHeard(), espDue: this.keeper.due(now), udp: this.link.transport.kind !== 'raw' });
+        const { datapath } = this.link;
+        const esp = { sent: datapath.espSent, received: datapath.espReceived, ikeHeardAt: this.messages.ikeHeardAt };
+        const duties = this.lc.tick(now, { lastHeard: this.lastHeard(), espDue: this.keeper.due(now), transport: this.link.transport.kind, esp });
         await this.performAll(duties);
         this.keeper.expire(clock.now());
       }
@@ -111,6 +115,14 @@ export class RunningTunnel {
         return this.scripts.attemptReconnect();
       case 'reconnect':
         return this.reconnect();
+      case 'probe-inner':
+        return this.probeInner();
+      case 'trace-note':
+        return this.ctx.hooks.trace?.note(duty.text);
+      case 'force-natt':
+        // The next phase 1 (due now) fakes NAT-D, so the gateway floats to 4500 and ESP goes in UDP.
+        this.ctx.config = { ...this.ctx.config, nattMode: 'force-natt' };
+        return;
     }
   }
 
@@ -270,6 +282,16 @@ export class RunningTunnel {
       this.link.datapath.replaceTransport(this.link.transport);
     }
     this.lc.moved(this.ctx.clock.now(), raw);
+  }
+
+  /** A DNS query through the tunnel to the first resolver mode config gave: its answer would be ESP coming back. */
+  private probeInner(): void {
+    const mc = this.lc.current?.terms.modeConfig;
+    const dns = mc?.dns[0];
+    if (!mc || !dns) return;
+    const id = randomBytes(2).readUInt16BE(0);
+    const sent = this.link.datapath.sendInner(buildDnsProbe(mc.address, dns, id, 1024 + (id % 60000)));
+    this.ctx.log.debug(1, () => `no ESP has come back for a while: probing the gateway (R-U-THERE) and, through the tunnel, the resolver ${dns}${sent ? '' : ' (could not be sent)'}`);
   }
 
   /** The source address the kernel would use towards the gateway; undefined when it has no route there. */

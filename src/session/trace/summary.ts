@@ -27,6 +27,12 @@ export class TraceCounters {
   ikeReceived = 0;
   /** The SPI outbound packets currently use. */
   outboundSpi: number | undefined;
+  /** Findings of the session written into the trace (e.g. ESP black-holed). */
+  notes = 0;
+
+  note(): void {
+    this.notes++;
+  }
 
   addSa(spi: number, direction: 'in' | 'out', suite: string): void {
     if (!this.sas.has(spi)) this.sas.set(spi, { spi, direction, suite, packets: 0, bytes: 0, drops: new Map() });
@@ -62,5 +68,6 @@ export function formatSummary(c: TraceCounters, packetsWritten: number): string[
     lines.push(`ESP SA ${hexSpi(sa.spi)} ${sa.direction === 'in' ? 'inbound ' : 'outbound'} (${sa.suite}): ${sa.packets} packets, ${sa.bytes} bytes; ${dropText(sa.drops)}`);
   }
   if (c.otherDrops.size > 0) lines.push(`outside our SAs: ${dropText(c.otherDrops)}`);
+  if (c.notes > 0) lines.push(`${c.notes} finding(s) of the session written as packet comments`);
   return lines;
 }

@@ -52,4 +52,6 @@ export interface SessionTrace extends PacketTap, DatagramTap {
   ikeSa(sa: IkeSa): void;
   /** A new ESP SA pair, and how ESP travels (given with the first pair; rekeys keep it). */
   espSas(pair: EspSaPair, path?: EspPath): void;
+  /** A finding of the session (e.g. ESP black-holed): a comment on the next packet in the trace. */
+  note(text: string): void;
 }

@@ -66,6 +66,8 @@ export class SessionTracer implements SessionTrace {
   readonly counters = new TraceCounters();
   private packetsWritten = 0;
   private closed = false;
+  /** A finding to write as the comment of the next packet. */
+  private pendingNote: string | undefined;
 
   constructor(opts: TracerOptions) {
     this.log = opts.log;
@@ -255,8 +257,16 @@ export class SessionTracer implements SessionTrace {
     this.writePacket(TraceInterface.OUTER, direction, this.head, headLength, buf, off, len, reason === undefined ? undefined : `dropped: ${reason}`, time);
   }
 
-  private writePacket(iface: number, direction: PacketDirection, head: Buffer | undefined, headLength: number, buf: Buffer, off: number, len: number, comment: string | undefined, time?: number): void {
+  note(text: string): void {
+    this.counters.note();
+    this.pendingNote = this.pendingNote === undefined ? text : `${this.pendingNote}; ${text}`;
+  }
+
+  private writePacket(iface: number, direction: PacketDirection, head: Buffer | undefined, headLength: number, buf: Buffer, off: number, len: number, dropComment: string | undefined, time?: number): void {
     if (!this.writer) return;
+    const note = this.pendingNote;
+    this.pendingNote = undefined;
+    const comment = note === undefined ? dropComment : dropComment === undefined ? note : `${note}; ${dropComment}`;
     this.writer.packet({
       interfaceId: iface,
       timestampUs: time ?? this.now(),

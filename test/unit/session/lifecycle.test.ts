@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IkeSa } from '../../../src/ike/ike-sa.js';
 import type { ModeConfig } from '../../../src/ike/exchanges/mode-config.js';
-import { newSlot, SessionLifecycle, type Duty, type IkeSaSlot, type LifecyclePolicy } from '../../../src/session/lifecycle.js';
+import { newSlot, SessionLifecycle, type Duty, type IkeSaSlot, type LifecyclePolicy, type Observed } from '../../../src/session/lifecycle.js';
 import { Timers } from '../../../src/session/timers.js';
 
 const T0 = 1_700_000_000_000;
@@ -23,7 +23,7 @@ function fakeSa(tag: number): IkeSa {
   return { cookieI: Buffer.alloc(8, tag) } as unknown as IkeSa;
 }
 
-const modeConfig = { address: '192.0.2.10' } as ModeConfig;
+const modeConfig = { address: '192.0.2.10', dns: ['203.0.113.53'] } as ModeConfig;
 const terms = { modeConfig, natt: 'rfc' as const, encapMode: 3, pfsGroup: 0 };
 
 function slot(policy: LifecyclePolicy, tag: number, at: number, lifetimeSeconds: number, peerDpd = true): IkeSaSlot {
@@ -31,8 +31,10 @@ function slot(policy: LifecyclePolicy, tag: number, at: number, lifetimeSeconds:
 }
 
 /** A session up with an ISAKMP SA of `lifetimeSeconds`, a gateway heard from at every turn unless told. */
+const POLICY: LifecyclePolicy = { reconnectTimeoutMs: 0, dpdIdleSeconds: 300, nattMode: 'natt', nattFallback: true };
+
 function session(lifetimeSeconds: number, policy: Partial<LifecyclePolicy> = {}) {
-  const p: LifecyclePolicy = { reconnectTimeoutMs: 0, dpdIdleSeconds: 300, ...policy };
+  const p: LifecyclePolicy = { ...POLICY, ...policy };
   const clock = new FakeClock();
   const lc = new SessionLifecycle(p);
   const first = slot(p, 1, clock.now(), lifetimeSeconds);
@@ -45,12 +47,15 @@ function session(lifetimeSeconds: number, policy: Partial<LifecyclePolicy> = {})
     policy: p,
     silent: false,
     espDue: false,
+    transport: 'udp' as Observed['transport'],
+    /** ESP counters as the data path keeps them, and when IKE was last heard. */
+    esp: { sent: 0, received: 0, ikeHeardAt: 0 },
     /** One turn of the loop, `ms` after the last. */
     turn(ms: number = Timers.loopTickMs): Duty[] {
       lc.wait(clock.now());
       clock.t += ms;
       if (!this.silent) heard = clock.t;
-      return lc.tick(clock.t, { lastHeard: heard, espDue: this.espDue, udp: true });
+      return lc.tick(clock.t, { lastHeard: heard, espDue: this.espDue, transport: this.transport, esp: { ...this.esp } });
     },
     /** Turns a second apart until one gives a duty of `kind` (or `limitS` seconds pass). */
     until(kind: Duty['kind'], limitS: number): { duties: Duty[]; at: number } | undefined {
@@ -76,13 +81,13 @@ const notices = (duties: Duty[]) => duties.flatMap((d) => (d.kind === 'notice' ?
 
 describe('SessionLifecycle: connecting', () => {
   it('the first SA is ours once keyed (its refusals and DPD are read during the first quick mode); ticks wait for it', () => {
-    const lc = new SessionLifecycle({ reconnectTimeoutMs: 0, dpdIdleSeconds: 300 });
+    const lc = new SessionLifecycle(POLICY);
     const sa = fakeSa(4);
     expect(lc.saFor(sa.cookieI)).toBeUndefined();
     lc.keyed(sa);
     expect(lc.stage).toEqual({ kind: 'connecting', next: sa });
     expect(lc.saFor(sa.cookieI)).toBe(sa);
-    expect(lc.tick(T0, { lastHeard: T0, espDue: true, udp: true })).toEqual([]);
+    expect(lc.tick(T0, { lastHeard: T0, espDue: true, transport: 'raw', esp: { sent: 0, received: 0, ikeHeardAt: 0 } })).toEqual([]);
     lc.signal('SIGINT');
     expect(lc.stage).toEqual({ kind: 'ended', reason: { kind: 'signal', signal: 'SIGINT' } });
   });
@@ -242,7 +247,7 @@ describe('SessionLifecycle: reconnection and the end', () => {
     for (let i = 0; i < 40 && s.lc.stage.kind === 'reconnecting'; i++) {
       const wait = s.lc.wait(s.clock.now());
       s.clock.t += wait;
-      const duties = s.lc.tick(s.clock.t, { lastHeard: 0, espDue: false, udp: true });
+      const duties = s.lc.tick(s.clock.t, { lastHeard: 0, espDue: false, transport: 'udp', esp: s.esp });
       if (kinds(duties).includes('reconnect')) {
         attempts.push(s.clock.t - T0);
         s.lc.reconnectFailed(s.clock.now(), 'no response', false);
@@ -289,9 +294,86 @@ describe('SessionLifecycle: reconnection and the end', () => {
     const seen: Duty[] = [];
     for (let i = 0; i < 27; i++) seen.push(...s.turn());
     expect(kinds(seen).filter((k) => k === 'keepalive')).toHaveLength(3);
-    const p: LifecyclePolicy = { reconnectTimeoutMs: 0, dpdIdleSeconds: 10 };
+    const p: LifecyclePolicy = { ...POLICY, dpdIdleSeconds: 10 };
     expect(slot(p, 5, T0, 100, false).dpd).toBeUndefined();
     expect(slot(p, 5, T0, 100, true).dpd).toBeDefined();
     expect(slot({ ...p, dpdIdleSeconds: 0 }, 5, T0, 100, true).dpd).toBeUndefined();
+  });
+});
+
+describe('SessionLifecycle: ESP that never comes back (black-hole detection)', () => {
+  /** Raw ESP sent every turn, none received; the gateway answers IKE (each R-U-THERE) unless told. */
+  function blackHole(policy: Partial<LifecyclePolicy>, transport: Observed['transport'] = 'raw', ikeAnswers = true) {
+    const s = session(86_400, policy);
+    s.transport = transport;
+    const seen: Array<{ at: number; duties: Duty[] }> = [];
+    for (let i = 0; i < 20 && !s.lc.ended; i++) {
+      s.esp.sent += 3;
+      const duties = s.turn();
+      const probe = duties.find((d) => d.kind === 'probe');
+      if (ikeAnswers && probe?.kind === 'probe') {
+        // The R-U-THERE-ACK: DPD is answered and IKE was heard.
+        s.lc.current?.dpd?.ack(probe.seq);
+        s.esp.ikeHeardAt = s.clock.t;
+      }
+      if (duties.length) seen.push({ at: s.clock.t - T0, duties });
+    }
+    return { s, seen, all: seen.flatMap((x) => x.duties) };
+  }
+
+  it('natt mode, raw ESP: probes after 5 s of silence (R-U-THERE and the inner DNS query), then falls back to UDP with a re-authentication', () => {
+    const { s, seen, all } = blackHole({});
+    const probe = seen.find((x) => x.duties.some((d) => d.kind === 'probe-inner'));
+    expect(probe?.at).toBe(1_000 + Timers.espSilenceMs);
+    expect(kinds(probe!.duties)).toContain('probe');
+    const verdict = seen.find((x) => x.duties.some((d) => d.kind === 'force-natt'));
+    expect(verdict?.at).toBe(probe!.at + Timers.espProbeWaitMs);
+    expect(notices(verdict!.duties)).toEqual([
+      'no ESP has come back from the gateway for 10 s although IKE answers: something on the path or this machine drops ESP (IP protocol 50); switching to UDP encapsulation',
+    ]);
+    // The re-authentication comes at the next turn, once.
+    const reauths = seen.filter((x) => x.duties.some((d) => d.kind === 'reauthenticate'));
+    expect(reauths[0]?.at).toBe(verdict!.at + 1_000);
+    expect(kinds(all).filter((k) => k === 'force-natt')).toHaveLength(1);
+    // Over UDP, the first ESP that comes back proves it, and the advice for the profile follows once.
+    s.lc.reauthStarted(s.clock.now());
+    s.lc.reauthenticated(slot(s.policy, 2, s.clock.now(), 86_400));
+    s.transport = 'udp';
+    s.esp.received += 1;
+    expect(notices(s.turn())).toEqual(['ESP in UDP works here; to use it from the start, put "NAT Traversal Mode force-natt" in the profile (or pass --natt-mode force-natt)']);
+    s.esp.received += 1;
+    expect(notices(s.turn())).toEqual([]);
+  });
+
+  it('--natt-mode none (or --no-natt-fallback): the same diagnosis, then the end (exit 1) with the advice', () => {
+    for (const policy of [{ nattMode: 'none' as const }, { nattFallback: false }]) {
+      const { s, all } = blackHole(policy);
+      expect(kinds(all)).not.toContain('force-natt');
+      expect(notices(all)).toEqual([
+        'no ESP has come back from the gateway for 10 s although IKE answers: something on the path or this machine drops ESP (IP protocol 50); use UDP encapsulation: --natt-mode force-natt, or "NAT Traversal Mode force-natt" in the profile',
+      ]);
+      expect(s.lc.stage).toEqual({ kind: 'ended', reason: { kind: 'dead-peer' } });
+    }
+  });
+
+  it('over UDP: says the port seems blocked, once, and carries on', () => {
+    const { s, all } = blackHole({}, 'udp');
+    expect(notices(all)).toEqual(['no ESP has come back from the gateway for 10 s although IKE answers: something on the path drops ESP in UDP (the port may be blocked)']);
+    expect(s.lc.stage.kind).toBe('up');
+  });
+
+  it('no verdict when IKE does not answer either (that is for DPD), nor while ESP comes back', () => {
+    const silent = blackHole({}, 'raw', false);
+    expect(kinds(silent.all)).not.toContain('force-natt');
+    expect(notices(silent.all).some((t) => t.includes('no ESP has come back'))).toBe(false);
+    const s = session(86_400);
+    s.transport = 'raw';
+    const all: Duty[] = [];
+    for (let i = 0; i < 20; i++) {
+      s.esp.sent += 3;
+      if (i % 4 === 0) s.esp.received += 1;
+      all.push(...s.turn());
+    }
+    expect(kinds(all)).not.toContain('probe-inner');
   });
 });

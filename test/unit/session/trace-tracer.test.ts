@@ -102,6 +102,8 @@ function runSession(name: string, combo: Combo, level: number, keysAsDirectory =
   stranger.writeUInt32BE(0xdeadbeef, 0);
   tracer.outerEsp('in', stranger, 0, stranger.length);
   tracer.drop('in', 'unknown SPI 0xdeadbeef', stranger, 0, stranger.length);
+  // A finding of the session goes on the next packet, before any drop reason of its own.
+  tracer.note('ESP black hole: test finding');
   const loop = echo(8, INNER_LOCAL, GATEWAY, 5);
   tracer.drop('out', 'routing loop: packet to the gateway itself', loop, 0, loop.length);
   tracer.close();
@@ -159,7 +161,7 @@ describe('session tracer: pcapng with two interfaces, readable by tshark with th
       ['0', 'dropped: replay', `0x${SPI_IN.toString(16)}`],
       ['0', 'dropped: bad ICV', `0x${SPI_IN.toString(16)}`],
       ['0', 'dropped: unknown SPI 0xdeadbeef', '0xdeadbeef'],
-      ['1', 'dropped: routing loop: packet to the gateway itself', ''],
+      ['1', 'ESP black hole: test finding; dropped: routing loop: packet to the gateway itself', ''],
     ]);
   });
 
@@ -170,6 +172,7 @@ describe('session tracer: pcapng with two interfaces, readable by tshark with th
       expect.stringMatching(new RegExp(`^trace: ESP SA 0x${SPI_IN.toString(16)} inbound  \\(AES-CBC-256/HMAC-SHA1-96\\): 1 packets, \\d+ bytes; dropped: replay 1, bad ICV 1$`)),
       expect.stringMatching(new RegExp(`^trace: ESP SA 0x${SPI_OUT.toString(16)} outbound \\(AES-CBC-256/HMAC-SHA1-96\\): 1 packets, \\d+ bytes; dropped: routing loop: packet to the gateway itself 1$`)),
       'trace: outside our SAs: dropped: in: no SA yet: ESP before quick mode completed 1, in: unknown SPI 0xdeadbeef 1',
+      'trace: 1 finding(s) of the session written as packet comments',
     ]);
     expect(main.lines.filter((l) => l.startsWith('dropped '))).toHaveLength(5);
   });
