@@ -7,6 +7,7 @@
         "native/endpoint.cc",
         "native/endpoint_io.cc",
         "native/open.cc",
+        "native/link.cc",
         "native/netns.cc",
         "native/errors.cc",
         "native/esp_crypto.cc"

@@ -7,6 +7,7 @@
 #include "endpoint.h"
 #include "esp_crypto.h"
 #include "open.h"
+#include "link.h"
 
 namespace packet_io {
 
@@ -16,6 +17,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openTun", Napi::Function::New<OpenTun>(env, "openTun"));
   exports.Set("openUdp", Napi::Function::New<OpenUdp>(env, "openUdp"));
   exports.Set("openRawIp", Napi::Function::New<OpenRawIp>(env, "openRawIp"));
+  exports.Set("pathMtu", Napi::Function::New<PathMtu>(env, "pathMtu"));
+  exports.Set("setLinkMtu", Napi::Function::New<SetLinkMtu>(env, "setLinkMtu"));
   exports.Set("openRouteMonitor", Napi::Function::New<OpenRouteMonitor>(env, "openRouteMonitor"));
 
   const char* names[kCounterCount] = {"rxPackets", "rxBytes",   "rxTruncated", "rxErrors", "txPackets",

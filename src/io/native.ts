@@ -48,6 +48,8 @@ export interface PacketIoBinding {
     options: NativeSocketOptions & { protocol: number; headerIncluded?: boolean },
   ): { endpoint: NativeEndpoint; address: number };
   openRouteMonitor(options: { netns?: string }): { endpoint: NativeEndpoint };
+  pathMtu(address: number, netns?: string): number;
+  setLinkMtu(name: string, mtu: number, netns?: string): void;
   readonly counterNames: readonly string[];
   readonly metaStride: number;
   readonly maxBatch: number;

@@ -21,6 +21,7 @@ import { localAddressFor } from './route.js';
 import { buildDnsProbe } from './inner-probe.js';
 import type { ScriptHost } from './script-host.js';
 import type { SessionMessages } from './session-messages.js';
+import { TunnelMtu } from './tunnel-mtu.js';
 import { Timers } from './timers.js';
 
 /** What the tunnel runs on; the channel and transport change on a reconnection or a move. */
@@ -36,6 +37,7 @@ export interface Link {
 export class RunningTunnel {
   /** The route to the gateway led into the tunnel at the last check (its uplink is gone). */
   private routeLooped = false;
+  private readonly mtu: TunnelMtu;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -46,6 +48,7 @@ export class RunningTunnel {
     private readonly messages: SessionMessages,
   ) {
     link.datapath.onSoftLimit = () => this.link.channel.interrupt();
+    this.mtu = new TunnelMtu(ctx, link.tun.name);
   }
 
   async run(): Promise<EndReason> {
@@ -53,6 +56,7 @@ export class RunningTunnel {
     if (this.ctx.hooks.detached?.()) this.scripts.output = 'capture';
     log.debug(2, () => 'S7.9 main loop');
     const monitor = this.watchKernel();
+    this.setMtu(false);
     try {
       for (;;) {
         const s = this.lc.stage;
@@ -98,7 +102,10 @@ export class RunningTunnel {
       case 'notice':
         return log.notice(duty.text);
       case 'check-route':
-        return this.checkOuterAddress(duty.because);
+        await this.checkOuterAddress(duty.because);
+        // A path that shrank (the kernel learned it from "fragmentation needed") lowers the device's MTU.
+        if (!this.routeLooped) this.setMtu(true);
+        return;
       case 'reauthenticate':
         return this.reauthenticate();
       case 'rekey-esp':
@@ -154,6 +161,7 @@ export class RunningTunnel {
       if (old.life.usable) sendDeletes(this.link.channel, old.sa, replaced);
       log.notice(`phase 1 re-authenticated: ISAKMP SA lifetime ${outcome.lifetimeSeconds} s`);
       await this.applyModeConfig(slot.terms.modeConfig);
+      this.setMtu(false);
     } catch (err) {
       if (this.lc.ended) return;
       const refused = err instanceof AuthError;
@@ -195,6 +203,7 @@ export class RunningTunnel {
       this.keeper.install(pair, false);
       this.lc.established(clock.now(), slot);
       await this.applyModeConfig(slot.terms.modeConfig);
+      this.setMtu(false);
       log.notice('reconnected');
     } catch (err) {
       if (this.lc.ended) return;
@@ -215,6 +224,12 @@ export class RunningTunnel {
     });
     this.link.reusablePassword = p1.outcome.reusablePassword;
     return p1;
+  }
+
+  /** The device MTU for the path and the ESP pair and transport in use (tunnel-mtu.ts). */
+  private setMtu(onlyLower: boolean): void {
+    const esp = this.keeper.current;
+    if (esp) this.mtu.update(esp.outbound.suite, this.link.transport.kind, onlyLower);
   }
 
   private replaceTransport(slot: IkeSaSlot): void {
@@ -244,6 +259,7 @@ export class RunningTunnel {
       scripts.setTunnel(link.tun.name, this.ctx.endpoints.gateway, mc);
     }
     await scripts.connect();
+    this.mtu.forget();
   }
 
   /**
