@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   VPNC_ERR_SCRIPT_SPAWN: 'the route script cannot be started',
   VPNC_ERR_SCRIPT_STATE: 'the state file kept for vpnc-disconnect cannot be read or is not ours',
   VPNC_ERR_GATEWAY_NET: 'the project gateway cannot set up its device or routes',
+  VPNC_ERR_CONTROL: 'the control socket of a running client cannot be opened, reached or read (vpnc --status)',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

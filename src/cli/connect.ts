@@ -9,6 +9,7 @@ import { VpnClient } from '../session/client.js';
 import type { EndReason } from '../session/client-hooks.js';
 import { SessionTracer } from '../session/trace/tracer.js';
 import { VERSION, VPNC_COMPAT_VERSION } from '../version.js';
+import { controlPathFor, serveControl, type ControlServer } from './control-socket.js';
 import { ExitCode } from './exit-codes.js';
 import type { PromptIo } from './prompt.js';
 import { readSecret } from './prompt.js';
@@ -47,6 +48,7 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
   log.debug(99, () => `IPSec secret: "${config.secret}" (hex ${Buffer.from(config.secret).toString('hex')})`);
   const tracer = createTracer(config, log);
   let pidWritten = false;
+  let control: ControlServer | undefined;
   const client = new VpnClient(config, log, {
     promptSecret: io.askSecret ?? (async (prompt) => readSecret(io.prompt, prompt, config.passwordHelper)),
     ...(tracer ? { trace: tracer } : {}),
@@ -57,6 +59,7 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
       if (config.pidFile) {
         writeFileSync(config.pidFile, `${process.pid}\n`);
         pidWritten = true;
+        control = serveControl(controlPathFor(config.pidFile), () => client.status(), (m) => log.notice(m));
       }
       io.onUp?.(process.pid);
     },
@@ -74,6 +77,7 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
     return exitCodeForEnd(end);
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
+    control?.close();
     tracer?.close();
     if (pidWritten) {
       try {

@@ -16,6 +16,10 @@ export function usageText(long: boolean, argv0 = 'vpnc'): string {
     if (def !== undefined) out += `    Default: ${def}\n`;
     out += `  conf-variable: ${spec.key}${spec.arg ?? ''}\n\n`;
   }
+  if (long) {
+    out += 'Commands of ours (not in vpnc 0.5.3):\n';
+    out += '  --status [--json]\n      show the running tunnel of the profile (or of --pid-file): gateway, ESP path, SAs with\n      what is left of their lifetimes, traffic and drops, DPD; asks the client over its control\n      socket (<pidfile>.ctl, root only)\n\n';
+  }
   if (!long) out += 'Use --long-help to see all options\n\n';
   out += 'Report bugs at the project\'s issue tracker\n';
   return out;

@@ -13,6 +13,7 @@ import { requireCredentials, validateSettings, type VpncConfig } from '../config
 import { UsageError } from '../errors.js';
 import { describeError, exitCodeFor, ExitCode } from './exit-codes.js';
 import { runConnection } from './connect.js';
+import { runStatus } from './status.js';
 import { DAEMON_ENV, runDaemon, startDaemon } from './daemon.js';
 import { promptMissing, stdioPromptIo } from './prompt.js';
 import { usageText, versionText } from './usage.js';
@@ -59,6 +60,8 @@ export async function main(argv: string[], connect?: Connector): Promise<number>
       case 'long-help':
         out(usageText(args.action === 'long-help'));
         return ExitCode.ok;
+      case 'status':
+        return await runStatus(args, out, err);
       case 'run':
         break;
     }

@@ -7,11 +7,13 @@ import { UsageError } from '../errors.js';
 import { OPTIONS, isFlag } from './options.js';
 import type { Settings } from './profile-file.js';
 
-export type Action = 'run' | 'version' | 'help' | 'long-help';
+export type Action = 'run' | 'version' | 'help' | 'long-help' | 'status';
 
 export interface ParsedArgs {
   action: Action;
   printConfig: boolean;
+  /** --json (with --status): the status as JSON. */
+  json: boolean;
   /** Settings given on the command line (the last occurrence of an option wins). */
   settings: Settings;
   /** Profile names, paths or `-`, in command-line order. */
@@ -22,6 +24,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const settings: Settings = new Map();
   const profiles: string[] = [];
   let printConfig = false;
+  let status = false;
+  let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg !== '' && (!arg.startsWith('-') || arg === '-')) {
@@ -30,13 +34,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     switch (arg) {
       case '--version':
-        return { action: 'version', printConfig, settings, profiles };
+        return { action: 'version', printConfig, json, settings, profiles };
       case '--help':
-        return { action: 'help', printConfig, settings, profiles };
+        return { action: 'help', printConfig, json, settings, profiles };
       case '--long-help':
-        return { action: 'long-help', printConfig, settings, profiles };
+        return { action: 'long-help', printConfig, json, settings, profiles };
       case '--print-config':
         printConfig = true;
+        continue;
+      case '--status':
+        status = true;
+        continue;
+      case '--json':
+        json = true;
         continue;
     }
     const eq = arg.indexOf('=');
@@ -54,5 +64,6 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     settings.set(spec.id, { value, origin: { kind: 'option', option: name } });
   }
-  return { action: 'run', printConfig, settings, profiles };
+  if (json && !status) throw new UsageError('option --json goes with --status');
+  return { action: status ? 'status' : 'run', printConfig, json, settings, profiles };
 }

@@ -20,6 +20,7 @@ import { SessionMessages } from './session-messages.js';
 import { fakePeerMac } from './tap.js';
 import { systemClock, type Clock } from './timers.js';
 import { RunningTunnel, type Link } from './tunnel.js';
+import type { TunnelStatus } from './status.js';
 
 export class VpnClient {
   private readonly scripts: ScriptHost;
@@ -29,6 +30,7 @@ export class VpnClient {
   /** What exists so far, for the teardown: filled in as setup goes. */
   private opened: { tun?: TunDevice; channel?: IkeChannel; link?: Link } = {};
   private connected = false;
+  private running: RunningTunnel | undefined;
 
   constructor(
     private readonly config: VpncConfig,
@@ -48,6 +50,11 @@ export class VpnClient {
     this.channel?.cancel();
   }
 
+  /** The running tunnel as `vpnc --status` shows it; undefined before it is up. */
+  status(): TunnelStatus | undefined {
+    return this.running?.status();
+  }
+
   private get channel(): IkeChannel | undefined {
     return this.opened.link?.channel ?? this.opened.channel;
   }
@@ -57,7 +64,8 @@ export class VpnClient {
     try {
       const ctx = await this.context();
       const { link, messages } = await this.setup(ctx);
-      return await new RunningTunnel(ctx, this.scripts, this.keeper, this.lifecycle, link, messages).run();
+      this.running = new RunningTunnel(ctx, this.scripts, this.keeper, this.lifecycle, link, messages);
+      return await this.running.run();
     } finally {
       await this.teardown();
     }

@@ -47,6 +47,11 @@ export class DeadPeerDetector {
     return { kind: 'send', seq: this.outstanding, attempt: this.attempts };
   }
 
+  /** A probe is outstanding: `attempts` R-U-THEREs of it sent so far (status view). */
+  get probing(): { readonly outstanding: boolean; readonly attempts: number } {
+    return { outstanding: this.outstanding !== 0, attempts: this.outstanding !== 0 ? this.attempts : 0 };
+  }
+
   /** An R-U-THERE-ACK arrived; true when it answers the outstanding probe. */
   ack(seq: number): boolean {
     if (this.outstanding === 0 || seq !== this.outstanding) return false;

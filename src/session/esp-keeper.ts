@@ -31,6 +31,8 @@ export class EspKeeper {
   /** Renegotiate at this time (0: now) because the gateway deleted the pair in use. */
   private renegotiateAt = Infinity;
   datapath: DataPath | undefined;
+  /** Pairs that replaced a pair in use (our rekeys, the gateway's, those of re-authentications). */
+  replacements = 0;
 
   constructor(
     private readonly log: Logger,
@@ -59,7 +61,10 @@ export class EspKeeper {
     }
     this.establishedAt = this.clock.now();
     this.renegotiateAt = Infinity;
-    if (old && retireOld) this.retired.push({ sa: old, at: this.establishedAt });
+    if (old && retireOld) {
+      this.retired.push({ sa: old, at: this.establishedAt });
+      this.replacements++;
+    }
     this.onInstall(fresh);
     this.datapath?.install(fresh.inbound, fresh.outbound);
     return old;
@@ -99,6 +104,13 @@ export class EspKeeper {
       return `${Math.round((now - this.establishedAt) / 1000)} of ${life} s used`;
     }
     return undefined;
+  }
+
+  /** The pair in use and the replaced ones still accepted inbound, with when each came to be (status view). */
+  get installed(): ReadonlyArray<{ readonly pair: EspPair; readonly at: number; readonly inUse: boolean }> {
+    const out = this.retired.map((r) => ({ pair: r.sa, at: r.at, inUse: false }));
+    if (this.esp) out.push({ pair: this.esp, at: this.establishedAt, inUse: true });
+    return out;
   }
 
   /** Drops inbound SAs whose grace period is over. */

@@ -22,6 +22,14 @@ export class TunnelMtu {
     private readonly device: string,
   ) {}
 
+  /** How often we set the MTU. */
+  changes = 0;
+
+  /** The MTU we set last, if any. */
+  get value(): number | undefined {
+    return this.current;
+  }
+
   /** The script configured the device again (connect): whatever we set is gone. */
   forget(): void {
     this.current = undefined;
@@ -58,6 +66,7 @@ export class TunnelMtu {
     }
     this.current = mtu;
     this.lastPath = path;
+    this.changes++;
     if (before !== undefined && mtu < before) log.notice(`the path to the gateway now carries at most ${path} bytes: tunnel MTU lowered from ${before} to ${mtu}`);
     else log.debug(1, () => `tunnel MTU ${mtu}: path MTU ${path} minus ESP overhead (${suite.name} over ${transport})`);
   }

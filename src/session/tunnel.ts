@@ -22,6 +22,7 @@ import { buildDnsProbe } from './inner-probe.js';
 import type { ScriptHost } from './script-host.js';
 import type { SessionMessages } from './session-messages.js';
 import { TunnelMtu } from './tunnel-mtu.js';
+import { espSaStatus, ikeSaStatus, type TunnelStatus } from './status.js';
 import { Timers } from './timers.js';
 
 /** What the tunnel runs on; the channel and transport change on a reconnection or a move. */
@@ -38,6 +39,9 @@ export class RunningTunnel {
   /** The route to the gateway led into the tunnel at the last check (its uplink is gone). */
   private routeLooped = false;
   private readonly mtu: TunnelMtu;
+  private readonly startedAt: number;
+  private reauthentications = 0;
+  private reconnects = 0;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -49,6 +53,7 @@ export class RunningTunnel {
   ) {
     link.datapath.onSoftLimit = () => this.link.channel.interrupt();
     this.mtu = new TunnelMtu(ctx, link.tun.name);
+    this.startedAt = ctx.clock.now();
   }
 
   async run(): Promise<EndReason> {
@@ -159,6 +164,7 @@ export class RunningTunnel {
       const replaced = this.keeper.install(pair, true);
       this.lc.reauthenticated(slot);
       if (old.life.usable) sendDeletes(this.link.channel, old.sa, replaced);
+      this.reauthentications++;
       log.notice(`phase 1 re-authenticated: ISAKMP SA lifetime ${outcome.lifetimeSeconds} s`);
       await this.applyModeConfig(slot.terms.modeConfig);
       this.setMtu(false);
@@ -204,6 +210,7 @@ export class RunningTunnel {
       this.lc.established(clock.now(), slot);
       await this.applyModeConfig(slot.terms.modeConfig);
       this.setMtu(false);
+      this.reconnects++;
       log.notice('reconnected');
     } catch (err) {
       if (this.lc.ended) return;
@@ -224,6 +231,44 @@ export class RunningTunnel {
     });
     this.link.reusablePassword = p1.outcome.reusablePassword;
     return p1;
+  }
+
+  /** What `vpnc --status` shows (status.ts). */
+  status(): TunnelStatus {
+    const now = this.ctx.clock.now();
+    const { link, ctx, lc } = this;
+    const slot = lc.current;
+    const mc = (slot ?? lc.last)?.terms.modeConfig;
+    const cisco = link.transport.kind === 'cisco-udp';
+    const lastHeard = this.lastHeard();
+    const ikeAt = this.messages.ikeHeardAt;
+    return {
+      version: 1,
+      pid: process.pid,
+      stage: lc.stage.kind,
+      uptimeSeconds: Math.round((now - this.startedAt) / 1000),
+      gateway: ctx.endpoints.gateway,
+      localAddress: ctx.endpoints.localAddress,
+      transport: link.transport.kind,
+      ports: { local: cisco ? ctx.config.udpPort : link.channel.localPort, remote: cisco ? (mc?.udpEncapPort ?? 0) : link.channel.remotePort },
+      tunnel: {
+        device: link.tun.name,
+        address: mc?.address ?? null,
+        mtu: this.mtu.value ?? null,
+        routes: mc ? (mc.splitInclude.length ? mc.splitInclude.map((n) => `${n.address}/${n.prefixLength}`) : ['0.0.0.0/0']) : [],
+        dns: mc?.dns ?? [],
+      },
+      ikeSa: ikeSaStatus(now, slot),
+      espSas: this.keeper.installed.flatMap((e) => espSaStatus(now, e.pair, e.at, e.inUse)),
+      traffic: { espSent: link.datapath.espSent, espReceived: link.datapath.espReceived, drops: { ...link.datapath.drops } },
+      dpd: {
+        enabled: slot?.dpd !== undefined,
+        probing: slot?.dpd?.probing.outstanding ?? false,
+        lastHeardSecondsAgo: lastHeard > 0 ? Math.round((now - lastHeard) / 1000) : null,
+        lastIkeSecondsAgo: ikeAt > 0 ? Math.round((now - ikeAt) / 1000) : null,
+      },
+      events: { espRekeys: this.keeper.replacements, reauthentications: this.reauthentications, reconnects: this.reconnects, mtuChanges: this.mtu.changes },
+    };
   }
 
   /** The device MTU for the path and the ESP pair and transport in use (tunnel-mtu.ts). */
