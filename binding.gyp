@@ -6,6 +6,7 @@
         "native/packet_io.cc",
         "native/endpoint.cc",
         "native/endpoint_io.cc",
+        "native/endpoint_errors.cc",
         "native/open.cc",
         "native/link.cc",
         "native/netns.cc",

@@ -21,6 +21,7 @@ void Endpoint::Init(Napi::Env env, Napi::Object exports) {
                                         InstanceMethod<&Endpoint::Send>("send"),
                                         InstanceMethod<&Endpoint::SendBatch>("sendBatch"),
                                         InstanceMethod<&Endpoint::SetTos>("setTos"),
+                                        InstanceMethod<&Endpoint::SetErrorSink>("setErrorSink"),
                                         InstanceMethod<&Endpoint::Ref>("ref"),
                                         InstanceMethod<&Endpoint::Unref>("unref"),
                                         InstanceMethod<&Endpoint::Close>("close"),

@@ -60,6 +60,10 @@ class Endpoint : public Napi::ObjectWrap<Endpoint> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value GetFd(const Napi::CallbackInfo& info);
   Napi::Value GetCounters(const Napi::CallbackInfo& info);
+  /** setErrorSink(fn(origin, type, code, info, errno, offender, destination, destinationPort)) for IP_RECVERR. */
+  Napi::Value SetErrorSink(const Napi::CallbackInfo& info);
+  /** Reads the error queue into the sink; true when there was something and the descriptor is still good. */
+  bool DrainErrors();
 
   static void OnPoll(uv_poll_t* handle, int status, int events);
   /** Calls the JS callback once with `count` packets in the arena, or with a fatal errno (polling stops). */
@@ -89,6 +93,7 @@ class Endpoint : public Napi::ObjectWrap<Endpoint> {
   size_t slotSize_ = 0;
   size_t maxBatch_ = 0;
   Napi::FunctionReference onPackets_;
+  Napi::FunctionReference onNetworkError_;
   std::unique_ptr<Napi::AsyncContext> asyncContext_;
 
   // Scatter lists for recvmmsg()/sendmmsg(), sized once so the hot path allocates nothing.

@@ -33,6 +33,8 @@ void Endpoint::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
   auto* self = static_cast<Endpoint*>(handle->data);
   if (self == nullptr || !self->polling_) return;
   if (status < 0) {  // libuv reports POLLERR as UV_EBADF, e.g. when the device was deleted
+    // On a socket, POLLERR is usually an ICMP report on the error queue: hand it on and poll again.
+    if (self->DrainErrors() && self->polling_ && uv_poll_start(handle, UV_READABLE, OnPoll) == 0) return;
     self->counters_[kRxErrors] += 1;
     self->counters_[kLastErrno] = -status;
     self->Deliver(0, -status);
@@ -97,11 +99,14 @@ size_t Endpoint::ReadSocket(int* fatal) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    int err = errno;
     counters_[kRxErrors] += 1;
-    counters_[kLastErrno] = errno;
+    counters_[kLastErrno] = err;
+    if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EMSGSIZE || err == EPROTO) DrainErrors();
+    errno = err;
     // ICMP-reported errors and memory pressure are transient; anything else ends the endpoint.
     if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH && errno != ENOBUFS &&
-        errno != ENOMEM) {
+        errno != ENOMEM && errno != EMSGSIZE && errno != EPROTO) {
       *fatal = errno;
     }
     return 0;

@@ -55,6 +55,12 @@ bool OptBool(const Napi::Object& opts, const char* key) {
   return v.IsBoolean() && v.As<Napi::Boolean>().Value();
 }
 
+/** IP_RECVERR on: ICMP errors about what we sent come to the error queue (Endpoint::DrainErrors). */
+bool SetReceiveErrors(int fd, bool on) {
+  int value = 1;
+  return !on || setsockopt(fd, IPPROTO_IP, IP_RECVERR, &value, sizeof(value)) == 0;
+}
+
 bool GetOptions(const Napi::CallbackInfo& info, Napi::Object* opts) {
   if (info.Length() < 1 || !info[0].IsObject()) {
     ThrowTypeError(info.Env(), "options object expected");
@@ -189,6 +195,10 @@ Napi::Value OpenUdp(const Napi::CallbackInfo& info) {
     ThrowErrno(env, errno, syscall);
     return env.Undefined();
   }
+  if (!SetReceiveErrors(fd.get(), OptBool(opts, "receiveErrors"))) {
+    ThrowErrno(env, errno, "setsockopt IP_RECVERR");
+    return env.Undefined();
+  }
   sockaddr_in local{};
   local.sin_family = AF_INET;
   local.sin_addr.s_addr = htonl(OptU32(opts, "address", 0));
@@ -236,6 +246,10 @@ Napi::Value OpenRawIp(const Napi::CallbackInfo& info) {
   const char* syscall = "";
   if (!SetBufferSizes(fd.get(), OptU32(opts, "receiveBufferSize", 0), OptU32(opts, "sendBufferSize", 0), &syscall)) {
     ThrowErrno(env, errno, syscall);
+    return env.Undefined();
+  }
+  if (!SetReceiveErrors(fd.get(), OptBool(opts, "receiveErrors"))) {
+    ThrowErrno(env, errno, "setsockopt IP_RECVERR");
     return env.Undefined();
   }
   sockaddr_in local{};

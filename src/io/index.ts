@@ -33,6 +33,7 @@ export {
 export { MemoryEndpoint, createMemoryPair, type MemoryEndpointOptions } from './memory.js';
 export { RawEspEndpoint, openRawEsp, type RawEspOptions } from './raw-esp.js';
 export { pathMtu, setLinkMtu } from './link.js';
+export { describeNetworkError, ErrorOrigin, type NetworkError } from './network-error.js';
 export { watchRoutes, type RouteMonitor } from './route-monitor.js';
 export { TunDevice, openTun, type TunInfo, type TunOptions } from './tun.js';
 export { UDP_SLOT_SIZE, UdpEndpoint, openUdp, type UdpOptions } from './udp.js';

@@ -14,6 +14,7 @@ import {
 } from './endpoint.js';
 import { receiveError } from './errors.js';
 import type { NativeEndpoint } from './native.js';
+import type { NetworkError } from './network-error.js';
 
 /** The PacketEndpoint behind TunDevice, UdpEndpoint and RawEspEndpoint. */
 export class NativePacketEndpoint implements PacketEndpoint {
@@ -76,6 +77,13 @@ export class NativePacketEndpoint implements PacketEndpoint {
 
   sendBatch(data: Uint8Array, meta: Uint32Array, count: number): number {
     return this.handle.sendBatch(data, meta, count);
+  }
+
+  /** Hears what the network reports about packets sent from this socket (ICMP errors; sockets opened with them). */
+  onNetworkError(handler: (e: NetworkError) => void): void {
+    this.handle.setErrorSink((origin, type, code, info, errno, from, destination, destinationPort) =>
+      handler({ origin, type, code, info, errno, from, destination, destinationPort }),
+    );
   }
 
   ref(): this {

@@ -14,6 +14,8 @@ export interface NativeEndpoint {
   send(data: Uint8Array, offset: number, length: number, address?: number, port?: number): boolean;
   sendBatch(data: Uint8Array, meta: Uint32Array, count: number): number;
   setTos(tos: number): void;
+  /** Receives what IP_RECVERR queued (see network-error.ts). */
+  setErrorSink(sink: (origin: number, type: number, code: number, info: number, errno: number, from: number, destination: number, destinationPort: number) => void): void;
   ref(): void;
   unref(): void;
   close(): void;
@@ -35,6 +37,8 @@ export interface NativeTunOptions {
 /** Options shared by the addon's socket openers. Addresses are unsigned 32-bit numbers. */
 export interface NativeSocketOptions {
   address?: number;
+  /** IP_RECVERR: ICMP errors about what we sent reach setErrorSink. */
+  receiveErrors?: boolean;
   netns?: string;
   receiveBufferSize?: number;
   sendBufferSize?: number;

@@ -49,6 +49,7 @@ export function openRawEsp(options: RawEspOptions = {}): RawEspEndpoint {
       address,
       netns: options.netns ?? '',
       receiveBufferSize: options.receiveBufferSize ?? 0,
+      receiveErrors: true,
       sendBufferSize: options.sendBufferSize ?? 0,
     });
   } catch (err) {

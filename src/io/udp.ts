@@ -64,6 +64,7 @@ export function openUdp(options: UdpOptions = {}): UdpEndpoint {
       port,
       netns: options.netns ?? '',
       receiveBufferSize: options.receiveBufferSize ?? 0,
+      receiveErrors: true,
       sendBufferSize: options.sendBufferSize ?? 0,
     });
   } catch (err) {

@@ -15,7 +15,10 @@ import {
   openUdp,
   parseIpv4Address,
   setBatchEntry,
+  type NetworkError,
   type PacketEndpoint,
+  type RawEspEndpoint,
+  type UdpEndpoint,
 } from '../io/index.js';
 import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
 import type { PacketBatch } from '../io/endpoint.js';
@@ -38,6 +41,8 @@ export interface EspTransport {
   flush(): number;
   /** Starts delivering received ESP packets (zero-copy, valid during the call). */
   start(sink: EspSink): void;
+  /** Hears the network's reports (ICMP) about ESP sent on a socket of the transport's own; none on the IKE socket's. */
+  onNetworkError?(handler: (e: NetworkError) => void): void;
   /** A NAT keepalive, for UDP transports. */
   keepalive(): void;
   close(): void;
@@ -106,7 +111,7 @@ export class UdpEspTransport implements EspTransport {
 export class CiscoUdpTransport implements EspTransport {
   readonly kind = 'cisco-udp' as const;
   private static readonly KEEPALIVE = Buffer.from([0, 0, 0, 0, 0xff]);
-  private readonly socket: PacketEndpoint;
+  private readonly socket: UdpEndpoint;
   private readonly gatewayAddr: number;
   constructor(localAddress: string, localPort: number, gateway: string, private readonly gatewayPort: number, netns?: string) {
     this.socket = openUdp({ localAddress, localPort, receiveBufferSize: ESP_SOCKET_BUFFER, ...(netns ? { netns } : {}) });
@@ -130,6 +135,9 @@ export class CiscoUdpTransport implements EspTransport {
         sink(b.buffer, b.offset(i), len);
       }
     });
+  }
+  onNetworkError(handler: (e: NetworkError) => void): void {
+    this.socket.onNetworkError(handler);
   }
   keepalive(): void {
     this.socket.send(CiscoUdpTransport.KEEPALIVE, 0, 5, this.gatewayAddr, this.gatewayPort);
@@ -169,7 +177,7 @@ export class DraftUdpTransport implements EspTransport {
 /** Raw ESP (IP protocol 50). */
 export class RawEspTransport implements EspTransport {
   readonly kind = 'raw' as const;
-  private readonly socket: PacketEndpoint;
+  private readonly socket: RawEspEndpoint;
   private readonly gatewayAddr: number;
   private readonly localAddr: number;
   private ipId: number;
@@ -217,6 +225,9 @@ export class RawEspTransport implements EspTransport {
         sink(b.buffer, off + hl, len - hl);
       }
     });
+  }
+  onNetworkError(handler: (e: NetworkError) => void): void {
+    this.socket.onNetworkError(handler);
   }
   keepalive(): void {}
   close(): void {

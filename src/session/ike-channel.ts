@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
 import { PeerTimeoutError, VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
+import { describeNetworkError, openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import type { DatagramTap } from './trace/taps.js';
 import { systemClock, Timers, type Clock } from './timers.js';
@@ -44,6 +44,8 @@ export class IkeChannel {
    */
   private interrupts = 0;
   private interruptsSeen = 0;
+  /** The network's last report (ICMP) about what we sent: named when the gateway does not answer. */
+  private networkError: { text: string; at: number } | undefined;
   /** Set by cancel(): every wait, interruptible or not, ends and exchanges give up (the user stopped us). */
   private cancelled = false;
   private lastDigest = '';
@@ -69,6 +71,11 @@ export class IkeChannel {
     // NAT-T ESP shares this socket: the same receive buffer as the ESP transports.
     const s = openUdp({ localAddress: this.opts.localAddress, localPort: port, receiveBufferSize: ESP_SOCKET_BUFFER, ...(this.opts.netns ? { netns: this.opts.netns } : {}) });
     s.start((batch) => this.onBatch(batch));
+    s.onNetworkError((e) => {
+      const text = describeNetworkError(e);
+      if (text !== this.networkError?.text) this.log.debug(1, () => `the network says about IKE: ${text}`);
+      this.networkError = { text, at: this.clock.now() };
+    });
     return s;
   }
 
@@ -203,6 +210,7 @@ export class IkeChannel {
    * schedule. Datagrams `accept` declines go to `other` (e.g. a DPD arriving meanwhile).
    */
   async exchange(request: Buffer, accept: (d: Buffer) => boolean, other: (d: Buffer) => void = () => {}): Promise<Buffer> {
+    const started = this.clock.now();
     for (let attempt = 0; attempt < Timers.retransmitDelaysMs.length; attempt++) {
       if (attempt > 0) this.log.debug(2, () => `no answer yet, resending (attempt ${attempt + 1})`);
       this.send(request);
@@ -215,19 +223,26 @@ export class IkeChannel {
         other(d);
       }
     }
-    throw new PeerTimeoutError(`no response from target ${this.opts.gateway}:${this.gatewayPort}`);
+    throw new PeerTimeoutError(`no response from target ${this.opts.gateway}:${this.gatewayPort}${this.networkSaid(started)}`);
   }
 
   /** Waits for a gateway-initiated datagram that `accept` takes (e.g. the XAUTH request after AM3). */
   async expect(accept: (d: Buffer) => boolean, timeoutMs: number, what: string, other: (d: Buffer) => void = () => {}): Promise<Buffer> {
-    const deadline = this.clock.now() + timeoutMs;
+    const started = this.clock.now();
+    const deadline = started + timeoutMs;
     for (;;) {
       const d = await this.take(deadline - this.clock.now(), false);
       if (this.cancelled) throw new VpncError('VPNC_ERR_INTERRUPTED', 'stopped while waiting for the gateway');
-      if (!d) throw new PeerTimeoutError(`no response from target ${this.opts.gateway}: waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
+      if (!d) throw new PeerTimeoutError(`no response from target ${this.opts.gateway}: waited ${Math.round(timeoutMs / 1000)} s for ${what}${this.networkSaid(started)}`);
       if (accept(d)) return d;
       other(d);
     }
+  }
+
+  /** What the network reported since `since`, for a "no response" message. */
+  private networkSaid(since: number): string {
+    const e = this.networkError;
+    return e && e.at >= since ? `; the network said: ${e.text}` : '';
   }
 
   /** Ends every wait now and makes exchanges fail: the connection is being stopped. Sending still works. */

@@ -14,6 +14,7 @@ import { IkeChannel } from './ike-channel.js';
 import { newSlot, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
 import { Phase1Driver, type Phase1Outcome } from './phase1.js';
 import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
+import { networkNotices } from './network-notices.js';
 import type { Clock } from './timers.js';
 
 /** Where the session talks from and to; `localAddress` follows the machine when it roams. */
@@ -118,8 +119,16 @@ export function transportFor(ctx: SessionContext, channel: IkeChannel, terms: Ik
   if (terms.natt === 'rfc') return new UdpEspTransport(channel);
   if (terms.natt === 'draft') return new DraftUdpTransport(channel);
   const ciscoPort = ciscoPortOf(ctx.config, terms);
-  if (ciscoPort) return new CiscoUdpTransport(bindAddress, ctx.config.udpPort, gateway, ciscoPort, ns);
-  return new RawEspTransport(localAddress, gateway, ns);
+  const t = ciscoPort ? new CiscoUdpTransport(bindAddress, ctx.config.udpPort, gateway, ciscoPort, ns) : new RawEspTransport(localAddress, gateway, ns);
+  t.onNetworkError(networkNotices(ctx.log, ctx.clock, 'ESP'));
+  return t;
+}
+
+/** A raw ESP transport from a new local address (roaming), with the network's reports told as for the first. */
+export function rawTransportFrom(ctx: SessionContext, localAddress: string): EspTransport {
+  const t = new RawEspTransport(localAddress, ctx.endpoints.gateway, ctx.hooks.netns);
+  t.onNetworkError(networkNotices(ctx.log, ctx.clock, 'ESP'));
+  return t;
 }
 
 /** vpnc's goodbye on an ISAKMP SA: a DELETE of the ESP pair (when given), then one of the ISAKMP SA itself. */

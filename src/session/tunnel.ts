@@ -13,10 +13,10 @@ import { parseIpv4Address, watchRoutes, type RouteMonitor, type TunDevice } from
 import type { DataPath } from './datapath.js';
 import type { EndReason } from './client-hooks.js';
 import type { EspKeeper } from './esp-keeper.js';
-import { RawEspTransport, type EspTransport } from './esp-transport.js';
+import type { EspTransport } from './esp-transport.js';
 import type { IkeChannel } from './ike-channel.js';
 import type { Duty, IkeSaSlot, SessionLifecycle } from './lifecycle.js';
-import { espDelete, openChannel, phase1, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
+import { espDelete, openChannel, phase1, rawTransportFrom, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
 import { localAddressFor } from './route.js';
 import { buildDnsProbe } from './inner-probe.js';
 import type { ScriptHost } from './script-host.js';
@@ -339,7 +339,7 @@ export class RunningTunnel {
     log.notice(`the outer address changed from ${ep.localAddress} to ${now} (${seen}); ${raw ? 're-authenticating from there' : 'probing the gateway from there'}`);
     ep.localAddress = now;
     if (raw) {
-      this.link.transport = new RawEspTransport(now, ep.gateway, this.ctx.hooks.netns);
+      this.link.transport = rawTransportFrom(this.ctx, now);
       this.link.datapath.replaceTransport(this.link.transport);
     }
     this.lc.moved(this.ctx.clock.now(), raw);
