@@ -52,8 +52,11 @@ export function readSecret(io: PromptIo, prompt: string, helper: string | undefi
   }
 }
 
-/** Asks for every missing credential, in vpnc's order, unless non-interactive. Empty answers stay missing. */
-export function promptMissing(settings: Settings, io: PromptIo): void {
+/**
+ * Asks for every missing credential, in vpnc's order, unless non-interactive. Empty answers stay missing.
+ * `scope` 'group': only the gateway, group ID and group secret (`vpnc --probe` authenticates no user).
+ */
+export function promptMissing(settings: Settings, io: PromptIo, scope: 'all' | 'group' = 'all'): void {
   if (settings.has('nonInteractive')) return;
   const get = (id: 'gateway' | 'id' | 'username') => settings.get(id)?.value ?? '(null)';
   const helper = settings.get('passwordHelper')?.value || undefined;
@@ -71,6 +74,7 @@ export function promptMissing(settings: Settings, io: PromptIo): void {
   ask('gateway', () => 'Enter IPSec gateway address: ', false);
   ask('id', () => `Enter IPSec ID for ${get('gateway')}: `, false);
   ask('secret', () => `Enter IPSec secret for ${get('id')}@${get('gateway')}: `, true);
+  if (scope === 'group') return;
   ask('username', () => `Enter username for ${get('gateway')}: `, false);
   if (!settings.has('xauthInteractive')) {
     ask('password', () => `Enter password for ${get('username')}@${get('gateway')}: `, true);

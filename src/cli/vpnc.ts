@@ -14,6 +14,7 @@ import { UsageError } from '../errors.js';
 import { describeError, exitCodeFor, ExitCode } from './exit-codes.js';
 import { runConnection } from './connect.js';
 import { runStatus } from './status.js';
+import { runProbe } from './probe.js';
 import { DAEMON_ENV, runDaemon, startDaemon } from './daemon.js';
 import { promptMissing, stdioPromptIo } from './prompt.js';
 import { usageText, versionText } from './usage.js';
@@ -63,6 +64,7 @@ export async function main(argv: string[], connect?: Connector): Promise<number>
       case 'status':
         return await runStatus(args, out, err);
       case 'run':
+      case 'probe':
         break;
     }
     const stdin = new FdLineInput(0);
@@ -72,13 +74,14 @@ export async function main(argv: string[], connect?: Connector): Promise<number>
     applyObfuscated(loaded.settings, warn);
     // Check values before asking for passwords, so that a typo does not cost a prompt.
     validateSettings(loaded.settings, () => {});
-    promptMissing(loaded.settings, stdioPromptIo(stdin));
+    promptMissing(loaded.settings, stdioPromptIo(stdin), args.action === 'probe' ? 'group' : 'all');
     if (args.printConfig) {
       err('vpnc.conf:\n\n');
       out(formatConfig(loaded.settings));
       return ExitCode.ok;
     }
     const config = validateSettings(loaded.settings, warn);
+    if (args.action === 'probe') return await runProbe(config, out, err);
     requireCredentials(config);
     if (config.debug >= 99) {
       const w = 'WARNING! active debug level is >= 99, output includes username and password (hex encoded)\n';

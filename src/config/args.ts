@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { OPTIONS, isFlag } from './options.js';
 import type { Settings } from './profile-file.js';
 
-export type Action = 'run' | 'version' | 'help' | 'long-help' | 'status';
+export type Action = 'run' | 'version' | 'help' | 'long-help' | 'status' | 'probe';
 
 export interface ParsedArgs {
   action: Action;
@@ -25,6 +25,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const profiles: string[] = [];
   let printConfig = false;
   let status = false;
+  let probe = false;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -44,6 +45,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         continue;
       case '--status':
         status = true;
+        continue;
+      case '--probe':
+        probe = true;
         continue;
       case '--json':
         json = true;
@@ -65,5 +69,6 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     settings.set(spec.id, { value, origin: { kind: 'option', option: name } });
   }
   if (json && !status) throw new UsageError('option --json goes with --status');
-  return { action: status ? 'status' : 'run', printConfig, json, settings, profiles };
+  if (status && probe) throw new UsageError('--status and --probe are two commands: give one');
+  return { action: status ? 'status' : probe ? 'probe' : 'run', printConfig, json, settings, profiles };
 }

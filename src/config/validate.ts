@@ -223,14 +223,19 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
 }
 
 /** The credentials vpnc insists on, with its messages; checked after prompting. */
-export function requireCredentials(config: VpncConfig): void {
+/** What a phase 1 needs of the group: the gateway, the group ID and the group secret. */
+export function requireGroup(config: VpncConfig): void {
   const missing: Array<[string, string]> = [
     [config.gateway, 'missing IPSec gateway address (--gateway, or "IPSec gateway" in a profile)'],
     [config.id, 'missing IPSec ID (--id, or "IPSec ID" in a profile)'],
     [config.secret, 'missing IPSec secret (--secret, or "IPSec secret" in a profile)'],
-    [config.username, 'missing Xauth username (--username, or "Xauth username" in a profile)'],
   ];
   for (const [value, message] of missing) if (!value) throw new ConfigError(message);
+}
+
+export function requireCredentials(config: VpncConfig): void {
+  requireGroup(config);
+  if (!config.username) throw new ConfigError('missing Xauth username (--username, or "Xauth username" in a profile)');
   if (config.password === undefined && !config.xauthInteractive) {
     throw new ConfigError('missing Xauth password (--password, or "Xauth password" in a profile)');
   }

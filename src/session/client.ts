@@ -12,7 +12,7 @@ import type { ClientHooks, EndReason } from './client-hooks.js';
 import { DataPath } from './datapath.js';
 import { EspKeeper } from './esp-keeper.js';
 import type { IkeChannel } from './ike-channel.js';
-import { SessionLifecycle, type LifecyclePolicy } from './lifecycle.js';
+import { SessionLifecycle, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
 import { ciscoPortOf, openChannel, phase1, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { ScriptHost } from './script-host.js';
@@ -28,7 +28,7 @@ export class VpnClient {
   private readonly lifecycle: SessionLifecycle;
   private readonly clock: Clock;
   /** What exists so far, for the teardown: filled in as setup goes. */
-  private opened: { tun?: TunDevice; channel?: IkeChannel; link?: Link } = {};
+  private opened: { tun?: TunDevice; channel?: IkeChannel; link?: Link; slot?: IkeSaSlot } = {};
   private connected = false;
   private running: RunningTunnel | undefined;
 
@@ -103,6 +103,7 @@ export class VpnClient {
       rememberedPassword: c.passwordTyped ? c.password : undefined,
       keyed: (sa) => this.lifecycle.keyed(sa),
     });
+    this.opened.slot = slot;
     const mc = slot.terms.modeConfig;
     this.scripts.setTunnel(tun.name, gateway, mc);
     await this.scripts.connect();
@@ -134,7 +135,8 @@ export class VpnClient {
   private async teardown(): Promise<void> {
     const { tun, link } = this.opened;
     const channel = this.channel;
-    const slot = this.lifecycle.last;
+    // The SA that carried the tunnel last; before the tunnel was up, the one the first phase 1 made.
+    const slot = this.lifecycle.last ?? this.opened.slot;
     const esp = this.keeper.current;
     const s = this.lifecycle.stage;
     const reason = s.kind === 'ended' ? s.reason : undefined;

@@ -209,12 +209,17 @@ export class IkeChannel {
    * Sends `request` and waits for a datagram that `accept` takes, resending the same bytes on the vpnc
    * schedule. Datagrams `accept` declines go to `other` (e.g. a DPD arriving meanwhile).
    */
-  async exchange(request: Buffer, accept: (d: Buffer) => boolean, other: (d: Buffer) => void = () => {}): Promise<Buffer> {
+  async exchange(
+    request: Buffer,
+    accept: (d: Buffer) => boolean,
+    other: (d: Buffer) => void = () => {},
+    delays: readonly number[] = Timers.retransmitDelaysMs,
+  ): Promise<Buffer> {
     const started = this.clock.now();
-    for (let attempt = 0; attempt < Timers.retransmitDelaysMs.length; attempt++) {
+    for (let attempt = 0; attempt < delays.length; attempt++) {
       if (attempt > 0) this.log.debug(2, () => `no answer yet, resending (attempt ${attempt + 1})`);
       this.send(request);
-      const deadline = this.clock.now() + Timers.retransmitDelaysMs[attempt]!;
+      const deadline = this.clock.now() + delays[attempt]!;
       for (;;) {
         const d = await this.take(deadline - this.clock.now(), false);
         if (this.cancelled) throw new VpncError('VPNC_ERR_INTERRUPTED', 'stopped while waiting for the gateway');

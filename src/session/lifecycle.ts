@@ -125,6 +125,10 @@ export class SessionLifecycle {
   private lastCounts: EspCounts = { sent: 0, received: 0, ikeHeardAt: 0 };
   /** We switched to UDP encapsulation by ourselves and have not yet seen it work. */
   private fellBack = false;
+  /** We forced NAT-T once already: never again (a gateway without NAT-T would make it loop). */
+  private forcedNatt = false;
+  /** Ways ESP has been seen to come back in this session: a path that carried ESP once is no black hole. */
+  private readonly espWorked = new Set<EspTransportKind>();
 
   constructor(private readonly policy: LifecyclePolicy) {}
 
@@ -191,7 +195,8 @@ export class SessionLifecycle {
     this.waitFrom = 0;
     if (frozenMs > Timers.freezeMs) {
       const dpd = this.current?.dpd;
-      out.push({ kind: 'notice', text: `the client did not run for ${Math.round(frozenMs / 1000)} s (suspend or stopped); ${dpd ? 'probing the gateway' : 'DPD is off, so the gateway cannot be probed'}` });
+      const then = s.kind === 'reconnecting' ? 'reconnecting' : dpd ? 'probing the gateway' : 'DPD is off, so the gateway cannot be probed';
+      out.push({ kind: 'notice', text: `the client did not run for ${Math.round(frozenMs / 1000)} s (suspend or stopped); ${then}` });
       dpd?.probeNow();
     }
     if (this.routeEvent || now - this.lastRouteCheck >= Timers.routeCheckMs) {
@@ -242,8 +247,10 @@ export class SessionLifecycle {
       this.fellBack = false;
       out.push({ kind: 'notice', text: 'ESP in UDP works here; to use it from the start, put "NAT Traversal Mode force-natt" in the profile (or pass --natt-mode force-natt)' });
     }
+    if (seen.esp.received > this.lastCounts.received) this.espWorked.add(seen.transport);
     this.lastCounts = seen.esp;
-    const canProbe = ike.dpd !== undefined && ike.life.usable && ike.terms.modeConfig.dns.length > 0;
+    // Unanswered inner traffic proves nothing where ESP has come back before (a dead inner host, a slow resolver).
+    const canProbe = ike.dpd !== undefined && ike.life.usable && ike.terms.modeConfig.dns.length > 0 && !this.espWorked.has(seen.transport);
     const verdict = this.espWatch.observe(now, seen.esp, canProbe);
     if (verdict.kind === 'probe') {
       ike.dpd?.probeNow();
@@ -258,7 +265,13 @@ export class SessionLifecycle {
       return;
     }
     const cause = `${silent}: something on the path or this machine drops ESP (IP protocol 50)`;
+    if (this.forcedNatt) {
+      // Forced NAT-T came back as raw ESP: the gateway does not do NAT-T, so there is nothing to switch to.
+      out.push({ kind: 'notice', text: `${cause}; the gateway offers no NAT-T, so ESP cannot be moved to UDP: the path must let IP protocol 50 through` });
+      return;
+    }
     if (this.policy.nattMode === 'natt' && this.policy.nattFallback) {
+      this.forcedNatt = true;
       out.push({ kind: 'notice', text: `${cause}; switching to UDP encapsulation` });
       out.push({ kind: 'force-natt' });
       this.fellBack = true;

@@ -86,25 +86,7 @@ export class Phase1Driver {
   async run(local: SocketAddress, remote: SocketAddress, opts: { initialContact: boolean }): Promise<Phase1Outcome> {
     this.gatewayAddress = remote.address;
     const c = this.config;
-    const hybrid = c.authMode === 'hybrid';
-    const trust = hybrid ? { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => this.log.debug(2, () => `CA skipped: ${m}`)) } : undefined;
-    if (trust) this.log.debug(2, () => `hybrid authentication: ${trust.anchors.length} trusted CA certificate(s) from ${c.caFile ?? '-'} and ${c.caDir}`);
-    const am = new AggressiveModeInitiator({
-      policy: {
-        authMode: c.authMode === 'hybrid' ? 'hybrid' : 'psk',
-        dhGroup: c.dhGroup,
-        weakEncryption: c.weakEncryption,
-        weakAuthentication: c.weakAuthentication,
-        lifetimeSeconds: c.ikeLifetime,
-      },
-      groupName: c.id,
-      idType: c.vendor === 'netscreen' ? IdType.USER_FQDN : IdType.KEY_ID,
-      psk: Buffer.from(c.secret, 'utf8'),
-      nattMode: c.nattMode,
-      dpd: c.dpdIdle !== 0,
-      initialContact: opts.initialContact,
-      ...(trust ? { trust } : {}),
-    });
+    const am = aggressiveModeFor(c, this.log, { dhGroup: c.dhGroup, initialContact: opts.initialContact });
     this.log.debug(2, () => 'S4.3 AM packet_1');
     const am2 = await this.channel.exchange(
       am.start(),
@@ -259,4 +241,30 @@ export class Phase1Driver {
     });
     return pull.receive(await this.channel.exchange(pull.request(), (x) => pull.accepts(x), (x) => this.unexpected(sa, x)));
   }
+}
+
+/**
+ * Our aggressive-mode initiator as the configuration asks for it (vpnc's proposals, ID type, NAT-T VIDs, hybrid
+ * trust anchors), with the DH group and INITIAL-CONTACT given: the client's phase 1 and `vpnc --probe` alike.
+ */
+export function aggressiveModeFor(c: VpncConfig, log: Logger, o: { dhGroup: number; initialContact: boolean }): AggressiveModeInitiator {
+  const hybrid = c.authMode === 'hybrid';
+  const trust = hybrid ? { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => log.debug(2, () => `CA skipped: ${m}`)) } : undefined;
+  if (trust) log.debug(2, () => `hybrid authentication: ${trust.anchors.length} trusted CA certificate(s) from ${c.caFile ?? '-'} and ${c.caDir}`);
+  return new AggressiveModeInitiator({
+    policy: {
+      authMode: hybrid ? 'hybrid' : 'psk',
+      dhGroup: o.dhGroup,
+      weakEncryption: c.weakEncryption,
+      weakAuthentication: c.weakAuthentication,
+      lifetimeSeconds: c.ikeLifetime,
+    },
+    groupName: c.id,
+    idType: c.vendor === 'netscreen' ? IdType.USER_FQDN : IdType.KEY_ID,
+    psk: Buffer.from(c.secret, 'utf8'),
+    nattMode: c.nattMode,
+    dpd: c.dpdIdle !== 0,
+    initialContact: o.initialContact,
+    ...(trust ? { trust } : {}),
+  });
 }

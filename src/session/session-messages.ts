@@ -7,6 +7,7 @@
 import { ProtocolError, VpncError } from '../errors.js';
 import { notifyTypeName } from '../ike/constants.js';
 import type { InformationalEvent } from '../ike/exchanges/informational.js';
+import type { IkeSa } from '../ike/ike-sa.js';
 import { prefixRange } from '../ike/exchanges/quick-mode-ids.js';
 import { parseIpv4Address } from '../io/index.js';
 import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
@@ -20,8 +21,8 @@ import type { EspPair } from './quick-mode-driver.js';
 const NOTIFY_STATUS_BASE = 16384;
 
 export class SessionMessages {
-  /** The gateway deleted the ISAKMP SA being made (during a re-authentication or reconnection). */
-  newSaDeleted = false;
+  /** ISAKMP SAs the gateway deleted while not (yet) the one in use: an exchange on one of them is over. */
+  private readonly deletedSas = new WeakSet<IkeSa>();
   /** When an authenticated IKE message last came from the gateway (0: never). */
   ikeHeardAt = 0;
   private readonly session: MessageSession;
@@ -41,16 +42,30 @@ export class SessionMessages {
       log,
       rekeyTerms: () => this.rekeyTerms(),
       peerEnded: (sa) => {
-        if (sa !== lc.current?.sa) return void (this.newSaDeleted = true);
+        if (sa !== lc.current?.sa) return void this.deletedSas.add(sa);
+        if (this.replacedMeanwhile()) return;
         log.notice('connection terminated by peer');
         lc.peerEnded();
       },
       isakmpDeleted: (sa) => {
-        if (sa !== lc.current?.sa) return void (this.newSaDeleted = true);
+        if (sa !== lc.current?.sa) return void this.deletedSas.add(sa);
+        if (this.replacedMeanwhile()) return;
         log.notice('the gateway deleted the ISAKMP SA; the ESP SAs live on: re-authenticating');
         lc.isakmpDeleted(clock.now());
       },
     };
+  }
+
+  /**
+   * The SA in use was deleted while its successor already has keys (a gateway that allows one session per
+   * user ends the old one as soon as the new one is authenticated): the old one is gone, not the session.
+   */
+  private replacedMeanwhile(): boolean {
+    const s = this.lc.stage;
+    if (s.kind !== 'reauthenticating' || s.next === undefined) return false;
+    this.ctx.log.notice('the gateway ended the old session as the new one came up');
+    this.lc.isakmpDeleted(this.ctx.clock.now());
+    return true;
   }
 
   /** One datagram from the gateway; returns the informational events it carried. */
@@ -65,7 +80,7 @@ export class SessionMessages {
     return quickMode(this.ctx, this.channel(), slot, (d) => {
       const events = this.handle(d);
       if (this.lc.ended) throw new VpncError('VPNC_ERR_INTERRUPTED', 'connection ended during quick mode');
-      if (!slot.life.usable || this.newSaDeleted) throw new VpncError('VPNC_ERR_INTERRUPTED', 'the gateway deleted the ISAKMP SA during quick mode');
+      if (!slot.life.usable || this.deletedSas.has(slot.sa)) throw new VpncError('VPNC_ERR_INTERRUPTED', 'the gateway deleted the ISAKMP SA during quick mode');
       const refusal = events.find((e) => e.kind === 'notify' && e.messageType < NOTIFY_STATUS_BASE);
       if (refusal?.kind === 'notify') throw new ProtocolError(`gateway refused quick mode: ${notifyTypeName(refusal.messageType)}`, refusal.messageType);
     });

@@ -36,6 +36,8 @@ export interface Link {
 }
 
 export class RunningTunnel {
+  /** An ISAKMP SA whose phase 1 is done but which does not carry the tunnel yet (its quick mode runs). */
+  private pending: IkeSaSlot | undefined;
   /** The route to the gateway led into the tunnel at the last check (its uplink is gone). */
   private routeLooped = false;
   private readonly mtu: TunnelMtu;
@@ -155,20 +157,24 @@ export class RunningTunnel {
     if (!old) return;
     log.debug(1, () => `re-authenticating phase 1 (${old.life.describe(clock.now())})`);
     this.lc.reauthStarted(clock.now());
-    this.messages.newSaDeleted = false;
     try {
       const { slot, outcome } = await this.phase1(true);
+      this.pending = slot;
       const pair = await this.messages.quickMode(slot);
       // From a new place the gateway may see us behind a NAT, or no longer: ESP then travels another way.
       if (slot.terms.encapMode !== old.terms.encapMode) this.replaceTransport(slot);
       const replaced = this.keeper.install(pair, true);
       this.lc.reauthenticated(slot);
+      this.pending = undefined;
       if (old.life.usable) sendDeletes(this.link.channel, old.sa, replaced);
+      // The old ISAKMP SA is gone (the gateway deleted it): the replaced ESP pair is deleted on the new one.
+      else if (replaced) this.link.channel.send(espDelete(slot.sa, replaced));
       this.reauthentications++;
       log.notice(`phase 1 re-authenticated: ISAKMP SA lifetime ${outcome.lifetimeSeconds} s`);
       await this.applyModeConfig(slot.terms.modeConfig);
       this.setMtu(false);
     } catch (err) {
+      this.dropPending();
       if (this.lc.ended) return;
       const refused = err instanceof AuthError;
       // The same credentials again would fail again (and may lock the account).
@@ -198,24 +204,35 @@ export class RunningTunnel {
    */
   private async reconnect(): Promise<void> {
     const { clock, log } = this.ctx;
-    this.messages.newSaDeleted = false;
     try {
+      // The new channel first: should it fail, the old one stays for the next attempt to close.
+      const channel = openChannel(this.ctx);
       this.link.channel.close();
-      this.link.channel = openChannel(this.ctx);
+      this.link.channel = channel;
       const { slot } = await this.phase1(false);
+      this.pending = slot;
       this.keeper.reset();
       const pair = await this.messages.quickMode(slot);
       this.replaceTransport(slot);
       this.keeper.install(pair, false);
       this.lc.established(clock.now(), slot);
+      this.pending = undefined;
       await this.applyModeConfig(slot.terms.modeConfig);
       this.setMtu(false);
       this.reconnects++;
       log.notice('reconnected');
     } catch (err) {
+      this.dropPending();
       if (this.lc.ended) return;
       await this.performAll(this.lc.reconnectFailed(clock.now(), (err as Error).message, err instanceof AuthError));
     }
+  }
+
+  /** A phase 1 whose quick mode failed, or was stopped, leaves nothing at the gateway: DELETE its ISAKMP SA. */
+  private dropPending(): void {
+    const p = this.pending;
+    this.pending = undefined;
+    if (p?.life.usable) sendDeletes(this.link.channel, p.sa, undefined);
   }
 
   /**

@@ -69,6 +69,6 @@ describe('buildDnsProbe', () => {
   });
 
   it('refuses an address that is not a dotted quad', () => {
-    expect(() => buildDnsProbe('192.0.2', '203.0.113.53', 1, 1)).toThrow();
+    expect(() => buildDnsProbe('192.0.2', '203.0.113.53', 1, 1)).toThrow(new RangeError('not an IPv4 address: "192.0.2"'));
   });
 });

@@ -362,6 +362,43 @@ describe('SessionLifecycle: ESP that never comes back (black-hole detection)', (
     expect(s.lc.stage.kind).toBe('up');
   });
 
+  it('falls back once: when forced NAT-T still gives raw ESP (a gateway without NAT-T), it says so instead of looping', () => {
+    const { s } = blackHole({});
+    // The re-authentication happens, but the gateway has no NAT-T: raw ESP again.
+    s.lc.reauthStarted(s.clock.now());
+    s.lc.reauthenticated(slot(s.policy, 2, s.clock.now(), 86_400));
+    const later: Duty[] = [];
+    for (let i = 0; i < 60; i++) {
+      s.esp.sent += 3;
+      const duties = s.turn();
+      const probe = duties.find((d) => d.kind === 'probe');
+      if (probe?.kind === 'probe') {
+        s.lc.current?.dpd?.ack(probe.seq);
+        s.esp.ikeHeardAt = s.clock.t;
+      }
+      later.push(...duties);
+    }
+    expect(kinds(later)).not.toContain('force-natt');
+    expect(kinds(later)).not.toContain('reauthenticate');
+    expect(notices(later).filter((t) => t.includes('the gateway offers no NAT-T'))).toHaveLength(1);
+    expect(s.lc.stage.kind).toBe('up');
+  });
+
+  it('a path that carried ESP before is no black hole: a dead inner host later gives no verdict', () => {
+    const s = session(86_400, { nattMode: 'none' });
+    s.transport = 'raw';
+    s.esp.sent += 1;
+    s.esp.received += 1;
+    s.turn();
+    const later: Duty[] = [];
+    for (let i = 0; i < 30; i++) {
+      s.esp.sent += 3;
+      later.push(...s.turn());
+    }
+    expect(kinds(later)).not.toContain('probe-inner');
+    expect(s.lc.stage.kind).toBe('up');
+  });
+
   it('no verdict when IKE does not answer either (that is for DPD), nor while ESP comes back', () => {
     const silent = blackHole({}, 'raw', false);
     expect(kinds(silent.all)).not.toContain('force-natt');
