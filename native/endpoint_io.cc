@@ -102,12 +102,12 @@ size_t Endpoint::ReadSocket(int* fatal) {
     int err = errno;
     counters_[kRxErrors] += 1;
     counters_[kLastErrno] = err;
-    if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EMSGSIZE || err == EPROTO) DrainErrors();
-    errno = err;
-    // ICMP-reported errors and memory pressure are transient; anything else ends the endpoint.
-    if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH && errno != ENOBUFS &&
-        errno != ENOMEM && errno != EMSGSIZE && errno != EPROTO) {
-      *fatal = errno;
+    // A pending socket error reported by the network (IP_RECVERR: any ICMP maps to some errno, e.g.
+    // ENOPROTOOPT for protocol unreachable) comes with a report on the error queue: transient, like memory
+    // pressure. Anything else ends the endpoint.
+    bool reported = DrainErrors();
+    if (!reported && err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH && err != ENOBUFS && err != ENOMEM) {
+      *fatal = err;
     }
     return 0;
   }

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   VPNC_ERR_SCRIPT_SPAWN: 'the route script cannot be started',
   VPNC_ERR_SCRIPT_STATE: 'the state file kept for vpnc-disconnect cannot be read or is not ours',
   VPNC_ERR_GATEWAY_NET: 'the project gateway cannot set up its device or routes',
+  VPNC_ERR_REDIRECT: 'the gateway redirected the connection elsewhere (Cisco load balancing), more often than followed',
   VPNC_ERR_CONTROL: 'the control socket of a running client cannot be opened, reached or read (vpnc --status)',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -71,6 +72,13 @@ export class AuthError extends VpncError {
 export class PeerTimeoutError extends VpncError {
   constructor(message: string) {
     super('VPNC_ERR_PEER_TIMEOUT', message);
+  }
+}
+
+/** A cluster member sent us to another gateway (Cisco load balancing, notify 40501) during setup. */
+export class GatewayRedirect extends VpncError {
+  constructor(readonly address: string) {
+    super('VPNC_ERR_REDIRECT', `the gateway redirects to ${address} (Cisco load balancing)`);
   }
 }
 

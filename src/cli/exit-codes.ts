@@ -38,6 +38,7 @@ export const EXIT_CODE_OF: Readonly<Record<ErrorCode, ExitCode>> = {
   VPNC_ERR_SCRIPT_STATE: ExitCode.failure,
   VPNC_ERR_GATEWAY_NET: ExitCode.failure,
   VPNC_ERR_CONTROL: ExitCode.failure,
+  VPNC_ERR_REDIRECT: ExitCode.failure,
 };
 
 export function exitCodeFor(err: unknown): ExitCode {

@@ -67,6 +67,11 @@ export interface GatewayConfig {
   readonly espLifetimeKilobytes: number;
   /** Seconds of silence after which a client is probed with R-U-THERE; 0 turns DPD off. */
   readonly dpdIdle: number;
+  /**
+   * A cluster member that sends every client to another one (Cisco load balancing): after phase 1 a notify 40501
+   * with this address instead of XAUTH, then the session is dropped. Undefined: serve the client.
+   */
+  readonly redirect: string | undefined;
   /** TUN device name or pattern (`gw%d`). */
   readonly interfaceName: string;
   readonly interfaceMtu: number;
@@ -139,6 +144,7 @@ const KEYS: readonly KeySpec[] = [
   { key: 'IKE DH groups', set: (v, d) => (d.dhGroups = words(v).map(parseDhGroup)) },
   { key: 'ESP proposals', set: (v, d) => (d.espProposals = words(v).map(parseEspProposal)) },
   { key: 'DPD', set: (v, d) => (d.dpdIdle = int(v, 0, 86400)) },
+  { key: 'Redirect', set: (v, d) => (d.redirect = formatIpv4(parseIpv4(v))) },
   { key: 'ESP lifetime kilobytes', set: (v, d) => (d.espLifetimeKilobytes = int(v, 0, 0xffffffff)) },
   { key: 'ESP lifetime', set: (v, d) => (d.espLifetimeSeconds = int(v, 0, 0xffffffff)) },
   {
@@ -223,6 +229,7 @@ function withDefaults(d: Draft, file: string): GatewayConfig {
     dhGroups: d.dhGroups ?? DEFAULT_DH_GROUPS,
     espProposals: d.espProposals ?? DEFAULT_ESP_PROPOSALS.map(parseEspProposal),
     dpdIdle: d.dpdIdle ?? 30,
+    redirect: d.redirect,
     espLifetimeSeconds: d.espLifetimeSeconds ?? 0,
     espLifetimeKilobytes: d.espLifetimeKilobytes ?? 0,
     interfaceName: d.interfaceName ?? 'gw%d',

@@ -17,9 +17,10 @@ import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig } from './config.js';
 import { AggressiveModeResponder, type AggressiveModeResponderParams } from './exchanges/aggressive-mode.js';
-import { buildDpd, parseInformational } from '../ike/exchanges/informational.js';
+import { buildDpd, buildLoadBalance, parseInformational } from '../ike/exchanges/informational.js';
 import { verifyInformational } from './exchanges/informational.js';
 import { transactionAttribute } from '../ike/exchanges/transaction.js';
+import { ipv4ToBuffer } from '../ike/payloads/attributes.js';
 import { answerModeConfig } from './exchanges/mode-config.js';
 import { QuickModeResponder, type QuickModeKeys } from './exchanges/quick-mode.js';
 import { buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseXauthReply } from './exchanges/xauth.js';
@@ -177,6 +178,16 @@ export class GatewayPeer {
       `peer ${this.key}: phase 1 established (${sa.suite.name}), NAT: initiator ${done.initiatorBehindNat ? 'behind NAT' : 'direct'}` +
         `${done.responderBehindNat ? ', we look NATed' : ''}, float ${this.floated ? 'to 4500' : 'none'}`,
     );
+    const redirect = this.ctx.config.redirect;
+    if (redirect !== undefined) {
+      // A cluster member: this client goes to another one (vpnc then starts phase 1 again there).
+      this.log.notice(`peer ${this.key}: redirected to ${redirect} (load balancing)`);
+      this.stage = { kind: 'closed' };
+      return [
+        { kind: 'send', data: buildLoadBalance(sa, randomMessageId(this.random), ipv4ToBuffer(redirect)) },
+        { kind: 'close', reason: `redirected to ${redirect}` },
+      ];
+    }
     if (sa.suite.authMethod !== IkeAuthMethod.XAUTHInitPreShared) {
       this.stage = { kind: 'ready', sa };
       return [];

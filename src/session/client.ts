@@ -13,13 +13,13 @@ import { DataPath } from './datapath.js';
 import { EspKeeper } from './esp-keeper.js';
 import type { IkeChannel } from './ike-channel.js';
 import { SessionLifecycle, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
-import { ciscoPortOf, openChannel, phase1, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
+import { ciscoPortOf, openChannel, phase1Following, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { ScriptHost } from './script-host.js';
 import { SessionMessages } from './session-messages.js';
 import { fakePeerMac } from './tap.js';
 import { systemClock, type Clock } from './timers.js';
-import { RunningTunnel, type Link } from './tunnel.js';
+import { RunningTunnel } from './tunnel.js';
 import type { TunnelStatus } from './status.js';
 
 export class VpnClient {
@@ -77,7 +77,7 @@ export class VpnClient {
     const bindAddress = await resolveLocalAddress(c.localAddr);
     const localAddress = bindAddress !== '0.0.0.0' ? bindAddress : await localAddressFor(gateway);
     this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
-    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: policyOf(c), endpoints: { gateway, bindAddress, localAddress } };
+    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: policyOf(c), endpoints: { gateway, origin: gateway, bindAddress, localAddress } };
   }
 
   private interrupted(): VpncError {
@@ -87,22 +87,26 @@ export class VpnClient {
 
   private async setup(ctx: SessionContext): Promise<{ link: Link; messages: SessionMessages }> {
     const c = this.config;
-    const { gateway } = ctx.endpoints;
-    this.hooks.trace?.start(ctx.endpoints.localAddress, gateway);
+    this.hooks.trace?.start(ctx.endpoints.localAddress, ctx.endpoints.gateway);
     await this.scripts.preInit();
     const tun = openTun({ mode: c.ifMode, ...(c.ifName ? { name: c.ifName } : {}), ...(this.hooks.netns ? { netns: this.hooks.netns } : {}) });
     this.opened.tun = tun;
     this.log.debug(2, () => `using interface ${tun.name}`);
-    const channel = openChannel(ctx);
+    let channel = openChannel(ctx);
     this.opened.channel = channel;
     // The gateway's messages go to whichever channel is current (a reconnection opens a new one).
     const messages = new SessionMessages(ctx, this.keeper, this.lifecycle, () => this.opened.link?.channel ?? channel);
     if (this.lifecycle.ended) throw this.interrupted();
-    const { slot, outcome } = await phase1(ctx, channel, {
-      reauthentication: false,
-      rememberedPassword: c.passwordTyped ? c.password : undefined,
-      keyed: (sa) => this.lifecycle.keyed(sa),
-    });
+    const p1 = await phase1Following(
+      ctx,
+      channel,
+      { reauthentication: false, rememberedPassword: c.passwordTyped ? c.password : undefined, keyed: (sa) => this.lifecycle.keyed(sa) },
+      (moved) => (this.opened.channel = moved),
+    );
+    const { slot, outcome } = p1;
+    channel = p1.channel;
+    // The gateway we really connected to (after a load-balancing redirect): the script's VPNGATEWAY.
+    const { gateway } = ctx.endpoints;
     this.opened.slot = slot;
     const mc = slot.terms.modeConfig;
     this.scripts.setTunnel(tun.name, gateway, mc);

@@ -85,8 +85,8 @@ export class DataPath {
   }
 
   start(): void {
-    this.tun.start((batch) => this.fromTun(batch));
-    this.transport.start((buf, off, len) => this.fromGateway(buf, off, len));
+    this.tun.start((batch) => this.fromTun(batch), (err) => this.log.notice(`tunnel device: ${err.message}`));
+    this.transport.start((buf, off, len) => this.fromGateway(buf, off, len), (err) => this.receiveStopped(err));
     this.started = true;
   }
 
@@ -94,7 +94,7 @@ export class DataPath {
   replaceTransport(next: EspTransport): void {
     this.transport.close();
     this.transport = next;
-    if (this.started) next.start((buf, off, len) => this.fromGateway(buf, off, len));
+    if (this.started) next.start((buf, off, len) => this.fromGateway(buf, off, len), (err) => this.receiveStopped(err));
   }
 
   private fromTun(batch: PacketBatch): void {
@@ -150,6 +150,11 @@ export class DataPath {
     }
     if (slots > 0) this.drops.sendFailed += this.transport.flush();
     if (sa?.pastSoftLimit()) this.softLimit(sa);
+  }
+
+  /** The ESP socket stopped receiving (a fatal errno): said once; DPD and black-hole detection take it from there. */
+  private receiveStopped(err: Error): void {
+    this.log.notice(`ESP: ${err.message}`);
   }
 
   /** Sends one IPv4 packet of our own through the tunnel (a probe); false when there is no SA or it failed. */

@@ -40,7 +40,8 @@ export interface EspTransport {
   /** Sends everything queued (one system call per SEND_QUEUE_LENGTH packets); returns the packets dropped. */
   flush(): number;
   /** Starts delivering received ESP packets (zero-copy, valid during the call). */
-  start(sink: EspSink): void;
+  /** `onError`: receiving stopped for good on a socket of the transport's own (the session logs it; DPD decides). */
+  start(sink: EspSink, onError?: (err: Error) => void): void;
   /** Hears the network's reports (ICMP) about ESP sent on a socket of the transport's own; none on the IKE socket's. */
   onNetworkError?(handler: (e: NetworkError) => void): void;
   /** A NAT keepalive, for UDP transports. */
@@ -127,14 +128,14 @@ export class CiscoUdpTransport implements EspTransport {
   flush(): number {
     return this.pending.flush(this.socket);
   }
-  start(sink: EspSink): void {
+  start(sink: EspSink, onError?: (err: Error) => void): void {
     this.socket.start((b: PacketBatch) => {
       for (let i = 0; i < b.count; i++) {
         const len = b.length(i);
         if (b.address(i) !== this.gatewayAddr || len <= 8) continue; // keepalives and strangers
         sink(b.buffer, b.offset(i), len);
       }
-    });
+    }, (err) => onError?.(err));
   }
   onNetworkError(handler: (e: NetworkError) => void): void {
     this.socket.onNetworkError(handler);
@@ -214,7 +215,7 @@ export class RawEspTransport implements EspTransport {
     });
     return start;
   }
-  start(sink: EspSink): void {
+  start(sink: EspSink, onError?: (err: Error) => void): void {
     this.socket.start((b: PacketBatch) => {
       for (let i = 0; i < b.count; i++) {
         if (b.address(i) !== this.gatewayAddr) continue;
@@ -224,7 +225,7 @@ export class RawEspTransport implements EspTransport {
         if (hl === 0) continue;
         sink(b.buffer, off + hl, len - hl);
       }
-    });
+    }, (err) => onError?.(err));
   }
   onNetworkError(handler: (e: NetworkError) => void): void {
     this.socket.onNetworkError(handler);

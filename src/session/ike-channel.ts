@@ -70,7 +70,7 @@ export class IkeChannel {
   private open(port: number): UdpEndpoint {
     // NAT-T ESP shares this socket: the same receive buffer as the ESP transports.
     const s = openUdp({ localAddress: this.opts.localAddress, localPort: port, receiveBufferSize: ESP_SOCKET_BUFFER, ...(this.opts.netns ? { netns: this.opts.netns } : {}) });
-    s.start((batch) => this.onBatch(batch));
+    s.start((batch) => this.onBatch(batch), (err) => this.log.notice(`IKE: ${err.message}`));
     s.onNetworkError((e) => {
       const text = describeNetworkError(e);
       if (text !== this.networkError?.text) this.log.debug(1, () => `the network says about IKE: ${text}`);

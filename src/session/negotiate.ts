@@ -3,6 +3,7 @@
  * phase 1 that yields an ISAKMP SA slot, a quick mode on a slot, and the ESP transport its terms ask for.
  */
 import { randomBytes } from 'node:crypto';
+import { GatewayRedirect } from '../errors.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { Logger } from '../log.js';
 import { spiBytes } from '../esp/sa.js';
@@ -15,15 +16,31 @@ import { newSlot, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
 import { Phase1Driver, type Phase1Outcome } from './phase1.js';
 import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
 import { networkNotices } from './network-notices.js';
+import { localAddressFor } from './route.js';
 import type { Clock } from './timers.js';
+import type { DataPath } from './datapath.js';
+import type { TunDevice } from '../io/index.js';
 
 /** Where the session talks from and to; `localAddress` follows the machine when it roams. */
 export interface Endpoints {
-  readonly gateway: string;
+  /** The gateway's address; a load-balancing redirect during setup replaces it. */
+  gateway: string;
+  /** The configured gateway, resolved: where a reconnection starts again (a cluster's address). */
+  readonly origin: string;
   /** The address sockets bind to: --local-addr resolved, or 0.0.0.0 (the kernel chooses). */
   readonly bindAddress: string;
   /** Our outer address (NAT-D, raw ESP source). */
   localAddress: string;
+}
+
+/** What the tunnel runs on; the channel and transport change on a reconnection or a move. */
+export interface Link {
+  readonly tun: TunDevice;
+  readonly datapath: DataPath;
+  channel: IkeChannel;
+  transport: EspTransport;
+  /** A typed XAUTH password that may serve the next phase 1 (memory only; see Phase1Outcome). */
+  reusablePassword: string | undefined;
 }
 
 /** What every step is given. */
@@ -99,6 +116,37 @@ export async function phase1(ctx: SessionContext, channel: IkeChannel, req: Phas
     dpdSeq: randomBytes(4).readUInt32BE(0) & 0x7fffffff,
   });
   return { slot, outcome };
+}
+
+/** Redirects followed per connection attempt (vpnc follows them without end; a loop between members must end). */
+export const MAX_REDIRECTS = 3;
+
+/**
+ * A first phase 1 (setup or reconnection) that follows Cisco load balancing: when a cluster member sends us
+ * to another one (notify 40501), the gateway becomes that address and phase 1 starts again there on a new
+ * channel, `moved` told of it. At most MAX_REDIRECTS hops; then the redirect is the error.
+ */
+export async function phase1Following(
+  ctx: SessionContext,
+  channel: IkeChannel,
+  req: Phase1Request,
+  moved: (channel: IkeChannel) => void,
+): Promise<{ slot: IkeSaSlot; outcome: Phase1Outcome; channel: IkeChannel }> {
+  let ch = channel;
+  for (let hop = 0; ; hop++) {
+    try {
+      return { ...(await phase1(ctx, ch, req)), channel: ch };
+    } catch (err) {
+      if (!(err instanceof GatewayRedirect) || hop >= MAX_REDIRECTS) throw err;
+      ctx.log.notice(`${err.message}: connecting there`);
+      const ep = ctx.endpoints;
+      ep.gateway = err.address;
+      if (ep.bindAddress === '0.0.0.0') ep.localAddress = await localAddressFor(err.address);
+      ch.close();
+      ch = openChannel(ctx);
+      moved(ch);
+    }
+  }
 }
 
 /** Quick mode on `slot`'s ISAKMP SA for its terms; `other` sees every other datagram meanwhile. */

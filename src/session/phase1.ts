@@ -4,9 +4,10 @@
  * moves their bytes and asks the user when the gateway wants a secret we do not have.
  */
 import { hostname } from 'node:os';
-import { AuthError, ProtocolError } from '../errors.js';
+import { AuthError, GatewayRedirect, ProtocolError } from '../errors.js';
+import { parseInformational } from '../ike/exchanges/informational.js';
 import type { Logger } from '../log.js';
-import { ExchangeType, IdType, PayloadType } from '../ike/constants.js';
+import { ExchangeType, IdType } from '../ike/constants.js';
 import { AggressiveModeInitiator, type AggressiveModeResult, type SocketAddress } from '../ike/exchanges/aggressive-mode.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
 import { ModeConfigClient } from '../ike/exchanges/mode-config-client.js';
@@ -159,12 +160,15 @@ export class Phase1Driver {
       let msg: OpenedMessage;
       try {
         msg = sa.open(d);
+        sa.verifyHash(msg);
       } catch {
         return;
       }
-      for (const p of msg.payloads) {
-        if (p.type === PayloadType.NOTIFICATION) this.log.debug(1, () => `gateway notice during setup: type ${p.messageType}`);
-        if (p.type === PayloadType.DELETE && p.protocol === 1) throw new ProtocolError('gateway deleted the ISAKMP SA during setup');
+      for (const ev of parseInformational(msg)) {
+        // vpnc's do_load_balance: a cluster member sends us to another one; phase 1 starts again there.
+        if (ev.kind === 'load-balance') throw new GatewayRedirect(ev.address);
+        if (ev.kind === 'notify') this.log.debug(1, () => `gateway notice during setup: type ${ev.messageType}`);
+        if (ev.kind === 'delete-isakmp') throw new ProtocolError('gateway deleted the ISAKMP SA during setup');
       }
       return;
     }

@@ -5,8 +5,11 @@
  * rekeyed, re-authenticated and reconnected. Built on request from the session's own objects.
  */
 import type { EspPair } from './quick-mode-driver.js';
-import type { IkeSaSlot, Stage } from './lifecycle.js';
+import type { IkeSaSlot, SessionLifecycle, Stage } from './lifecycle.js';
 import type { DataPathDrops } from './datapath.js';
+import type { EspKeeper } from './esp-keeper.js';
+import type { Link, SessionContext } from './negotiate.js';
+import type { TunnelMtu } from './tunnel-mtu.js';
 
 export interface EspSaStatus {
   readonly direction: 'in' | 'out';
@@ -75,5 +78,51 @@ export function ikeSaStatus(now: number, slot: IkeSaSlot | undefined): TunnelSta
     transform: slot.sa.suite.name,
     ageSeconds: seconds(now - at),
     secondsLeft: life.kind === 'established' && Number.isFinite(life.lifetimeMs) ? seconds(at + life.lifetimeMs - now) : null,
+  };
+}
+
+/** What the running tunnel shows of itself. */
+export interface StatusView {
+  readonly now: number;
+  readonly startedAt: number;
+  readonly ctx: SessionContext;
+  readonly link: Link;
+  readonly lc: SessionLifecycle;
+  readonly keeper: EspKeeper;
+  /** When the gateway was last heard from (IKE or ESP), and IKE alone. */
+  readonly lastHeard: number;
+  readonly ikeHeardAt: number;
+  readonly mtu: Pick<TunnelMtu, 'value' | 'changes'>;
+  readonly counts: { readonly reauthentications: number; readonly reconnects: number };
+}
+
+const ago = (now: number, at: number): number | null => (at > 0 ? seconds(now - at) : null);
+
+export function statusOf(v: StatusView): TunnelStatus {
+  const { now, ctx, link, lc } = v;
+  const slot = lc.current;
+  const mc = (slot ?? lc.last)?.terms.modeConfig;
+  const cisco = link.transport.kind === 'cisco-udp';
+  return {
+    version: 1,
+    pid: process.pid,
+    stage: lc.stage.kind,
+    uptimeSeconds: seconds(now - v.startedAt),
+    gateway: ctx.endpoints.gateway,
+    localAddress: ctx.endpoints.localAddress,
+    transport: link.transport.kind,
+    ports: { local: cisco ? ctx.config.udpPort : link.channel.localPort, remote: cisco ? (mc?.udpEncapPort ?? 0) : link.channel.remotePort },
+    tunnel: {
+      device: link.tun.name,
+      address: mc?.address ?? null,
+      mtu: v.mtu.value ?? null,
+      routes: mc ? (mc.splitInclude.length ? mc.splitInclude.map((n) => `${n.address}/${n.prefixLength}`) : ['0.0.0.0/0']) : [],
+      dns: mc?.dns ?? [],
+    },
+    ikeSa: ikeSaStatus(now, slot),
+    espSas: v.keeper.installed.flatMap((e) => espSaStatus(now, e.pair, e.at, e.inUse)),
+    traffic: { espSent: link.datapath.espSent, espReceived: link.datapath.espReceived, drops: { ...link.datapath.drops } },
+    dpd: { enabled: slot?.dpd !== undefined, probing: slot?.dpd?.probing.outstanding ?? false, lastHeardSecondsAgo: ago(now, v.lastHeard), lastIkeSecondsAgo: ago(now, v.ikeHeardAt) },
+    events: { espRekeys: v.keeper.replacements, reauthentications: v.counts.reauthentications, reconnects: v.counts.reconnects, mtuChanges: v.mtu.changes },
   };
 }

@@ -7,33 +7,21 @@
 import { randomBytes } from 'node:crypto';
 import { AuthError } from '../errors.js';
 import { buildDpd } from '../ike/exchanges/informational.js';
-import { randomMessageId } from '../ike/ike-sa.js';
+import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
-import { parseIpv4Address, watchRoutes, type RouteMonitor, type TunDevice } from '../io/index.js';
-import type { DataPath } from './datapath.js';
+import { parseIpv4Address, watchRoutes, type RouteMonitor } from '../io/index.js';
 import type { EndReason } from './client-hooks.js';
 import type { EspKeeper } from './esp-keeper.js';
-import type { EspTransport } from './esp-transport.js';
-import type { IkeChannel } from './ike-channel.js';
 import type { Duty, IkeSaSlot, SessionLifecycle } from './lifecycle.js';
-import { espDelete, openChannel, phase1, rawTransportFrom, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
+import { espDelete, type Link, openChannel, phase1, phase1Following, rawTransportFrom, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
 import { localAddressFor } from './route.js';
 import { buildDnsProbe } from './inner-probe.js';
 import type { ScriptHost } from './script-host.js';
 import type { SessionMessages } from './session-messages.js';
 import { TunnelMtu } from './tunnel-mtu.js';
-import { espSaStatus, ikeSaStatus, type TunnelStatus } from './status.js';
+import { statusOf, type TunnelStatus } from './status.js';
 import { Timers } from './timers.js';
 
-/** What the tunnel runs on; the channel and transport change on a reconnection or a move. */
-export interface Link {
-  readonly tun: TunDevice;
-  readonly datapath: DataPath;
-  channel: IkeChannel;
-  transport: EspTransport;
-  /** A typed XAUTH password that may serve the next phase 1 (memory only; see Phase1Outcome). */
-  reusablePassword: string | undefined;
-}
 
 export class RunningTunnel {
   /** An ISAKMP SA whose phase 1 is done but which does not carry the tunnel yet (its quick mode runs). */
@@ -205,11 +193,17 @@ export class RunningTunnel {
   private async reconnect(): Promise<void> {
     const { clock, log } = this.ctx;
     try {
+      // From the configured gateway again: a cluster may send us to another member this time.
+      const ep = this.ctx.endpoints;
+      if (ep.gateway !== ep.origin) {
+        ep.gateway = ep.origin;
+        if (ep.bindAddress === '0.0.0.0') ep.localAddress = (await this.sourceTowardsGateway()) ?? ep.localAddress;
+      }
       // The new channel first: should it fail, the old one stays for the next attempt to close.
       const channel = openChannel(this.ctx);
       this.link.channel.close();
       this.link.channel = channel;
-      const { slot } = await this.phase1(false);
+      const { slot } = await this.phase1(false, true);
       this.pending = slot;
       this.keeper.reset();
       const pair = await this.messages.quickMode(slot);
@@ -239,53 +233,34 @@ export class RunningTunnel {
    * A new phase 1 on the channel: messages of the SA in use are handled meanwhile, the new SA's once it has
    * keys; what may be kept of a typed password is kept (in memory) for the next one.
    */
-  private async phase1(reauthentication: boolean): Promise<Awaited<ReturnType<typeof phase1>>> {
-    const p1 = await phase1(this.ctx, this.link.channel, {
+  private async phase1(reauthentication: boolean, followRedirects = false): Promise<Awaited<ReturnType<typeof phase1>>> {
+    const req = {
       reauthentication,
       rememberedPassword: this.link.reusablePassword,
-      foreign: (d) => this.handleIke(d),
-      keyed: (sa) => this.lc.keyed(sa),
-    });
+      foreign: (d: Buffer) => this.handleIke(d),
+      keyed: (sa: IkeSa) => this.lc.keyed(sa),
+    };
+    const p1 = followRedirects
+      ? await phase1Following(this.ctx, this.link.channel, req, (moved) => (this.link.channel = moved))
+      : await phase1(this.ctx, this.link.channel, req);
     this.link.reusablePassword = p1.outcome.reusablePassword;
     return p1;
   }
 
   /** What `vpnc --status` shows (status.ts). */
   status(): TunnelStatus {
-    const now = this.ctx.clock.now();
-    const { link, ctx, lc } = this;
-    const slot = lc.current;
-    const mc = (slot ?? lc.last)?.terms.modeConfig;
-    const cisco = link.transport.kind === 'cisco-udp';
-    const lastHeard = this.lastHeard();
-    const ikeAt = this.messages.ikeHeardAt;
-    return {
-      version: 1,
-      pid: process.pid,
-      stage: lc.stage.kind,
-      uptimeSeconds: Math.round((now - this.startedAt) / 1000),
-      gateway: ctx.endpoints.gateway,
-      localAddress: ctx.endpoints.localAddress,
-      transport: link.transport.kind,
-      ports: { local: cisco ? ctx.config.udpPort : link.channel.localPort, remote: cisco ? (mc?.udpEncapPort ?? 0) : link.channel.remotePort },
-      tunnel: {
-        device: link.tun.name,
-        address: mc?.address ?? null,
-        mtu: this.mtu.value ?? null,
-        routes: mc ? (mc.splitInclude.length ? mc.splitInclude.map((n) => `${n.address}/${n.prefixLength}`) : ['0.0.0.0/0']) : [],
-        dns: mc?.dns ?? [],
-      },
-      ikeSa: ikeSaStatus(now, slot),
-      espSas: this.keeper.installed.flatMap((e) => espSaStatus(now, e.pair, e.at, e.inUse)),
-      traffic: { espSent: link.datapath.espSent, espReceived: link.datapath.espReceived, drops: { ...link.datapath.drops } },
-      dpd: {
-        enabled: slot?.dpd !== undefined,
-        probing: slot?.dpd?.probing.outstanding ?? false,
-        lastHeardSecondsAgo: lastHeard > 0 ? Math.round((now - lastHeard) / 1000) : null,
-        lastIkeSecondsAgo: ikeAt > 0 ? Math.round((now - ikeAt) / 1000) : null,
-      },
-      events: { espRekeys: this.keeper.replacements, reauthentications: this.reauthentications, reconnects: this.reconnects, mtuChanges: this.mtu.changes },
-    };
+    return statusOf({
+      now: this.ctx.clock.now(),
+      startedAt: this.startedAt,
+      ctx: this.ctx,
+      link: this.link,
+      lc: this.lc,
+      keeper: this.keeper,
+      lastHeard: this.lastHeard(),
+      ikeHeardAt: this.messages.ikeHeardAt,
+      mtu: this.mtu,
+      counts: { reauthentications: this.reauthentications, reconnects: this.reconnects },
+    });
   }
 
   /** The device MTU for the path and the ESP pair and transport in use (tunnel-mtu.ts). */

@@ -88,7 +88,8 @@ describe('an ESP lifetime in seconds stated by the gateway', () => {
       expect(v.output()).not.toContain('gateway deleted the ESP SA in use');
       expect(b.log.filter((l) => LATE.test(l)), `${v.output()}\n${b.log.join("\n")}`).toEqual([]);
     } finally {
-      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      const status = await v.stop();
+      expect(status, v.output()).toEqual({ code: 0, signal: null });
     }
   }, 120_000);
 
@@ -124,7 +125,8 @@ describe('an ESP lifetime in kilobytes stated by the gateway', () => {
       expect(rekeys.length, `${v.output()}\n${b.log.join("\n")}`).toBeGreaterThanOrEqual(8);
       expect(b.log.filter((l) => LATE.test(l)), `${v.output()}\n${b.log.join("\n")}`).toEqual([]);
     } finally {
-      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      const status = await v.stop();
+      expect(status, v.output()).toEqual({ code: 0, signal: null });
     }
   }, 120_000);
 });

@@ -60,13 +60,23 @@ describe('tunnel MTU', () => {
       const tun = await v.waitForTunnel(20_000);
       expect(v.output()).toContain('ESP over udp');
       expect(v.output()).toContain(SUITE.name);
-      await waitFor('the first MTU', () => (linkMtu(bed.client, tun.device) === expected(1500, 'udp') ? true : undefined), 5000);
+      // The first MTU is what the path allowed as far as the kernel knew then: the client's own link, unless the
+      // router's "fragmentation needed" for an early IKE packet (AM1 is large) already taught it 1300.
+      const first = await waitFor('the first MTU', () => {
+        const m = linkMtu(bed.client, tun.device);
+        return m === expected(1500, 'udp') || m === expected(1300, 'udp') ? m : undefined;
+      }, 5000);
       const { upload, download } = await tcpTransferBothWays(bed.client, bed.inner, BED.innerHost, BYTES);
       expect(upload.received).toEqual(upload.sent);
       expect(download.received).toEqual(download.sent);
       expect(upload.sent.bytes).toBe(BYTES);
       await waitFor('the MTU for the 1300-byte path', () => (linkMtu(bed.client, tun.device) === expected(1300, 'udp') ? true : undefined), 10_000);
-      expect(v.output()).toContain(`the path to the gateway now carries at most 1300 bytes: tunnel MTU lowered from ${expected(1500, 'udp')} to ${expected(1300, 'udp')}`);
+      const said = first === expected(1500, 'udp')
+        ? `the path to the gateway now carries at most 1300 bytes: tunnel MTU lowered from ${expected(1500, 'udp')} to ${expected(1300, 'udp')}`
+        : `tunnel MTU ${expected(1300, 'udp')}: path MTU 1300 minus ESP overhead (${SUITE.name} over udp)`;
+      await waitFor('the log line', () => (v.output().includes(said) ? true : undefined), 5000).catch((err: Error) => {
+        throw new Error(`${err.message}: ${said}\n${v.output()}`);
+      });
     } finally {
       expect(await v.stop()).toEqual({ code: 0, signal: null });
     }

@@ -16,6 +16,13 @@ export function buildDpd(sa: IkeSa, msgId: number, ack: boolean, seq: number): B
   ]);
 }
 
+/** Cisco load balancing (notify 40501): "take this client to `address`" (its 4 bytes), as a cluster member sends it. */
+export function buildLoadBalance(sa: IkeSa, msgId: number, address: Buffer): Buffer {
+  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [
+    { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: NotifyType.CISCO_LOAD_BALANCE, spi: sa.spi, data: address },
+  ]);
+}
+
 /** DELETE of our ESP SAs (inbound and outbound SPI in one payload, as vpnc sends it). */
 export function buildDeleteEsp(sa: IkeSa, msgId: number, spis: readonly Buffer[]): Buffer {
   return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [

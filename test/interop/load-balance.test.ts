@@ -1,0 +1,71 @@
+/**
+ * Cisco load balancing: a cluster member answers phase 1 and sends the client on to another member (notify
+ * 40501 with its address). Two project gateways in the gateway namespace: the first, at the address the
+ * profile names, redirects; the second serves. Debian's vpnc, the control, and ours both end up connected to
+ * the second; traffic passes; the script's VPNGATEWAY names the second. Root; never skipped.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from '../../src/gateway/config.js';
+import { Gateway } from '../../src/gateway/gateway.js';
+import { Logger } from '../../src/log.js';
+import { nsRun, requireRoot, waitFor } from '../helpers/netns.js';
+import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
+import { ping } from '../helpers/traffic.js';
+import { envRecordingScript, startVpnc } from '../helpers/vpnc-ref.js';
+
+const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js')];
+/** The second cluster member, on the gateway's outside link. */
+const MEMBER = '198.51.100.4';
+
+function conf(netns: string, listen: string, extra: string[]): string {
+  return [
+    `Listen ${listen}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland', `Split include ${BED.innerNet}`,
+    ...extra, `Netns ${netns}`, '',
+  ].join('\n');
+}
+
+describe('Cisco load balancing (notify 40501)', () => {
+  let bed: Testbed;
+  let first: Gateway;
+  let second: Gateway;
+  const log: string[] = [];
+  beforeAll(() => {
+    requireRoot();
+    bed = createTestbed({ prefix: 'lb' });
+    nsRun(bed.gateway, 'ip', ['addr', 'add', `${MEMBER}/24`, 'dev', bed.gatewayOutsideIf]);
+    const logger = new Logger({ level: 1, sink: (l) => log.push(l) });
+    first = Gateway.start(parseGatewayConfig(conf(bed.gateway, BED.gatewayOutside, [`Redirect ${MEMBER}`, 'Pool 192.0.2.60-192.0.2.61', 'Interface name gwl%d']), 'lb-first.conf'), { log: logger });
+    second = Gateway.start(parseGatewayConfig(conf(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwm%d']), 'lb-second.conf'), { log: logger });
+  });
+  afterAll(() => {
+    first?.close();
+    second?.close();
+    if (bed) destroyTestbed(bed);
+  });
+
+  for (const [name, command] of [['Debian\'s vpnc (the control)', undefined], ['our client', OURS]] as const) {
+    it(`${name}: redirected from ${BED.gatewayOutside} to ${MEMBER}, connected there, traffic passes, VPNGATEWAY=${MEMBER}`, async () => {
+      const script = envRecordingScript();
+      const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: script.path, ...(command ? { command } : {}) });
+      try {
+        await v.waitForTunnel(30_000).catch((err: Error) => {
+          throw new Error(`${err.message}\n${log.slice(-20).join('\n')}`);
+        });
+        expect((await ping(bed.client, BED.innerHost, 3)).received).toBe(3);
+        expect(script.env('connect').get('VPNGATEWAY')).toBe(MEMBER);
+        expect(second.peerCount).toBe(1);
+        expect(first.peerCount).toBe(0);
+        expect(log.some((l) => l.includes(`redirected to ${MEMBER} (load balancing)`))).toBe(true);
+        if (command) expect(v.output()).toContain(`the gateway redirects to ${MEMBER} (Cisco load balancing): connecting there`);
+      } finally {
+        expect(await v.stop()).toEqual({ code: 0, signal: null });
+        rmSync(script.dir, { recursive: true, force: true });
+      }
+      await waitFor('the second member to forget the client', () => (second.peerCount === 0 ? true : undefined), 5000);
+      expect(readClientResolvConf(bed)).toBe(CLIENT_RESOLV_CONF);
+    }, 60_000);
+  }
+});
