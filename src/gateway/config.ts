@@ -50,6 +50,8 @@ export interface GatewayConfig {
   readonly banner: string | undefined;
   readonly splitInclude: readonly Ipv4Network[];
   readonly splitDns: readonly string[];
+  /** Other gateways of the site, offered as UNITY_BACKUP_SERVERS. */
+  readonly backupServers: readonly string[];
   /** Tell clients to use PFS (UNITY_PFS 1) and require it in quick mode. */
   readonly pfs: boolean;
   /** UNITY_SAVE_PASSWD: clients may keep the XAUTH password they typed (for re-authentication). */
@@ -137,6 +139,7 @@ const KEYS: readonly KeySpec[] = [
   { key: 'Banner', set: (v, d) => (d.banner = v) },
   { key: 'Split include', repeatable: true, set: (v, d) => (d.splitInclude = [...(d.splitInclude ?? []), ...words(v).map(parseIpv4Cidr)]) },
   { key: 'Split DNS', repeatable: true, set: (v, d) => (d.splitDns = [...(d.splitDns ?? []), ...words(v)]) },
+  { key: 'Backup servers', set: (v, d) => (d.backupServers = words(v)) },
   { key: 'PFS', set: (v, d) => (d.pfs = yesNo(v)) },
   { key: 'Save password', set: (v, d) => (d.savePassword = yesNo(v)) },
   { key: 'Cisco UDP port', set: (v, d) => (d.ciscoUdpPort = int(v, 0, 65535)) },
@@ -222,6 +225,7 @@ function withDefaults(d: Draft, file: string): GatewayConfig {
     banner: d.banner,
     splitInclude: d.splitInclude ?? [],
     splitDns: d.splitDns ?? [],
+    backupServers: d.backupServers ?? [],
     pfs: d.pfs ?? false,
     savePassword: d.savePassword ?? false,
     ciscoUdpPort: d.ciscoUdpPort ?? 0,

@@ -254,6 +254,7 @@ export class GatewayPeer {
       banner: c.banner,
       splitInclude: c.splitInclude,
       splitDns: c.splitDns,
+      backupServers: c.backupServers,
       pfs: c.pfs,
       savePassword: c.savePassword,
       ciscoUdpPort: c.ciscoUdpPort,

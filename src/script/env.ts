@@ -56,6 +56,8 @@ export interface TunnelConfig {
   splitInclude?: readonly SplitNetwork[];
   /** UNITY_LOCAL_LAN (split exclude); absent = not sent. */
   splitExclude?: readonly SplitNetwork[];
+  /** UNITY_BACKUP_SERVERS (ours: vpnc never asked): CISCO_BACKUP_SERVERS, blank-separated. */
+  backupServers?: readonly string[];
 }
 
 /** `pre-init` runs before the tunnel device exists and before IKE starts: only the reason and VPNPID. */
@@ -115,6 +117,7 @@ const OWNED_NAMES: ReadonlySet<string> = new Set([
   'INTERNAL_IP4_NETMASKLEN',
   'INTERNAL_IP4_NETADDR',
   'CISCO_SPLIT_EXC',
+  'CISCO_BACKUP_SERVERS',
 ]);
 const OWNED_PREFIXES: readonly string[] = ['CISCO_SPLIT_INC_', 'CISCO_SPLIT_EXC_', 'CISCO_IPV6_SPLIT_', 'INTERNAL_IP6_'];
 
@@ -204,6 +207,7 @@ export function tunnelVariables(tunnel: TunnelConfig): ScriptEnv {
   }
   if (tunnel.splitInclude !== undefined) Object.assign(env, splitListVariables('CISCO_SPLIT_INC', tunnel.splitInclude));
   if (tunnel.splitExclude !== undefined) Object.assign(env, splitListVariables('CISCO_SPLIT_EXC', tunnel.splitExclude));
+  if (tunnel.backupServers !== undefined && tunnel.backupServers.length > 0) env.CISCO_BACKUP_SERVERS = tunnel.backupServers.map(cString).join(' ');
   return env;
 }
 

@@ -28,6 +28,7 @@ export function tunnelConfigOf(mc: ModeConfig): TunnelConfig {
   if (mc.banner !== undefined) t.banner = mc.banner;
   if (mc.splitInclude.length) t.splitInclude = toScriptSplit(mc.splitInclude);
   if (mc.splitExclude.length) t.splitExclude = toScriptSplit(mc.splitExclude);
+  if (mc.backupServers.length) t.backupServers = mc.backupServers;
   return t;
 }
 

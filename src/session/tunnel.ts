@@ -14,7 +14,7 @@ import type { EndReason } from './client-hooks.js';
 import type { EspKeeper } from './esp-keeper.js';
 import type { Duty, IkeSaSlot, SessionLifecycle } from './lifecycle.js';
 import { espDelete, type Link, openChannel, phase1, phase1Following, rawTransportFrom, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
-import { localAddressFor } from './route.js';
+import { localAddressFor, resolveGateway } from './route.js';
 import { buildDnsProbe } from './inner-probe.js';
 import type { ScriptHost } from './script-host.js';
 import type { SessionMessages } from './session-messages.js';
@@ -32,6 +32,8 @@ export class RunningTunnel {
   private readonly startedAt: number;
   private reauthentications = 0;
   private reconnects = 0;
+  /** Reconnection attempts since the last success: which of the gateway and its backups comes next. */
+  private reconnectAttempts = 0;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -56,7 +58,8 @@ export class RunningTunnel {
       for (;;) {
         const s = this.lc.stage;
         if (s.kind === 'ended') return s.reason;
-        const d = await this.link.channel.next(this.lc.wait(clock.now()));
+        const waitMs = this.lc.wait(clock.now());
+        const d = this.link.channel.closed ? await pause(waitMs) : await this.link.channel.next(waitMs);
         if (d) this.handleIke(d);
         const now = clock.now();
         const { datapath } = this.link;
@@ -193,16 +196,19 @@ export class RunningTunnel {
   private async reconnect(): Promise<void> {
     const { clock, log } = this.ctx;
     try {
-      // From the configured gateway again: a cluster may send us to another member this time.
+      // The configured gateway again (a cluster may send us to another member this time), then in turn the
+      // backup servers mode config named.
       const ep = this.ctx.endpoints;
-      if (ep.gateway !== ep.origin) {
-        ep.gateway = ep.origin;
+      const target = await this.reconnectTarget();
+      if (ep.gateway !== target) {
+        if (target !== ep.origin) log.notice(`trying the backup server ${target}`);
+        ep.gateway = target;
         if (ep.bindAddress === '0.0.0.0') ep.localAddress = (await this.sourceTowardsGateway()) ?? ep.localAddress;
       }
-      // The new channel first: should it fail, the old one stays for the next attempt to close.
-      const channel = openChannel(this.ctx);
+      // The old channel goes first (the new one binds the same port); should opening fail, the loop waits on a
+      // timer until the next attempt (run() does not spin on a closed channel).
       this.link.channel.close();
-      this.link.channel = channel;
+      this.link.channel = openChannel(this.ctx);
       const { slot } = await this.phase1(false, true);
       this.pending = slot;
       this.keeper.reset();
@@ -214,11 +220,30 @@ export class RunningTunnel {
       await this.applyModeConfig(slot.terms.modeConfig);
       this.setMtu(false);
       this.reconnects++;
-      log.notice('reconnected');
+      this.reconnectAttempts = 0;
+      log.notice(`reconnected${ep.gateway !== ep.origin ? ` to ${ep.gateway}` : ''}`);
     } catch (err) {
       this.dropPending();
       if (this.lc.ended) return;
       await this.performAll(this.lc.reconnectFailed(clock.now(), (err as Error).message, err instanceof AuthError));
+    }
+  }
+
+  /**
+   * Where the next reconnection attempt goes: the configured gateway, then each backup server (UNITY_BACKUP_SERVERS)
+   * in turn, round and round; a backup named by a host name that does not resolve is skipped.
+   */
+  private async reconnectTarget(): Promise<string> {
+    const ep = this.ctx.endpoints;
+    const backups = this.lc.last?.terms.modeConfig.backupServers ?? [];
+    const targets = [ep.origin, ...backups];
+    const name = targets[this.reconnectAttempts++ % targets.length]!;
+    if (name === ep.origin) return name;
+    try {
+      return await resolveGateway(name);
+    } catch {
+      this.ctx.log.notice(`the backup server ${name} does not resolve; trying the gateway ${ep.origin}`);
+      return ep.origin;
     }
   }
 
@@ -364,4 +389,9 @@ export class RunningTunnel {
   private handleIke(d: Buffer): void {
     this.messages.handle(d);
   }
+}
+
+/** Waits `ms` without a channel to wait on (after a reconnection could not open one). */
+function pause(ms: number): Promise<null> {
+  return new Promise((resolve) => setTimeout(() => resolve(null), ms));
 }

@@ -2,7 +2,8 @@
  * Cisco load balancing: a cluster member answers phase 1 and sends the client on to another member (notify
  * 40501 with its address). Two project gateways in the gateway namespace: the first, at the address the
  * profile names, redirects; the second serves. Debian's vpnc, the control, and ours both end up connected to
- * the second; traffic passes; the script's VPNGATEWAY names the second. Root; never skipped.
+ * the second; traffic passes; the script's VPNGATEWAY names the second. And backup servers: the primary offers
+ * one in mode config, then goes away; our client reconnects to the backup. Root; never skipped.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,4 +69,39 @@ describe('Cisco load balancing (notify 40501)', () => {
       expect(readClientResolvConf(bed)).toBe(CLIENT_RESOLV_CONF);
     }, 60_000);
   }
+});
+
+describe('backup servers (UNITY_BACKUP_SERVERS)', () => {
+  it('our client gets CISCO_BACKUP_SERVERS; with the primary gone, DPD finds it dead and reconnection goes to the backup', async () => {
+    requireRoot();
+    const bed = createTestbed({ prefix: 'bk' });
+    nsRun(bed.gateway, 'ip', ['addr', 'add', `${MEMBER}/24`, 'dev', bed.gatewayOutsideIf]);
+    const log: string[] = [];
+    const logger = new Logger({ level: 1, sink: (l) => log.push(l) });
+    const primary = Gateway.start(parseGatewayConfig(conf(bed.gateway, BED.gatewayOutside, [`Backup servers ${MEMBER}`, 'Pool 192.0.2.60-192.0.2.61', 'Interface name gwp%d']), 'bk-primary.conf'), { log: logger });
+    const backup = Gateway.start(parseGatewayConfig(conf(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwb%d']), 'bk-backup.conf'), { log: logger });
+    const script = envRecordingScript();
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: script.path, command: OURS, dpdIdle: 10 });
+    try {
+      await v.waitForTunnel(20_000);
+      expect(script.env('connect').get('CISCO_BACKUP_SERVERS')).toBe(MEMBER);
+      expect(script.env('connect').get('VPNGATEWAY')).toBe(BED.gatewayOutside);
+      expect((await ping(bed.client, BED.innerHost, 2)).received).toBe(2);
+      primary.close();
+      await waitFor('the reconnection to the backup', () => (v.output().includes(`reconnected to ${MEMBER}`) ? true : undefined), 90_000).catch((err: Error) => {
+        throw new Error(`${err.message}\n${v.output()}\n${log.slice(-20).join('\n')}`);
+      });
+      expect(v.output()).toContain(`trying the backup server ${MEMBER}`);
+      expect((await ping(bed.client, BED.innerHost, 3)).received).toBe(3);
+      // The gateway changed: the script configured the tunnel again, naming the backup.
+      expect(script.env('connect').get('VPNGATEWAY')).toBe(MEMBER);
+      expect(backup.peerCount).toBe(1);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      backup.close();
+      primary.close();
+      rmSync(script.dir, { recursive: true, force: true });
+      destroyTestbed(bed);
+    }
+  }, 150_000);
 });

@@ -21,6 +21,8 @@ export interface ModeConfigOffer {
   readonly banner: string | undefined;
   readonly splitInclude: readonly Ipv4Network[];
   readonly splitDns: readonly string[];
+  /** UNITY_BACKUP_SERVERS, sent as one comma-separated list. */
+  readonly backupServers: readonly string[];
   readonly pfs: boolean;
   /** UNITY_SAVE_PASSWD: whether the client may keep the XAUTH password (for re-authentication). */
   readonly savePassword: boolean;
@@ -66,6 +68,8 @@ function valuesFor(type: number, o: ModeConfigOffer): DataAttribute[] {
       return o.splitInclude.length === 0 ? [] : [tlvAttribute(type, Buffer.concat(o.splitInclude.map(splitEntry)))];
     case CfgAttribute.UNITY_SPLITDNS_NAME:
       return o.splitDns.length === 0 ? [] : [stringAttribute(type, o.splitDns.join(','))];
+    case CfgAttribute.UNITY_BACKUP_SERVERS:
+      return o.backupServers.length === 0 ? [] : [stringAttribute(type, o.backupServers.join(','))];
     case CfgAttribute.UNITY_PFS:
       return [tvAttribute(type, o.pfs ? 1 : 0)];
     case CfgAttribute.UNITY_NATT_PORT:

@@ -36,6 +36,8 @@ export interface ModeConfig {
   udpEncapPort: number | undefined;
   savePassword: boolean | undefined;
   applicationVersion: string | undefined;
+  /** UNITY_BACKUP_SERVERS: other gateways of the site, by name or address (vpnc never asked for them). */
+  backupServers: string[];
 }
 
 /** Prefix length of a contiguous dotted mask (non-contiguous masks count their one bits). */
@@ -70,6 +72,7 @@ export function buildModeConfigRequest(o: ModeConfigRequestOptions): AttributePa
     empty(CfgAttribute.UNITY_SPLIT_INCLUDE),
     empty(CfgAttribute.UNITY_LOCAL_LAN),
     empty(CfgAttribute.UNITY_SPLITDNS_NAME),
+    empty(CfgAttribute.UNITY_BACKUP_SERVERS),
     stringAttribute(CfgAttribute.UNITY_DDNS_HOSTNAME, o.hostname),
     stringAttribute(CfgAttribute.APPLICATION_VERSION, o.applicationVersion),
   );
@@ -96,6 +99,14 @@ function parseSplitList(a: DataAttribute): SplitNetwork[] {
   return out;
 }
 
+/** A host name or IPv4 address as a backup server may be named; anything else in the list is dropped. */
+const SERVER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/;
+
+/** The backup servers of one UNITY_BACKUP_SERVERS value: names separated by commas, blanks or NULs. */
+export function backupServerList(value: string): string[] {
+  return value.split(/[\s,\0]+/).filter((s) => SERVER_NAME.test(s));
+}
+
 /** Reads the gateway's CFG_REPLY (or a netscreen CFG_SET). The assigned address is mandatory. */
 export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: number): ModeConfig {
   if (p.cfgType !== CfgType.REPLY && p.cfgType !== CfgType.SET) {
@@ -118,6 +129,7 @@ export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: n
     udpEncapPort: undefined,
     savePassword: undefined,
     applicationVersion: undefined,
+    backupServers: [],
   };
   const unsupported = (what: string) => new ProtocolError(`mode config ${what}`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
   for (const a of p.attributes) {
@@ -163,6 +175,9 @@ export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: n
         break;
       case CfgAttribute.APPLICATION_VERSION:
         mc.applicationVersion = attributeString(a);
+        break;
+      case CfgAttribute.UNITY_BACKUP_SERVERS:
+        mc.backupServers.push(...backupServerList(attributeString(a)));
         break;
       default:
         break; // attributes we did not ask for are ignored

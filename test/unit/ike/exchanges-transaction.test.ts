@@ -89,7 +89,8 @@ describe('XAUTH and mode config against the test responder', () => {
     const mcReq = buildModeConfigRequest({ identifier: 0x0707, ciscoUdp: false, applicationVersion: 'Cisco Systems VPN Client 0.5.3:Linux', hostname: 'laptop' });
     const asked = gatewayOpen(resp, sa.sealHashed(ExchangeType.TRANSACTION, 0x3333, [mcReq]), 0x3333);
     expect(asked.cfgType).toBe(CfgType.REQUEST);
-    expect(asked.attributes.map((a) => a.type)).toEqual([1, 2, 3, 4, 0x7002, 0x7008, 0x7007, 0x7000, 0x7001, 0x7004, 0x7006, 0x7003, 0x700a, 7]);
+    // vpnc's list, and UNITY_BACKUP_SERVERS (0x7009), which vpnc never asked for.
+    expect(asked.attributes.map((a) => a.type)).toEqual([1, 2, 3, 4, 0x7002, 0x7008, 0x7007, 0x7000, 0x7001, 0x7004, 0x7006, 0x7003, 0x7009, 0x700a, 7]);
     expect(asked.attributes.at(-2)!.value.toString()).toBe('laptop');
     const mcReply = attrPayload(CfgType.REPLY, 0x0707, [
       ipv4Attribute(CfgAttribute.INTERNAL_IP4_ADDRESS, '192.0.2.10'),
@@ -104,6 +105,7 @@ describe('XAUTH and mode config against the test responder', () => {
       tvAttribute(CfgAttribute.UNITY_PFS, 1),
       tvAttribute(CfgAttribute.UNITY_SAVE_PASSWD, 0),
       stringAttribute(CfgAttribute.APPLICATION_VERSION, 'strongSwan'),
+      stringAttribute(CfgAttribute.UNITY_BACKUP_SERVERS, '198.51.100.7,vpn2.example'),
       tlvAttribute(CfgAttribute.INTERNAL_ADDRESS_EXPIRY, Buffer.alloc(4)),
     ]);
     const mc = clientOpen(sa, resp.seal(ExchangeType.TRANSACTION, 0x3333, [mcReply]));
@@ -114,7 +116,7 @@ describe('XAUTH and mode config against the test responder', () => {
         { address: '203.0.113.0', mask: '255.255.255.0', prefixLength: 24, protocol: 0, sourcePort: 0, destinationPort: 0 },
         { address: '10.0.0.0', mask: '255.0.0.0', prefixLength: 8, protocol: 6, sourcePort: 0, destinationPort: 443 },
       ],
-      splitExclude: [], pfs: 1, udpEncapPort: undefined, savePassword: false, applicationVersion: 'strongSwan',
+      splitExclude: [], pfs: 1, udpEncapPort: undefined, savePassword: false, applicationVersion: 'strongSwan', backupServers: ['198.51.100.7', 'vpn2.example'],
     });
   });
 

@@ -7,6 +7,7 @@ import { VpncError } from '../../../src/errors.js';
 import { ExchangeType, IdType } from '../../../src/ike/constants.js';
 import { AggressiveModeInitiator } from '../../../src/ike/exchanges/aggressive-mode.js';
 import { ModeConfigClient } from '../../../src/ike/exchanges/mode-config-client.js';
+import { backupServerList } from '../../../src/ike/exchanges/mode-config.js';
 import { XauthClient, type XauthStep } from '../../../src/ike/exchanges/xauth-client.js';
 import type { XauthField } from '../../../src/ike/exchanges/xauth.js';
 import type { IkeSa } from '../../../src/ike/ike-sa.js';
@@ -142,5 +143,23 @@ describe('XauthClient and ModeConfigClient: what they refuse', () => {
     }
     expect(steps + refusals).toBe(2000);
     expect(refusals).toBeGreaterThan(1900);
+  });
+});
+
+describe('UNITY_BACKUP_SERVERS', () => {
+  it('reads names and addresses separated by commas, blanks or NULs; drops what is no host name', () => {
+    expect(backupServerList('192.0.2.7,vpn2.example.com vpn3\0')).toEqual(['192.0.2.7', 'vpn2.example.com', 'vpn3']);
+    expect(backupServerList('ok.example, $(rm -rf /), -bad, ;x')).toEqual(['ok.example']);
+    expect(backupServerList('')).toEqual([]);
+  });
+
+  it('the gateway offers them and the client reads them from the mode config reply', () => {
+    const { sa, peer, xauthRequest } = established();
+    const xauth = new XauthClient(sa);
+    xauth.receive(xauthRequest);
+    const status = xauth.receive(sent(peer.receive(xauth.answer(answers('p')))));
+    if (status.kind === 'status') peer.receive(status.send);
+    const pull = new ModeConfigClient(sa, { ciscoUdp: false, applicationVersion: 'x', hostname: 'h' });
+    expect(pull.receive(sent(peer.receive(pull.request()))).backupServers).toEqual([]);
   });
 });

@@ -85,6 +85,12 @@ describe('invocationVariables: the variables vpnc exports, formatted as vpnc for
     expect(Object.keys(env).sort()).toEqual(['INTERNAL_IP4_ADDRESS', 'TUNDEV', 'VPNGATEWAY', 'VPNPID', 'reason']);
   });
 
+  it('exports CISCO_BACKUP_SERVERS (ours) blank-separated, only when the gateway named some; an inherited one is dropped', () => {
+    expect(invocationVariables({ ...CONNECT, tunnel: { address: '192.0.2.10', backupServers: ['192.0.2.7', 'vpn2.example'] } }).CISCO_BACKUP_SERVERS).toBe('192.0.2.7 vpn2.example');
+    expect(invocationVariables({ ...CONNECT, tunnel: { address: '192.0.2.10', backupServers: [] } }).CISCO_BACKUP_SERVERS).toBeUndefined();
+    expect(isOwnedVariable('CISCO_BACKUP_SERVERS')).toBe(true);
+  });
+
   it('exports CISCO_SPLIT_INC=0 for an empty list that was sent, nothing for a list that was not', () => {
     expect(invocationVariables({ ...CONNECT, tunnel: { address: '192.0.2.10', splitInclude: [] } }).CISCO_SPLIT_INC).toBe('0');
     expect(invocationVariables({ ...CONNECT, tunnel: { address: '192.0.2.10' } }).CISCO_SPLIT_INC).toBeUndefined();
