@@ -3,9 +3,8 @@
  * to its pid file) and prints what its tunnel is doing: the view `wg show` and `swanctl --list-sas` give their
  * users. Root only: the socket is root's.
  */
-import { loadProfiles } from '../config/load.js';
+import { pidFileOf } from '../config/load.js';
 import type { ParsedArgs } from '../config/args.js';
-import { defaultFor } from '../config/defaults.js';
 import type { TunnelStatus } from '../session/status.js';
 import { controlPathFor, requestStatus } from './control-socket.js';
 import { describeError, exitCodeFor, ExitCode } from './exit-codes.js';
@@ -39,25 +38,13 @@ export function formatStatus(s: TunnelStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The pid file named by --pid-file, else by the profiles given, else the default. */
-function pidFileOf(args: ParsedArgs): string {
-  const given = args.settings.get('pidFile')?.value;
-  if (given) return given;
-  if (args.profiles.length > 0) {
-    const loaded = loadProfiles(new Map(), args.profiles);
-    const fromProfile = loaded.settings.get('pidFile')?.value;
-    if (fromProfile) return fromProfile;
-  }
-  return defaultFor('pidFile')!;
-}
-
 export async function runStatus(args: ParsedArgs, out: (t: string) => void, err: (t: string) => void): Promise<number> {
   if (process.geteuid?.() !== 0) {
     err('vpnc: --status needs root: the control socket of a running client is root\'s (mode 0600)\n');
     return ExitCode.failure;
   }
   try {
-    const status = await requestStatus(controlPathFor(pidFileOf(args)));
+    const status = await requestStatus(controlPathFor(pidFileOf(args.profiles, args.settings.get('pidFile')?.value)));
     out(args.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     return ExitCode.ok;
   } catch (e) {

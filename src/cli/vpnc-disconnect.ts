@@ -6,8 +6,7 @@
  * Exit codes: 0 stopped (or restored), 1 nothing found or it would not stop.
  */
 import { readFileSync, rmSync, writeSync } from 'node:fs';
-import { defaultFor } from '../config/defaults.js';
-import { loadProfiles } from '../config/load.js';
+import { pidFileOf } from '../config/load.js';
 import { buildScriptEnv } from '../script/env.js';
 import { readRestoreState, removeRestoreState, statePathFor } from '../script/state.js';
 import { describeScriptExit, runScript, scriptSucceeded } from '../script/runner.js';
@@ -21,13 +20,10 @@ const USAGE = 'Usage: vpnc-disconnect [PROFILE | --pid-file FILE]\n';
 const STOP_WAIT_MS = 30_000;
 
 function pidFileFrom(argv: string[]): string {
-  if (argv.length === 0) return defaultFor('pidFile')!;
+  if (argv.length === 0) return pidFileOf([]);
   if (argv.length === 2 && argv[0] === '--pid-file') return argv[1]!;
   if (argv.length === 1 && argv[0]!.startsWith('--pid-file=')) return argv[0]!.slice('--pid-file='.length);
-  if (argv.length === 1 && !argv[0]!.startsWith('-')) {
-    const loaded = loadProfiles(new Map(), [argv[0]!]);
-    return loaded.settings.get('pidFile')?.value || defaultFor('pidFile')!;
-  }
+  if (argv.length === 1 && !argv[0]!.startsWith('-')) return pidFileOf([argv[0]!]);
   throw new VpncError('VPNC_ERR_USAGE', `unexpected arguments: ${argv.join(' ')}`);
 }
 

@@ -9,6 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { defaultFor } from './defaults.js';
 import { FdLineInput, readAllLines, type LineInput } from './line-input.js';
 import { OPTIONS } from './options.js';
 import { parseProfile, type Settings } from './profile-file.js';
@@ -90,4 +91,14 @@ function checkSecretPermissions(path: string, mode: number, settings: Settings, 
   if (fromThisFile.length === 0) return null;
   const perm = (mode & 0o777).toString(8).padStart(4, '0');
   return `warning: ${path} holds secrets (${[...new Set(fromThisFile)].join(', ')}) but is readable by others (mode ${perm}); run chmod 600 ${path}`;
+}
+
+/**
+ * The pid file a command about a running client means (`vpnc --status`, `vpnc-disconnect`): the one given,
+ * else the `Pidfile` of the profiles named, else the default.
+ */
+export function pidFileOf(profiles: readonly string[], given?: string): string {
+  if (given) return given;
+  const fromProfiles = profiles.length > 0 ? loadProfiles(new Map(), profiles).settings.get('pidFile')?.value : undefined;
+  return fromProfiles || defaultFor('pidFile')!;
 }

@@ -26,6 +26,7 @@ export class VpnClient {
   private readonly scripts: ScriptHost;
   private readonly keeper: EspKeeper;
   private readonly lifecycle: SessionLifecycle;
+  private readonly policy: LifecyclePolicy;
   private readonly clock: Clock;
   /** What exists so far, for the teardown: filled in as setup goes. */
   private opened: { tun?: TunDevice; channel?: IkeChannel; link?: Link; slot?: IkeSaSlot } = {};
@@ -41,7 +42,8 @@ export class VpnClient {
     this.clock = clock;
     this.scripts = new ScriptHost(config, log);
     this.keeper = new EspKeeper(log, config, (pair) => hooks.trace?.espSas(pair), clock);
-    this.lifecycle = new SessionLifecycle(policyOf(config));
+    this.policy = policyOf(config);
+    this.lifecycle = new SessionLifecycle(this.policy);
   }
 
   /** Ends the connection (from a signal handler): whatever is awaited (a phase 1, a quick mode) ends now. */
@@ -77,7 +79,7 @@ export class VpnClient {
     const bindAddress = await resolveLocalAddress(c.localAddr);
     const localAddress = bindAddress !== '0.0.0.0' ? bindAddress : await localAddressFor(gateway);
     this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
-    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: policyOf(c), endpoints: { gateway, origin: gateway, bindAddress, localAddress } };
+    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: this.policy, endpoints: { gateway, origin: gateway, bindAddress, localAddress } };
   }
 
   private interrupted(): VpncError {

@@ -167,12 +167,13 @@ export function transportFor(ctx: SessionContext, channel: IkeChannel, terms: Ik
   if (terms.natt === 'rfc') return new UdpEspTransport(channel);
   if (terms.natt === 'draft') return new DraftUdpTransport(channel);
   const ciscoPort = ciscoPortOf(ctx.config, terms);
-  const t = ciscoPort ? new CiscoUdpTransport(bindAddress, ctx.config.udpPort, gateway, ciscoPort, ns) : new RawEspTransport(localAddress, gateway, ns);
+  if (!ciscoPort) return rawTransportFrom(ctx, localAddress);
+  const t = new CiscoUdpTransport(bindAddress, ctx.config.udpPort, gateway, ciscoPort, ns);
   t.onNetworkError(networkNotices(ctx.log, ctx.clock, 'ESP'));
   return t;
 }
 
-/** A raw ESP transport from a new local address (roaming), with the network's reports told as for the first. */
+/** Raw ESP from `localAddress` (also after roaming), with the network's reports about it told. */
 export function rawTransportFrom(ctx: SessionContext, localAddress: string): EspTransport {
   const t = new RawEspTransport(localAddress, ctx.endpoints.gateway, ctx.hooks.netns);
   t.onNetworkError(networkNotices(ctx.log, ctx.clock, 'ESP'));

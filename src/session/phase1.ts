@@ -91,10 +91,7 @@ export class Phase1Driver {
     this.log.debug(2, () => 'S4.3 AM packet_1');
     const am2 = await this.channel.exchange(
       am.start(),
-      (d) => {
-        const h = headerOf(d);
-        return h !== undefined && h.initiatorCookie.equals(am.cookieI) && (h.exchangeType === ExchangeType.AGGRESSIVE || h.exchangeType === ExchangeType.INFORMATIONAL);
-      },
+      (d) => am.accepts(d),
       (d) => this.other(am.cookieI, d),
     );
     this.log.debug(2, () => 'S4.4 AM packet_2');

@@ -8,11 +8,9 @@
  */
 import type { VpncConfig } from '../config/validate.js';
 import { AuthError, VpncError } from '../errors.js';
-import { ExchangeType } from '../ike/constants.js';
 import type { NatStatus, PeerFeatures } from '../ike/exchanges/aggressive-mode.js';
 import { buildDeleteIsakmp } from '../ike/exchanges/informational.js';
 import { randomMessageId } from '../ike/ike-sa.js';
-import { decodeHeader } from '../ike/message.js';
 import type { Logger } from '../log.js';
 import { IkeChannel } from './ike-channel.js';
 import { aggressiveModeFor } from './phase1.js';
@@ -57,19 +55,7 @@ export async function probeGateway(config: VpncConfig, log: Logger, netns?: stri
       const am = aggressiveModeFor(config, log, { dhGroup, initialContact: false });
       let answer: ProbeAnswer;
       try {
-        const am2 = await channel.exchange(
-          am.start(),
-          (d) => {
-            try {
-              const h = decodeHeader(d);
-              return h.initiatorCookie.equals(am.cookieI) && (h.exchangeType === ExchangeType.AGGRESSIVE || h.exchangeType === ExchangeType.INFORMATIONAL);
-            } catch {
-              return false;
-            }
-          },
-          () => {},
-          Timers.probeDelaysMs,
-        );
+        const am2 = await channel.exchange(am.start(), (d) => am.accepts(d), () => {}, Timers.probeDelaysMs);
         const result = am.receive(am2, { address: localAddress, port: channel.localPort }, { address: gateway, port: 500 });
         peer ??= result.peer;
         nat ??= result.nat;

@@ -21,7 +21,7 @@ import { ipv4ToBuffer } from '../payloads/attributes.js';
 import { encodePayloadBody, type Payload } from '../payloads/payload.js';
 import { IkeSa } from '../ike-sa.js';
 import { derivePhase1Keys, hashI, hashR, presharedKeyHash } from '../keys.js';
-import { decodeMessage, encodeMessage } from '../message.js';
+import { decodeHeader, decodeMessage, encodeMessage } from '../message.js';
 import type { IdPayload } from '../payloads/id.js';
 import type { NatDPayload } from '../payloads/data.js';
 import type { SaPayload } from '../payloads/sa.js';
@@ -134,6 +134,17 @@ export class AggressiveModeInitiator {
       data: Buffer.from(params.groupName, 'utf8'),
     };
     this.idIib = encodePayloadBody(this.idIi);
+  }
+
+  /** Whether `d` answers our AM1: AM2, or an informational (a refusal), under our initiator cookie. */
+  accepts(d: Buffer): boolean {
+    let h;
+    try {
+      h = decodeHeader(d);
+    } catch {
+      return false;
+    }
+    return h.initiatorCookie.equals(this.cookieI) && (h.exchangeType === ExchangeType.AGGRESSIVE || h.exchangeType === ExchangeType.INFORMATIONAL);
   }
 
   /** AM1. Calling it again returns the same bytes (for retransmission). */
