@@ -8,9 +8,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { Logger } from '../../src/log.js';
+import { startProjectGateway } from '../helpers/project-gateway.js';
 import { nsRun, requireBinaries, requireRoot, waitFor } from '../helpers/netns.js';
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping, pingUntilAnswered } from '../helpers/traffic.js';
@@ -37,11 +36,7 @@ describe('ESP dropped on the way (no NAT, natt mode: raw ESP)', () => {
     requireRoot();
     requireBinaries([VPNC_SCRIPT, 'ip', 'nft', 'ping']);
     bed = createTestbed({ prefix: 'bh' });
-    const conf = [
-      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
-      `Pool ${BED.poolFirst}-${BED.poolLast}`, `DNS ${BED.vpnDns}`, `Split include ${BED.innerNet}`, 'Interface name gwb%d', `Netns ${bed.gateway}`, '',
-    ].join('\n');
-    gw = Gateway.start(parseGatewayConfig(conf, 'esp-blackhole.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+    gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, `DNS ${BED.vpnDns}`, `Split include ${BED.innerNet}`, 'Interface name gwb%d'], { name: 'esp-blackhole.conf', log });
   });
   afterAll(() => {
     gw?.close();

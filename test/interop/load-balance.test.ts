@@ -9,9 +9,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
-import { Logger } from '../../src/log.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
+import { startProjectGateway } from '../helpers/project-gateway.js';
 import { nsRun, requireRoot, waitFor } from '../helpers/netns.js';
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping } from '../helpers/traffic.js';
@@ -21,11 +20,9 @@ const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bi
 /** The second cluster member, on the gateway's outside link. */
 const MEMBER = '198.51.100.4';
 
-function conf(netns: string, listen: string, extra: string[]): string {
-  return [
-    `Listen ${listen}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland', `Split include ${BED.innerNet}`,
-    ...extra, `Netns ${netns}`, '',
-  ].join('\n');
+/** A member of the cluster: the test account, the inner network as split, and `extra`. */
+function member(netns: string, listen: string, extra: string[], name: string, log: string[]): Gateway {
+  return startProjectGateway(netns, [`Split include ${BED.innerNet}`, ...extra], { name, log, listen });
 }
 
 describe('Cisco load balancing (notify 40501)', () => {
@@ -37,9 +34,8 @@ describe('Cisco load balancing (notify 40501)', () => {
     requireRoot();
     bed = createTestbed({ prefix: 'lb' });
     nsRun(bed.gateway, 'ip', ['addr', 'add', `${MEMBER}/24`, 'dev', bed.gatewayOutsideIf]);
-    const logger = new Logger({ level: 1, sink: (l) => log.push(l) });
-    first = Gateway.start(parseGatewayConfig(conf(bed.gateway, BED.gatewayOutside, [`Redirect ${MEMBER}`, 'Pool 192.0.2.60-192.0.2.61', 'Interface name gwl%d']), 'lb-first.conf'), { log: logger });
-    second = Gateway.start(parseGatewayConfig(conf(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwm%d']), 'lb-second.conf'), { log: logger });
+    first = member(bed.gateway, BED.gatewayOutside, [`Redirect ${MEMBER}`, 'Pool 192.0.2.60-192.0.2.61', 'Interface name gwl%d'], 'lb-first.conf', log);
+    second = member(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwm%d'], 'lb-second.conf', log);
   });
   afterAll(() => {
     first?.close();
@@ -77,9 +73,8 @@ describe('backup servers (UNITY_BACKUP_SERVERS)', () => {
     const bed = createTestbed({ prefix: 'bk' });
     nsRun(bed.gateway, 'ip', ['addr', 'add', `${MEMBER}/24`, 'dev', bed.gatewayOutsideIf]);
     const log: string[] = [];
-    const logger = new Logger({ level: 1, sink: (l) => log.push(l) });
-    const primary = Gateway.start(parseGatewayConfig(conf(bed.gateway, BED.gatewayOutside, [`Backup servers ${MEMBER}`, 'Pool 192.0.2.60-192.0.2.61', 'Interface name gwp%d']), 'bk-primary.conf'), { log: logger });
-    const backup = Gateway.start(parseGatewayConfig(conf(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwb%d']), 'bk-backup.conf'), { log: logger });
+    const primary = member(bed.gateway, BED.gatewayOutside, [`Backup servers ${MEMBER}`, 'Pool 192.0.2.60-192.0.2.61', 'Interface name gwp%d'], 'bk-primary.conf', log);
+    const backup = member(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwb%d'], 'bk-backup.conf', log);
     const script = envRecordingScript();
     const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: script.path, command: OURS, dpdIdle: 10 });
     try {

@@ -9,9 +9,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
-import { Logger } from '../../src/log.js';
+import { startProjectGateway } from '../helpers/project-gateway.js';
 import { PROBE_GROUPS } from '../../src/session/probe.js';
 import { childExit, nsRun, requireRoot, waitFor } from '../helpers/netns.js';
 import { startStrongSwan } from '../helpers/strongswan.js';
@@ -76,12 +74,8 @@ describe('vpnc --probe', () => {
   it('against our gateway (IKE DH groups dh14): only dh14 accepted; a wrong group secret is named', async () => {
     requireRoot();
     const bed = createTestbed({ prefix: 'pg' });
-    const conf = [
-      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland', 'IKE DH groups dh14',
-      `Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwp%d', `Netns ${bed.gateway}`, '',
-    ].join('\n');
     const log: string[] = [];
-    const gw = Gateway.start(parseGatewayConfig(conf, 'probe.conf'), { log: new Logger({ level: 2, sink: (l) => log.push(l) }) });
+    const gw = startProjectGateway(bed.gateway, ['IKE DH groups dh14', `Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwp%d'], { name: 'probe.conf', log });
     try {
       const out = await probe(bed, 'testgroup', 'group-secret-42');
       const a = answers(out);

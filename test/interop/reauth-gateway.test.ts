@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
-import { Gateway } from '../../src/gateway/gateway.js';
-import { Logger } from '../../src/log.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
+import { startProjectGateway } from '../helpers/project-gateway.js';
 import { childExit, nsRun, nsSpawnPrivateRun, requireRoot, waitFor } from '../helpers/netns.js';
 import { addSecondUplink, BED, createTestbed, destroyTestbed, moveClientAddress, type Testbed } from '../helpers/testbed.js';
 import { nsExec, pingUntilAnswered } from '../helpers/traffic.js';
@@ -25,11 +24,7 @@ describe('the gateway deletes the ISAKMP SA, not the ESP SAs', () => {
   beforeAll(() => {
     requireRoot();
     bed = createTestbed({ prefix: 'rg' });
-    const conf = [
-      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
-      `Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, 'DPD 0', 'Interface name gwr%d', `Netns ${bed.gateway}`, '',
-    ].join('\n');
-    gw = Gateway.start(parseGatewayConfig(conf, 'reauth-gateway.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+    gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, 'DPD 0', 'Interface name gwr%d'], { name: 'reauth-gateway.conf', log });
   });
   afterAll(() => {
     gw?.close();
@@ -66,11 +61,7 @@ describe('the gateway ends the session (DELETE of the ISAKMP SA and the ESP SAs)
   it('the client ends cleanly (exit 0, "connection terminated by peer") instead of re-authenticating', async () => {
     requireRoot();
     const bed = createTestbed({ prefix: 'rh' });
-    const conf = [
-      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
-      `Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', 'Interface name gwh%d', `Netns ${bed.gateway}`, '',
-    ].join('\n');
-    const gw = Gateway.start(parseGatewayConfig(conf, 'reauth-gateway-end.conf'));
+    const gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', 'Interface name gwh%d'], { name: 'reauth-gateway-end.conf' });
     const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', command: OURS, debug: 1 });
     try {
       await v.waitForTunnel(20_000);
@@ -97,11 +88,7 @@ describe('re-authentication with a password typed at the prompt', () => {
   async function typedOnce(savePassword: boolean) {
     requireRoot();
     const bed = createTestbed({ prefix: savePassword ? 'rs' : 'rn' });
-    const conf = [
-      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
-      `Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', `Save password ${savePassword ? 'yes' : 'no'}`, 'Interface name gwp%d', `Netns ${bed.gateway}`, '',
-    ].join('\n');
-    const gw = Gateway.start(parseGatewayConfig(conf, 'reauth-prompt.conf'));
+    const gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', `Save password ${savePassword ? 'yes' : 'no'}`, 'Interface name gwp%d'], { name: 'reauth-prompt.conf' });
     const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-reauth-'));
     const profile = join(dir, 'p.conf');
     writeFileSync(profile, [
@@ -160,11 +147,7 @@ describe('roaming with raw ESP (no NAT-T): the gateway does not move the SAs, so
     requireRoot();
     const bed = createTestbed({ prefix: 'rr' });
     const log: string[] = [];
-    const conf = [
-      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
-      `Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, 'DPD 0', 'Interface name gwm%d', `Netns ${bed.gateway}`, '',
-    ].join('\n');
-    const gw = Gateway.start(parseGatewayConfig(conf, 'reauth-roam.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+    const gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, 'DPD 0', 'Interface name gwm%d'], { name: 'reauth-roam.conf', log });
     const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', command: OURS, debug: 1 });
     try {
       await v.waitForTunnel(20_000);
@@ -190,11 +173,7 @@ describe('a new uplink with another next hop, with a tunnel that takes the defau
     const bed = createTestbed({ prefix: 'ru' });
     const log: string[] = [];
     // No split: the script routes everything into the tunnel, the gateway's own address excepted.
-    const conf = [
-      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
-      `Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', 'Interface name gwu%d', `Netns ${bed.gateway}`, '',
-    ].join('\n');
-    const gw = Gateway.start(parseGatewayConfig(conf, 'reauth-uplink.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+    const gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', 'Interface name gwu%d'], { name: 'reauth-uplink.conf', log });
     const dir = mkdtempSync(join(tmpdir(), 'vpnc-uplink-'));
     const wrapper = join(dir, 'script');
     writeFileSync(wrapper, `#!/bin/sh\necho "$reason" >> ${join(dir, 'reasons')}\nexec ${VPNC_SCRIPT}\n`, { mode: 0o755 });

@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { Logger } from '../../src/log.js';
 import type { TunnelStatus } from '../../src/session/status.js';
+import { startProjectGateway } from '../helpers/project-gateway.js';
 import { requireBinaries, requireRoot } from '../helpers/netns.js';
 import { BED, createTestbed, destroyTestbed, type Testbed } from '../helpers/testbed.js';
 import { ping } from '../helpers/traffic.js';
@@ -41,11 +40,7 @@ describe('vpnc --status', () => {
     requireRoot();
     requireBinaries(['setpriv']);
     bed = createTestbed({ prefix: 'st' });
-    const conf = [
-      `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
-      `Pool ${BED.poolFirst}-${BED.poolLast}`, `DNS ${BED.vpnDns}`, `Split include ${BED.innerNet}`, 'Interface name gws%d', `Netns ${bed.gateway}`, '',
-    ].join('\n');
-    gw = Gateway.start(parseGatewayConfig(conf, 'status.conf'), { log: new Logger({ level: 0, sink: () => {} }) });
+    gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, `DNS ${BED.vpnDns}`, `Split include ${BED.innerNet}`, 'Interface name gws%d'], { name: 'status.conf', log: [] });
     v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', command: ['node', BIN] });
     await v.waitForTunnel(20_000);
   });

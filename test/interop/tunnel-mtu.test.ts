@@ -10,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { innerMtu, type Encapsulation } from '../../src/esp/overhead.js';
 import { resolveEspSuite } from '../../src/esp/transforms.js';
-import { parseGatewayConfig } from '../../src/gateway/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { Logger } from '../../src/log.js';
+import { startProjectGateway } from '../helpers/project-gateway.js';
 import { nsRun, requireRoot, waitFor } from '../helpers/netns.js';
 import { BED, createTestbed, destroyTestbed, type Testbed } from '../helpers/testbed.js';
 import { tcpTransferBothWays } from '../helpers/traffic.js';
@@ -28,13 +27,6 @@ function linkMtu(ns: string, dev: string): number {
   return Number(m?.[1]);
 }
 
-function gatewayConf(netns: string, prefix: string): string {
-  return [
-    `Listen ${BED.gatewayOutside}`, 'Group testgroup', 'Group secret group-secret-42', 'User alice wonderland',
-    `Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, `Interface name ${prefix}%d`, `Netns ${netns}`, '',
-  ].join('\n');
-}
-
 describe('tunnel MTU', () => {
   let bed: Testbed;
   let gw: Gateway;
@@ -46,7 +38,7 @@ describe('tunnel MTU', () => {
     const routerOut = nsRun(bed.router!, 'ip', ['-o', 'route', 'get', BED.gatewayOutside]).match(/ dev (\S+)/)![1]!;
     nsRun(bed.router!, 'ip', ['link', 'set', 'dev', routerOut, 'mtu', '1300']);
     nsRun(bed.gateway, 'ip', ['link', 'set', 'dev', bed.gatewayOutsideIf, 'mtu', '1300']);
-    gw = Gateway.start(parseGatewayConfig(gatewayConf(bed.gateway, 'gwt'), 'tunnel-mtu.conf'), { log: new Logger({ level: 1, sink: (l) => log.push(l) }) });
+    gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, 'Interface name gwt%d'], { name: 'tunnel-mtu.conf', log });
   });
   afterAll(() => {
     gw?.close();
