@@ -23,6 +23,8 @@ export function defaultScript(): string {
 
 /** The lifetime vpnc proposes for ISAKMP and IPsec SAs (2^31 / 1000 seconds, about 24.9 days). */
 export const VPNC_IKE_LIFETIME = 2147483;
+/** What the client proposes to a FortiGate (Vendor fortigate) unless told otherwise: 8 hours, which it accepts. */
+export const FORTIGATE_IKE_LIFETIME = 28800;
 
 const FIXED: Partial<Record<SettingId, string>> = {
   vendor: 'cisco',

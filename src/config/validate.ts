@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { formatIpv4, isIpv4, tryParseIpv4Network } from '../wire/ipv4-text.js';
-import { defaultFor, VPNC_IKE_LIFETIME } from './defaults.js';
+import { defaultFor, FORTIGATE_IKE_LIFETIME, VPNC_IKE_LIFETIME } from './defaults.js';
 import { IKE_DH_NAMES, PFS_NAMES, specOf, type SettingId } from './options.js';
 import { describeOrigin, type Settings } from './profile-file.js';
 
@@ -30,6 +30,8 @@ export interface VpncConfig {
   domain: string | undefined;
   xauthInteractive: boolean;
   vendor: Vendor;
+  /** Vendor was set (profile or option): its dialect holds; else the gateway's vendor IDs may choose another. */
+  vendorGiven: boolean;
   nattMode: NattMode;
   script: string;
   dhGroup: number;
@@ -92,6 +94,11 @@ class Reader {
   }
 
   flag(id: SettingId): boolean {
+    return this.settings.has(id);
+  }
+
+  /** Whether the setting was given at all (else its default holds). */
+  given(id: SettingId): boolean {
     return this.settings.has(id);
   }
 
@@ -165,6 +172,8 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
   const debugText = r.string('debug') || '0';
   if (!/^\d+$/.test(debugText)) r.fail('debug', debugText, '0, 1, 2, 3, 99');
 
+  const vendor = r.oneOf('vendor', ['cisco', 'netscreen', 'fortigate'] as const);
+
   const targetText = r.string('targetNetwork');
   const targetNetwork = parseIpv4Network(targetText);
   if (!targetNetwork) r.fail('targetNetwork', targetText, 'a network as a.b.c.d/m.m.m.m or a.b.c.d/len');
@@ -189,7 +198,8 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     passwordTyped: r.typed('password'),
     domain: r.optional('domain'),
     xauthInteractive: r.flag('xauthInteractive'),
-    vendor: r.oneOf('vendor', ['cisco', 'netscreen', 'fortigate'] as const),
+    vendor,
+    vendorGiven: r.given('vendor'),
     nattMode: r.oneOf('nattMode', ['natt', 'none', 'force-natt', 'cisco-udp'] as const),
     script: r.string('script'),
     dhGroup,
@@ -218,7 +228,8 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     trace: r.optional('trace'),
     traceKeys: r.optional('traceKeys'),
     reconnectTimeout: r.integer('reconnectTimeout', 0, 86400, '0-86400 seconds (0 = off)'),
-    ikeLifetime: r.integer('ikeLifetime', 10, VPNC_IKE_LIFETIME, `10-${VPNC_IKE_LIFETIME} seconds`),
+    // FortiGate refuses vpnc's 2147483 s ("peer SA proposal does not match local policy", ndpgroup/vpnc PR #9).
+    ikeLifetime: vendor === 'fortigate' && !r.given('ikeLifetime') ? FORTIGATE_IKE_LIFETIME : r.integer('ikeLifetime', 10, VPNC_IKE_LIFETIME, `10-${VPNC_IKE_LIFETIME} seconds`),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   type EspProposal,
   type IkeProposal,
 } from './algorithms.js';
+import { GATEWAY_DIALECTS, type GatewayDialect } from './dialect.js';
 import { parseIpv4, parseIpv4Cidr, parseNetmask, formatIpv4, type Ipv4Network } from './ipv4-text.js';
 
 /** An XAUTH account. */
@@ -74,6 +75,8 @@ export interface GatewayConfig {
    * with this address instead of XAUTH, then the session is dropped. Undefined: serve the client.
    */
   readonly redirect: string | undefined;
+  /** The vendor whose behaviour on the wire the gateway reproduces (dialect.ts); cisco by default. */
+  readonly dialect: GatewayDialect;
   /** TUN device name or pattern (`gw%d`). */
   readonly interfaceName: string;
   readonly interfaceMtu: number;
@@ -105,6 +108,13 @@ const yesNo = (value: string): boolean => {
   if (['no', 'off', 'false', '0'].includes(v)) return false;
   throw new Error(`"${value}" is neither yes nor no`);
 };
+
+function oneOf<T extends string>(value: string, allowed: readonly T[]): T {
+  const v = value.toLowerCase();
+  const found = allowed.find((a) => a === v);
+  if (found === undefined) throw new Error(`"${value}" is not one of ${allowed.join(', ')}`);
+  return found;
+}
 
 function parsePool(value: string): { first: number; last: number } {
   const m = /^([\d.]+)\s*-\s*([\d.]+)$/.exec(value);
@@ -147,6 +157,7 @@ const KEYS: readonly KeySpec[] = [
   { key: 'IKE DH groups', set: (v, d) => (d.dhGroups = words(v).map(parseDhGroup)) },
   { key: 'ESP proposals', set: (v, d) => (d.espProposals = words(v).map(parseEspProposal)) },
   { key: 'DPD', set: (v, d) => (d.dpdIdle = int(v, 0, 86400)) },
+  { key: 'Dialect', set: (v, d) => (d.dialect = oneOf(v, GATEWAY_DIALECTS)) },
   { key: 'Redirect', set: (v, d) => (d.redirect = formatIpv4(parseIpv4(v))) },
   { key: 'ESP lifetime kilobytes', set: (v, d) => (d.espLifetimeKilobytes = int(v, 0, 0xffffffff)) },
   { key: 'ESP lifetime', set: (v, d) => (d.espLifetimeSeconds = int(v, 0, 0xffffffff)) },
@@ -234,6 +245,7 @@ function withDefaults(d: Draft, file: string): GatewayConfig {
     espProposals: d.espProposals ?? DEFAULT_ESP_PROPOSALS.map(parseEspProposal),
     dpdIdle: d.dpdIdle ?? 30,
     redirect: d.redirect,
+    dialect: d.dialect ?? 'cisco',
     espLifetimeSeconds: d.espLifetimeSeconds ?? 0,
     espLifetimeKilobytes: d.espLifetimeKilobytes ?? 0,
     interfaceName: d.interfaceName ?? 'gw%d',

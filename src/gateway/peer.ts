@@ -21,7 +21,8 @@ import { buildDpd, buildLoadBalance, parseInformational } from '../ike/exchanges
 import { verifyInformational } from './exchanges/informational.js';
 import { transactionAttribute } from '../ike/exchanges/transaction.js';
 import { ipv4ToBuffer } from '../ike/payloads/attributes.js';
-import { answerModeConfig } from './exchanges/mode-config.js';
+import { DIALECT_RULES } from './dialect.js';
+import { answerModeConfig, checkPushAck, pushModeConfig, type ModeConfigOffer } from './exchanges/mode-config.js';
 import { QuickModeResponder, type QuickModeKeys } from './exchanges/quick-mode.js';
 import { buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseXauthReply } from './exchanges/xauth.js';
 import { formatIpv4, parseIpv4 } from './ipv4-text.js';
@@ -49,6 +50,8 @@ export interface PeerContext {
 type Stage =
   | { readonly kind: 'phase1'; readonly responder: AggressiveModeResponder }
   | { readonly kind: 'xauth-request'; readonly sa: IkeSa; readonly msgId: number }
+  /** A pushing dialect: the mode config SET sent after the accepted reply, waiting for its ACK. */
+  | { readonly kind: 'xauth-push'; readonly sa: IkeSa; readonly msgId: number; readonly identifier: number; readonly user: string }
   | { readonly kind: 'xauth-status'; readonly sa: IkeSa; readonly msgId: number; readonly ok: boolean; readonly user: string }
   | { readonly kind: 'ready'; readonly sa: IkeSa }
   | { readonly kind: 'closed' };
@@ -61,7 +64,8 @@ export function authMethodFor(config: GatewayConfig): number {
 /** Responder parameters for aggressive mode from the config. */
 export function responderParams(config: GatewayConfig, remote: { address: string; port: number }, localPort: number, random?: (n: number) => Buffer): AggressiveModeResponderParams {
   return {
-    policy: { proposals: config.ikeProposals, dhGroups: config.dhGroups, authMethod: authMethodFor(config) },
+    policy: { proposals: config.ikeProposals, dhGroups: config.dhGroups, authMethod: authMethodFor(config), maxLifetimeSeconds: DIALECT_RULES[config.dialect].maxIkeLifetime },
+    dialect: DIALECT_RULES[config.dialect],
     groupName: config.group,
     psk: Buffer.from(config.groupSecret, 'utf8'),
     dpd: config.dpdIdle > 0,
@@ -113,7 +117,7 @@ export class GatewayPeer {
   /** The ISAKMP SA once phase 1 is done. */
   get sa(): IkeSa | undefined {
     const s = this.stage;
-    return s.kind === 'xauth-request' || s.kind === 'xauth-status' || s.kind === 'ready' ? s.sa : undefined;
+    return s.kind === 'xauth-request' || s.kind === 'xauth-push' || s.kind === 'xauth-status' || s.kind === 'ready' ? s.sa : undefined;
   }
 
   /** The stage name, for logs and tests. */
@@ -161,6 +165,7 @@ export class GatewayPeer {
       case 'phase1':
         return this.finishPhase1(stage.responder, datagram);
       case 'xauth-request':
+      case 'xauth-push':
       case 'xauth-status':
       case 'ready':
         return this.phase2(stage.sa, stage.sa.open(datagram));
@@ -218,10 +223,22 @@ export class GatewayPeer {
       const creds = parseXauthReply(p);
       const ok = checkCredentials(this.ctx.config.users, creds);
       this.log.notice(`peer ${this.key}: XAUTH for user "${creds.username}" ${ok ? 'accepted' : 'REFUSED'}`);
-      const statusId = randomMessageId(this.random);
-      this.stage = { kind: 'xauth-status', sa, msgId: statusId, ok, user: creds.username };
       sa.ivs.forget(msgId);
-      return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, statusId, [buildXauthStatus(p.identifier, ok)]) }];
+      const rules = DIALECT_RULES[this.ctx.config.dialect];
+      if (ok && rules.pushModeConfig) {
+        // Netscreen, WatchGuard: the configuration comes unasked, between the reply and the status.
+        const offer = this.offer();
+        const pushId = randomMessageId(this.random);
+        this.stage = { kind: 'xauth-push', sa, msgId: pushId, identifier: p.identifier, user: creds.username };
+        this.log.notice(`peer ${this.key}: mode config pushed (${this.ctx.config.dialect}): ${formatIpv4(this.address)} to ${creds.username}`);
+        return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, pushId, [pushModeConfig(this.random(2).readUInt16BE(0), offer, rules.unity)]) }];
+      }
+      return this.sendStatus(sa, p.identifier, ok, creds.username);
+    }
+    if (stage.kind === 'xauth-push' && msgId === stage.msgId) {
+      checkPushAck(p);
+      sa.ivs.forget(msgId);
+      return this.sendStatus(sa, stage.identifier, true, stage.user);
     }
     if (stage.kind === 'xauth-status' && msgId === stage.msgId) {
       checkXauthAck(p);
@@ -238,14 +255,21 @@ export class GatewayPeer {
     return this.modeConfig(sa, msgId, p);
   }
 
-  private modeConfig(sa: IkeSa, msgId: number, request: AttributePayload): PeerAction[] {
+  private sendStatus(sa: IkeSa, identifier: number, ok: boolean, user: string): PeerAction[] {
+    const statusId = randomMessageId(this.random);
+    this.stage = { kind: 'xauth-status', sa, msgId: statusId, ok, user };
+    return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, statusId, [buildXauthStatus(identifier, ok)]) }];
+  }
+
+  /** What mode config hands this client; the address is taken from the pool the first time. */
+  private offer(): ModeConfigOffer {
     const c = this.ctx.config;
     if (this.address === 0) {
       const address = this.ctx.allocateAddress();
       if (address === undefined) throw new ProtocolError('the address pool is exhausted', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
       this.address = address;
     }
-    const answer = answerModeConfig(request, {
+    return {
       address: this.address,
       netmask: c.netmask === undefined ? undefined : parseIpv4(c.netmask),
       dns: c.dns.map(parseIpv4),
@@ -259,7 +283,15 @@ export class GatewayPeer {
       savePassword: c.savePassword,
       ciscoUdpPort: c.ciscoUdpPort,
       applicationVersion: 'vpnc-ts gateway',
-    });
+    };
+  }
+
+  private modeConfig(sa: IkeSa, msgId: number, request: AttributePayload): PeerAction[] {
+    const c = this.ctx.config;
+    if (!DIALECT_RULES[c.dialect].answerPull) {
+      throw new ProtocolError(`a mode config request, which the ${c.dialect} dialect leaves unanswered (it pushes the configuration during XAUTH)`, NotifyType.INVALID_EXCHANGE_TYPE);
+    }
+    const answer = answerModeConfig(request, this.offer());
     this.ciscoUdp = answer.ciscoUdp;
     this.log.notice(
       `peer ${this.key}: mode config: ${formatIpv4(this.address)} to ${this.username ?? 'group ' + c.group}` +

@@ -20,6 +20,8 @@ export interface Phase1Policy {
   readonly dhGroups: readonly number[];
   /** XAUTHInitPreShared when the gateway has XAUTH users, PRESHARED_KEY otherwise. */
   readonly authMethod: number;
+  /** Transforms proposing a longer lifetime (seconds) are not acceptable; 0 or absent: any. */
+  readonly maxLifetimeSeconds?: number;
 }
 
 /** The transform picked from the initiator's phase-1 SA. */
@@ -86,6 +88,7 @@ export function selectPhase1(sa: SaPayload, policy: Phase1Policy): Phase1Choice 
       if (!v || v.enc !== wanted.cipher.id || v.keyBits !== wanted.cipher.keyBits || v.hash !== wanted.hash.id) continue;
       if (v.auth !== policy.authMethod || !policy.dhGroups.includes(v.group)) continue;
       const life = readLifetimes(t.attributes, IkeAttribute.LIFE_TYPE, IkeAttribute.LIFE_DURATION);
+      if (policy.maxLifetimeSeconds && life.seconds > policy.maxLifetimeSeconds) continue;
       const authName = v.auth === IkeAuthMethod.XAUTHInitPreShared ? 'psk+xauth' : 'psk';
       return {
         suite: {
@@ -103,7 +106,8 @@ export function selectPhase1(sa: SaPayload, policy: Phase1Policy): Phase1Choice 
   }
   throw new ProtocolError(
     `no phase-1 proposal acceptable (${authNameOf(policy.authMethod)} with ${policy.proposals.map((p) => p.name).join('/')} and ` +
-      `dh${policy.dhGroups.join('/dh')}); the client offered: ${describeIkeOffer(proposal.transforms)}`,
+      `dh${policy.dhGroups.join('/dh')}${policy.maxLifetimeSeconds ? `, lifetime at most ${policy.maxLifetimeSeconds} s` : ''}); ` +
+      `the client offered: ${describeIkeOffer(proposal.transforms)}`,
     NotifyType.NO_PROPOSAL_CHOSEN,
   );
 }

@@ -17,8 +17,9 @@ import { XauthClient } from '../ike/exchanges/xauth-client.js';
 import type { IkeSa, OpenedMessage } from '../ike/ike-sa.js';
 import { IkeAuthMethod } from '../ike/ike-attributes.js';
 import { decodeHeader } from '../ike/message.js';
-import { vendorIdName } from '../ike/vendor-ids.js';
+import { gatewayMakerOf, vendorIdName } from '../ike/vendor-ids.js';
 import type { VpncConfig } from '../config/validate.js';
+import { chooseDialect, type Dialect, type DialectChoice } from './dialect.js';
 import type { IkeChannel } from './ike-channel.js';
 import { systemClock, Timers, type Clock } from './timers.js';
 import { loadTrustAnchors } from './trust-anchors.js';
@@ -30,6 +31,8 @@ export interface Phase1Outcome {
   am: AggressiveModeResult;
   sa: IkeSa;
   modeConfig: ModeConfig;
+  /** The vendor dialect spoken (dialect.ts). */
+  dialect: Dialect;
   /** How ESP travels: decided by NAT detection and the natt mode. */
   natt: 'none' | 'rfc' | 'draft';
   /** The ISAKMP SA's lifetime in force: what the gateway accepted or stated, in seconds. */
@@ -105,6 +108,9 @@ export class Phase1Driver {
     this.log.debug(1, () => `ISAKMP SA lifetime ${lifetimeSeconds} s`);
     if (result.gatewayChain) this.log.debug(1, () => `gateway certificate verified: ${result.gatewayChain!.map((s) => `"${s}"`).join(' <- ')}`);
     for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
+    const dialect = chooseDialect(c.vendor, c.vendorGiven, gatewayMakerOf(peer.vendorIds));
+    this.log.debug(1, () => dialect.describe);
+    if (dialect.notice) this.log.notice(dialect.notice);
     let natt: Phase1Outcome['natt'] = 'none';
     if (nat.natdType === 0) {
       this.log.debug(1, () => (peer.nattVersion < 0 ? 'NAT status: no NAT-T VID seen' : 'NAT status: NAT-T not in use'));
@@ -129,14 +135,19 @@ export class Phase1Driver {
       this.channel.send(result.am3);
     }
     let pushed: ModeConfig | undefined;
-    if (first) pushed = await this.xauth(sa, first);
+    if (first) pushed = await this.xauth(sa, first, dialect);
+    if (!pushed && !dialect.pull) {
+      throw new ProtocolError(
+        `the gateway pushed no mode config during XAUTH, and the ${dialect.dialect} dialect does not ask for it: no inner address (a Cisco-style gateway wants Vendor cisco)`,
+      );
+    }
     const modeConfig = pushed ?? (await this.modeConfig(sa));
     this.log.debug(1, () => `got address ${modeConfig.address}`);
     if (modeConfig.banner) this.log.debug(1, () => `Banner: ${modeConfig.banner}`);
     // A typed password is kept only when the gateway says it may be (UNITY_SAVE_PASSWD 1); silence is no.
     const typed = this.typedPassword ?? (c.passwordTyped && this.passwordUsed ? this.options.rememberedPassword : undefined);
     const reusablePassword = modeConfig.savePassword === true ? typed : undefined;
-    return { am: result, sa, modeConfig, natt, lifetimeSeconds, establishedAt, reusablePassword };
+    return { am: result, sa, modeConfig, dialect: dialect.dialect, natt, lifetimeSeconds, establishedAt, reusablePassword };
   }
 
   /** A datagram that is not this exchange's: another SA's goes to `foreign`. */
@@ -172,8 +183,8 @@ export class Phase1Driver {
     this.log.debug(2, () => `ignored exchange type ${h.exchangeType} during setup`);
   }
 
-  /** XAUTH as the gateway drives it; returns the mode config it pushed (netscreen), if any. */
-  private async xauth(sa: IkeSa, first: Buffer): Promise<ModeConfig | undefined> {
+  /** XAUTH as the gateway drives it; returns the mode config it pushed (netscreen, WatchGuard), if the dialect takes it. */
+  private async xauth(sa: IkeSa, first: Buffer, dialect: DialectChoice): Promise<ModeConfig | undefined> {
     const xauth = new XauthClient(sa);
     let d = first;
     this.log.debug(2, () => 'S5.1 xauth_request');
@@ -186,6 +197,13 @@ export class Phase1Driver {
           this.log.debug(2, () => 'S5.8 xauth done');
           return xauth.pushed;
         case 'pushed':
+          if (dialect.push === 'refuse') {
+            throw new ProtocolError(
+              `the gateway pushed its mode config during XAUTH, as Netscreen and WatchGuard gateways do, and Vendor ${dialect.dialect} does not take it (vpnc's rule): set Vendor netscreen, or remove the Vendor setting to let the client choose`,
+            );
+          }
+          if (dialect.push === 'take-noted') this.log.notice('the gateway pushed its mode config during XAUTH (as Netscreen and WatchGuard gateways do): taking it');
+          this.log.debug(2, () => 'S5.5.1 mode config pushed during XAUTH');
           this.channel.send(step.send);
           d = await this.channel.expect((x) => xauth.accepts(x), Timers.xauthWaitMs, 'the XAUTH status', (x) => this.unexpected(sa, x));
           break;

@@ -206,6 +206,7 @@ export function strongswanConf(viciPath: string, logPath: string, logLevel: numb
   load_modular = no
   load = ${plugins.join(' ')}
   i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+  send_vendor_id = yes
   filelog {
     testbed {
       path = ${logPath}

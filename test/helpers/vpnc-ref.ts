@@ -103,13 +103,16 @@ export const VPNC_UP_MARKER = 'VPNC started in foreground';
 
 function findTunnel(ns: string, output: string): TunnelInfo | undefined {
   if (!output.includes(VPNC_UP_MARKER)) return undefined;
+  // vpnc says "got address" after a mode config pull; a pushed one (Vendor netscreen) it takes silently: then
+  // the TUN device with an IPv4 address is the tunnel.
   const address = /got address (\d+\.\d+\.\d+\.\d+)/.exec(output)?.[1];
-  if (!address) return undefined;
   const line = nsRun(ns, 'ip', ['-o', '-4', 'addr', 'show'])
     .split('\n')
-    .find((l) => l.includes(` ${address}/`));
-  const device = line?.split(/\s+/)[1];
-  return device ? { address, device } : undefined;
+    .find((l) => (address ? l.includes(` ${address}/`) : /^\d+:\s+tun\d+\s+inet /.test(l)));
+  const fields = line?.split(/\s+/);
+  const device = fields?.[1];
+  const found = address ?? fields?.[3]?.split('/')[0];
+  return device && found ? { address: found, device } : undefined;
 }
 
 function tail(text: string, lines: number): string {

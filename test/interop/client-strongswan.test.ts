@@ -79,6 +79,8 @@ describe('our client against strongSwan (no NAT in between)', () => {
       const tun = await v.waitForTunnel(30_000);
       expect(readPidFile(v.pidFile)).toBe(v.pid);
       expect(v.output()).toContain('IKE SA selected psk+xauth-aes256-sha1');
+      // charon sends MD5("strongSwan") with send_vendor_id = yes: named, and the Cisco dialect kept.
+      expect(v.output()).toContain("the gateway's vendor IDs say strongSwan; dialect cisco (the default)");
       expect(nsRun(bed.client, 'ip', ['route', 'get', BED.innerHost])).toContain(`dev ${tun.device}`);
       expect(readClientResolvConf(bed)).toContain(`nameserver ${BED.vpnDns}`);
       const p = await ping(bed.client, BED.innerHost, 3);

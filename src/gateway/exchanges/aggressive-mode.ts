@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { checkPeerPublic, createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import { AuthError, ProtocolError } from '../../errors.js';
-import { ExchangeType, IdType, IkeAuthMethod, NotifyType, PayloadType } from '../../ike/constants.js';
+import { Doi, ExchangeType, IdType, IkeAttribute, IkeAuthMethod, LifeType, NotifyType, PayloadType, ProtocolId } from '../../ike/constants.js';
 import { natdHash, type SocketAddress } from '../../ike/exchanges/aggressive-mode.js';
 import { IkeSa } from '../../ike/ike-sa.js';
 import { derivePhase1Keys, hashI, hashR, type Phase1HashInput } from '../../ike/keys.js';
@@ -21,6 +21,7 @@ import type { IdPayload } from '../../ike/payloads/id.js';
 import { encodePayloadBody, type Payload } from '../../ike/payloads/payload.js';
 import type { SaPayload } from '../../ike/payloads/sa.js';
 import { VendorId } from '../../ike/vendor-ids.js';
+import { DIALECT_RULES, type DialectRules } from '../dialect.js';
 import { selectPhase1, type Phase1Policy } from '../proposals.js';
 
 /** How the gateway answers aggressive mode. */
@@ -38,6 +39,8 @@ export interface AggressiveModeResponderParams {
   readonly random?: (n: number) => Buffer;
   /** Key pair factory (tests inject fixed keys). */
   readonly createDh?: (group: number) => DhKeyPair;
+  /** What the vendor dialect puts in AM2 (default: Cisco's). */
+  readonly dialect?: Pick<DialectRules, 'vendorIds' | 'unity' | 'malformedResponderLifetime' | 'maxIkeLifetime'>;
 }
 
 /** NAT-T as negotiated: which NAT-D payload number, and which VID we answered with. */
@@ -83,6 +86,16 @@ const UNITY_PREFIX = VendorId.CISCO_UNITY.subarray(0, 14);
 
 /** ID types a client may name its group with: KEY_ID (cisco), FQDN, USER_FQDN (netscreen). */
 const GROUP_ID_TYPES: ReadonlySet<number> = new Set([IdType.KEY_ID, IdType.FQDN, IdType.USER_FQDN]);
+
+/**
+ * FortiGate's RESPONDER-LIFETIME for the ISAKMP SA as openwrt/packages#2423 shows it: LIFE_TYPE seconds, then
+ * not LIFE_DURATION but attribute 2 (HASH_ALGORITHM) carrying the seconds as a 4-byte variable-length value.
+ */
+function fortigateLifetimeNotify(cookieI: Buffer, cookieR: Buffer, seconds: number): Payload {
+  const data = Buffer.from([0x80, IkeAttribute.LIFE_TYPE, 0x00, LifeType.SECONDS, 0x00, IkeAttribute.HASH_ALGORITHM, 0x00, 0x04, 0, 0, 0, 0]);
+  data.writeUInt32BE(seconds, 8);
+  return { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: NotifyType.RESPONDER_LIFETIME, spi: Buffer.concat([cookieI, cookieR]), data };
+}
 
 /** An aggressive-mode exchange seen from the gateway. Create it with {@link AggressiveModeResponder.start}. */
 export class AggressiveModeResponder {
@@ -174,7 +187,9 @@ export class AggressiveModeResponder {
       idR,
       { type: PayloadType.HASH, data: hashR(sa.prf, keys.skeyid, hashInput, encodePayloadBody(idR)) },
     ];
-    const ourVids = [VendorId.CISCO_UNITY];
+    const dialect = params.dialect ?? DIALECT_RULES.cisco;
+    if (dialect.malformedResponderLifetime) payloads.push(fortigateLifetimeNotify(cookieI, cookieR, dialect.maxIkeLifetime));
+    const ourVids = [...(dialect.unity ? [VendorId.CISCO_UNITY] : []), ...dialect.vendorIds];
     if (params.policy.authMethod !== IkeAuthMethod.PRESHARED_KEY) ourVids.unshift(VendorId.XAUTH);
     if (params.dpd && features.dpd) ourVids.push(VendorId.DPD);
     if (features.natt.vendorId) ourVids.push(features.natt.vendorId);

@@ -108,3 +108,21 @@ export function answerModeConfig(request: AttributePayload, offer: ModeConfigOff
     clientVersion,
   };
 }
+
+/** What a pushing gateway sets unasked: the draft's own attributes, then (a Unity gateway) the Unity network facts. */
+const PUSHED: readonly number[] = [CfgAttribute.INTERNAL_IP4_ADDRESS, CfgAttribute.INTERNAL_IP4_NETMASK, CfgAttribute.INTERNAL_IP4_DNS, CfgAttribute.INTERNAL_IP4_NBNS];
+const PUSHED_UNITY: readonly number[] = [CfgAttribute.UNITY_DEF_DOMAIN, CfgAttribute.UNITY_SPLIT_INCLUDE, CfgAttribute.UNITY_SPLITDNS_NAME];
+
+/**
+ * The CFG_SET of a mode config push during XAUTH (the client ACKs it with the types echoed). A Netscreen speaks
+ * no Unity; with `unity` the default domain, split include and split DNS go too.
+ */
+export function pushModeConfig(identifier: number, offer: ModeConfigOffer, unity: boolean): AttributePayload {
+  const types = unity ? [...PUSHED, ...PUSHED_UNITY] : PUSHED;
+  return { type: PayloadType.ATTRIBUTE, cfgType: CfgType.SET, identifier, attributes: types.flatMap((t) => valuesFor(t, offer)) };
+}
+
+/** Checks the client's ACK of a push. */
+export function checkPushAck(p: AttributePayload): void {
+  if (p.cfgType !== CfgType.ACK) throw new ProtocolError(`expected the ACK of the mode config push, got CFG type ${p.cfgType}`, NotifyType.INVALID_PAYLOAD_TYPE);
+}

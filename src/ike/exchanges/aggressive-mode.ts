@@ -25,7 +25,7 @@ import { decodeHeader, decodeMessage, encodeMessage } from '../message.js';
 import type { IdPayload } from '../payloads/id.js';
 import type { NatDPayload } from '../payloads/data.js';
 import type { SaPayload } from '../payloads/sa.js';
-import { buildPhase1Sa, describeOffer, parseLifetimeNotify, selectPhase1Suite, type Phase1Policy } from '../proposals.js';
+import { buildPhase1Sa, describeOffer, parseLifetimeNotify, PROPOSED_LIFETIME, selectPhase1Suite, type Phase1Policy } from '../proposals.js';
 import { VendorId } from '../vendor-ids.js';
 import { IpsecAttribute } from '../ipsec-attributes.js';
 import { IkeAttribute } from '../ike-attributes.js';
@@ -313,7 +313,10 @@ function refusal(payloads: readonly Payload[], policy: Phase1Policy): Error {
   if (!n || n.type !== PayloadType.NOTIFICATION) return new ProtocolError('gateway answered aggressive mode with an informational message');
   const name = notifyTypeName(n.messageType);
   if (n.messageType === NotifyType.NO_PROPOSAL_CHOSEN) {
-    return new ProtocolError(`gateway refused phase 1: NO-PROPOSAL-CHOSEN (${describeOffer(policy)})`, n.messageType);
+    // FortiGate refuses a lifetime above its keylife (a day by default), vpnc's 2147483 s among them (ndpgroup/vpnc PR #9).
+    const lifetime = policy.lifetimeSeconds ?? PROPOSED_LIFETIME;
+    const hint = lifetime > 86400 ? `; a gateway may refuse the lifetime of ${lifetime} s (FortiGate does): try --vendor fortigate or --ike-lifetime 28800` : '';
+    return new ProtocolError(`gateway refused phase 1: NO-PROPOSAL-CHOSEN (${describeOffer(policy)})${hint}`, n.messageType);
   }
   if (n.messageType === NotifyType.AUTHENTICATION_FAILED || n.messageType === NotifyType.INVALID_ID_INFORMATION) {
     return new AuthError(`gateway refused phase 1: ${name}; check the group name (IPSec ID) and group password (IPSec secret)`);

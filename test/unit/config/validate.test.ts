@@ -24,6 +24,14 @@ describe('validateSettings', () => {
     expect(validateSettings(cli('--pfs', 'dh14')).pfs).toBe(14);
   });
 
+  it('Vendor: whether it was given; fortigate proposes 28800 s unless an IKE lifetime is set', () => {
+    expect(validateSettings(new Map())).toMatchObject({ vendor: 'cisco', vendorGiven: false, ikeLifetime: 2147483 });
+    expect(validateSettings(cli('--vendor', 'cisco'))).toMatchObject({ vendor: 'cisco', vendorGiven: true, ikeLifetime: 2147483 });
+    expect(validateSettings(cli('--vendor', 'fortigate'))).toMatchObject({ vendor: 'fortigate', vendorGiven: true, ikeLifetime: 28800 });
+    expect(validateSettings(cli('--vendor', 'fortigate', '--ike-lifetime', '3600')).ikeLifetime).toBe(3600);
+    expect(validateSettings(cli('--vendor', 'netscreen')).ikeLifetime).toBe(2147483);
+  });
+
   const bad: Array<[string[], string]> = [
     [['--natt-mode', 'foo'], '--natt-mode: invalid value "foo" (accepted: natt, none, force-natt, cisco-udp)'],
     [['--dh', 'dh3'], '--dh: invalid value "dh3" (accepted: dh1, dh2, dh5, dh14, dh15, dh16, dh17, dh18, dh19, dh20, dh21)'],

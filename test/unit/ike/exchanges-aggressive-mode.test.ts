@@ -196,8 +196,8 @@ describe('AM2 refused', () => {
     expect(err.message).toBe("hash comparison failed: the gateway's HASH_R does not match (AUTHENTICATION-FAILED); check the group password (IPSec secret)");
   });
 
-  function informational(messageType: number | undefined): Error {
-    const init = initiator();
+  function informational(messageType: number | undefined, over: Parameters<typeof initiator>[0] = {}): Error {
+    const init = initiator(over);
     init.start();
     const payloads: Payload[] = messageType === undefined ? [] : [{ type: PayloadType.NOTIFICATION, doi: 1, protocol: 1, messageType, spi: Buffer.alloc(0), data: Buffer.alloc(0) }];
     const d = encodeMessage({ initiatorCookie: init.cookieI, responderCookie: Buffer.alloc(8), exchangeType: ExchangeType.INFORMATIONAL, flags: 0, messageId: 0 }, payloads);
@@ -210,8 +210,14 @@ describe('AM2 refused', () => {
     expect(err.notify).toBe(NotifyType.NO_PROPOSAL_CHOSEN);
     expect(err.message).toBe(
       'gateway refused phase 1: NO-PROPOSAL-CHOSEN (offered aes256/aes192/aes128 with sha1/sha256/sha384/sha512 and dh14; if the gateway needs something else, ' +
-        'try --enable-weak-encryption (3DES, DES), --enable-weak-authentication (MD5), another --dh group)',
+        'try --enable-weak-encryption (3DES, DES), --enable-weak-authentication (MD5), another --dh group); ' +
+        'a gateway may refuse the lifetime of 2147483 s (FortiGate does): try --vendor fortigate or --ike-lifetime 28800',
     );
+  });
+
+  it('NO-PROPOSAL-CHOSEN for a lifetime of a day or less: no lifetime hint', () => {
+    const err = informational(NotifyType.NO_PROPOSAL_CHOSEN, { policy: { ...POLICY, lifetimeSeconds: 28800 } });
+    expect(err.message).toMatch(/another --dh group\)$/);
   });
 
   it('AUTHENTICATION-FAILED or INVALID-ID-INFORMATION: AuthError; other notifies and none: ProtocolError', () => {

@@ -4,47 +4,25 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VpncError } from '../../../src/errors.js';
-import { ExchangeType, IdType } from '../../../src/ike/constants.js';
-import { AggressiveModeInitiator } from '../../../src/ike/exchanges/aggressive-mode.js';
+import { ExchangeType } from '../../../src/ike/constants.js';
 import { ModeConfigClient } from '../../../src/ike/exchanges/mode-config-client.js';
 import { backupServerList } from '../../../src/ike/exchanges/mode-config.js';
 import { XauthClient, type XauthStep } from '../../../src/ike/exchanges/xauth-client.js';
 import type { XauthField } from '../../../src/ike/exchanges/xauth.js';
 import type { IkeSa } from '../../../src/ike/ike-sa.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
-import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
-import { GatewayPeer, responderParams, type PeerAction } from '../../../src/gateway/peer.js';
-import { parseIpv4 } from '../../../src/gateway/ipv4-text.js';
+import type { GatewayPeer } from '../../../src/gateway/peer.js';
+import { clientMeetsGateway, sent } from '../../helpers/client-meets-gateway.js';
 
-const GW = { address: '198.51.100.1', port: 500 };
-const CLIENT = { address: '198.51.100.2', port: 500 };
 const config = parseGatewayConfig(
   ['Listen 198.51.100.1', 'Group mygroup', 'Group secret s', 'User u p', 'Pool 192.0.2.10-192.0.2.11', 'DNS 203.0.113.53', 'Banner hello', 'Split include 203.0.113.0/24'].join('\n'),
   'unit.conf',
 );
 
-function sent(actions: PeerAction[]): Buffer {
-  expect(actions.map((a) => a.kind)).toEqual(['send']);
-  return (actions[0] as { data: Buffer }).data;
-}
-
 /** Aggressive mode between our initiator and the gateway's peer: the client's SA and the gateway's first XAUTH request. */
 function established(): { sa: IkeSa; peer: GatewayPeer; xauthRequest: Buffer } {
-  const init = new AggressiveModeInitiator({
-    policy: { authMode: 'psk', dhGroup: 2, weakEncryption: false, weakAuthentication: false },
-    groupName: 'mygroup',
-    idType: IdType.KEY_ID,
-    psk: Buffer.from('s'),
-    nattMode: 'natt',
-    dpd: true,
-    initialContact: true,
-  });
-  const am1 = init.start();
-  const responder = AggressiveModeResponder.start(am1, responderParams(config, CLIENT, 500));
-  let next = parseIpv4('192.0.2.10');
-  const peer = new GatewayPeer({ config, allocateAddress: () => next++ }, responder, am1);
-  const result = init.receive(responder.am2, CLIENT, GW);
-  return { sa: result.sa, peer, xauthRequest: sent(peer.receive(result.am3)) };
+  const { result, peer, xauthRequest } = clientMeetsGateway(config);
+  return { sa: result.sa, peer, xauthRequest };
 }
 
 const answers = (password: string) => new Map<XauthField, string>([['username', 'u'], ['password', password]]);

@@ -1,0 +1,40 @@
+/**
+ * Unit-test plumbing: our aggressive-mode initiator (group "mygroup", secret "s", KEY_ID) against the gateway's
+ * peer logic, datagram for datagram, no sockets. Addresses from the pool start at 192.0.2.10.
+ */
+import { expect } from 'vitest';
+import { IdType } from '../../src/ike/constants.js';
+import { AggressiveModeInitiator, type AggressiveModeResult } from '../../src/ike/exchanges/aggressive-mode.js';
+import type { Phase1Policy } from '../../src/ike/proposals.js';
+import type { GatewayConfig } from '../../src/gateway/config.js';
+import { AggressiveModeResponder } from '../../src/gateway/exchanges/aggressive-mode.js';
+import { GatewayPeer, responderParams, type PeerAction } from '../../src/gateway/peer.js';
+import { parseIpv4 } from '../../src/gateway/ipv4-text.js';
+
+export const GW = { address: '198.51.100.1', port: 500 };
+export const CLIENT = { address: '198.51.100.2', port: 500 };
+
+/** The one datagram the actions send. */
+export function sent(actions: PeerAction[]): Buffer {
+  expect(actions.map((a) => a.kind)).toEqual(['send']);
+  return (actions[0] as { data: Buffer }).data;
+}
+
+/** Phase 1 done: the client's result, the gateway's peer, its AM2 and its first message after AM3 (the XAUTH request). */
+export function clientMeetsGateway(config: GatewayConfig, policy: Partial<Phase1Policy> = {}): { result: AggressiveModeResult; peer: GatewayPeer; am2: Buffer; xauthRequest: Buffer } {
+  const init = new AggressiveModeInitiator({
+    policy: { authMode: 'psk', dhGroup: 2, weakEncryption: false, weakAuthentication: false, ...policy },
+    groupName: 'mygroup',
+    idType: IdType.KEY_ID,
+    psk: Buffer.from('s'),
+    nattMode: 'natt',
+    dpd: true,
+    initialContact: true,
+  });
+  const am1 = init.start();
+  const responder = AggressiveModeResponder.start(am1, responderParams(config, CLIENT, 500));
+  let next = parseIpv4('192.0.2.10');
+  const peer = new GatewayPeer({ config, allocateAddress: () => next++ }, responder, am1);
+  const result = init.receive(responder.am2, CLIENT, GW);
+  return { result, peer, am2: responder.am2, xauthRequest: sent(peer.receive(result.am3)) };
+}
