@@ -49,6 +49,7 @@ export const SettingId = {
   reconnectTimeout: 'reconnectTimeout',
   ikeLifetime: 'ikeLifetime',
   noNattFallback: 'noNattFallback',
+  backupServers: 'backupServers',
 } as const;
 export type SettingId = (typeof SettingId)[keyof typeof SettingId];
 
@@ -168,6 +169,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   row('reconnectTimeout', '--reconnect-timeout', 'Reconnect timeout', '<0-86400>', 'after the gateway is found dead (DPD), keep the tunnel device and routes and try to reconnect\nfor this many seconds (0 = exit at once, as vpnc does; 300 is OpenConnect\'s default)', { extension: true }),
   row('ikeLifetime', '--ike-lifetime', 'IKE lifetime', '<10-2147483>', 'the ISAKMP SA lifetime to propose, in seconds (vpnc proposes 2147483); phase 1 is\nre-authenticated at 85 % of the lifetime the gateway accepts or states', { extension: true }),
   row('noNattFallback', '--no-natt-fallback', 'No NAT-T fallback', null, 'when no ESP comes back although IKE answers (something drops IP protocol 50), do not\nswitch to UDP encapsulation by itself (natt mode): say so and exit', { extension: true }),
+  row('backupServers', '--backup-servers', 'Backup servers', '<host list>', 'other gateways of the site (comma or space separated), tried in turn when the gateway does not\nanswer at the start or stops answering; a Cisco .pcf\'s BackupServer. The list the gateway sends\n(UNITY_BACKUP_SERVERS) replaces it', { extension: true }),
   row('trace', '--trace', 'Trace file', '<filename>', 'write a pcapng trace of the outer (IKE, ESP) and inner (cleartext) packets to <filename>', { extension: true }),
 ];
 

@@ -46,6 +46,9 @@ export const VPNC_KEYS = [
   'Xauth username',
   'Xauth password',
   'Domain',
+  // Not in Debian's pcf2vpnc: the Cisco client's backup gateways, for our `Backup servers` (vpnc warns
+  // "unknown configuration directive" and goes on).
+  'Backup servers',
 ] as const;
 /** A vpnc.conf setting name pcf2vpnc writes (the part before the value). */
 export type VpncKey = (typeof VPNC_KEYS)[number];
@@ -111,6 +114,8 @@ export function convertPcf(text: string, deobfuscate: Deobfuscator = deobfuscate
   const settings = new Map<VpncKey, VpncSetting>();
   const warnings: string[] = [];
   let needsCert = false;
+  let enableBackup = false;
+  let backupServer: string | undefined;
   const set = (key: VpncKey, value: string, decrypted: boolean): void => {
     settings.set(key, { key, value, decrypted });
   };
@@ -139,8 +144,14 @@ export function convertPcf(text: string, deobfuscate: Deobfuscator = deobfuscate
       if (number === 3 || number === 5) needsCert = true;
     } else if (key === 'DHGroup') {
       set('IKE DH Group', `dh${value}`, false);
+    } else if (key === 'EnableBackup') {
+      enableBackup = value.trim() === '1';
+    } else if (key === 'BackupServer') {
+      backupServer = value;
     }
   }
+  // The Cisco client uses its BackupServer list (comma separated) only with EnableBackup=1.
+  if (enableBackup && backupServer !== undefined) set('Backup servers', backupServer, false);
   return { settings, needsCert, warnings };
 }
 

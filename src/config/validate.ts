@@ -67,6 +67,8 @@ export interface VpncConfig {
   reconnectTimeout: number;
   /** The ISAKMP SA lifetime we propose, in seconds. */
   ikeLifetime: number;
+  /** Other gateways to try (Backup servers): names or addresses, resolved when tried. */
+  backupServers: string[];
   /** The XAUTH password was typed at the start-up prompt: it serves a re-authentication only if the gateway allows. */
   passwordTyped: boolean;
 }
@@ -188,6 +190,10 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     const v = r.raw(id);
     if (v !== undefined && !isHost(v)) r.fail(id, v, 'an IPv4 address or a host name');
   }
+  const backupText = r.raw('backupServers') ?? '';
+  const backupServers = backupText.split(/[\s,]+/).filter(Boolean);
+  const badBackup = backupServers.find((h) => !isHost(h));
+  if (badBackup !== undefined) r.fail('backupServers', backupText, `IPv4 addresses or host names, comma or space separated (${JSON.stringify(badBackup)} is neither)`);
 
   return {
     gateway: r.string('gateway'),
@@ -227,6 +233,7 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     passwordHelper: r.optional('passwordHelper'),
     trace: r.optional('trace'),
     traceKeys: r.optional('traceKeys'),
+    backupServers,
     reconnectTimeout: r.integer('reconnectTimeout', 0, 86400, '0-86400 seconds (0 = off)'),
     // FortiGate refuses vpnc's 2147483 s ("peer SA proposal does not match local policy", ndpgroup/vpnc PR #9).
     ikeLifetime: vendor === 'fortigate' && !r.given('ikeLifetime') ? FORTIGATE_IKE_LIFETIME : r.integer('ikeLifetime', 10, VPNC_IKE_LIFETIME, `10-${VPNC_IKE_LIFETIME} seconds`),

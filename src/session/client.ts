@@ -13,7 +13,7 @@ import { DataPath } from './datapath.js';
 import { EspKeeper } from './esp-keeper.js';
 import type { IkeChannel } from './ike-channel.js';
 import { SessionLifecycle, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
-import { ciscoPortOf, openChannel, phase1Following, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
+import { ciscoPortOf, firstPhase1, openChannel, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { ScriptHost } from './script-host.js';
 import { SessionMessages } from './session-messages.js';
@@ -99,7 +99,7 @@ export class VpnClient {
     // The gateway's messages go to whichever channel is current (a reconnection opens a new one).
     const messages = new SessionMessages(ctx, this.keeper, this.lifecycle, () => this.opened.link?.channel ?? channel);
     if (this.lifecycle.ended) throw this.interrupted();
-    const p1 = await phase1Following(
+    const p1 = await firstPhase1(
       ctx,
       channel,
       { reauthentication: false, rememberedPassword: c.passwordTyped ? c.password : undefined, keyed: (sa) => this.lifecycle.keyed(sa) },
@@ -107,7 +107,7 @@ export class VpnClient {
     );
     const { slot, outcome } = p1;
     channel = p1.channel;
-    // The gateway we really connected to (after a load-balancing redirect): the script's VPNGATEWAY.
+    // The gateway we really connected to (after a load-balancing redirect or at a backup): the script's VPNGATEWAY.
     const { gateway } = ctx.endpoints;
     this.opened.slot = slot;
     const mc = slot.terms.modeConfig;

@@ -3,7 +3,7 @@
  * phase 1 that yields an ISAKMP SA slot, a quick mode on a slot, and the ESP transport its terms ask for.
  */
 import { randomBytes } from 'node:crypto';
-import { GatewayRedirect } from '../errors.js';
+import { GatewayRedirect, PeerTimeoutError } from '../errors.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { Logger } from '../log.js';
 import { spiBytes } from '../esp/sa.js';
@@ -16,7 +16,7 @@ import { newSlot, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
 import { Phase1Driver, type Phase1Outcome } from './phase1.js';
 import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
 import { networkNotices } from './network-notices.js';
-import { localAddressFor } from './route.js';
+import { localAddressFor, resolveGateway } from './route.js';
 import type { Clock } from './timers.js';
 import type { DataPath } from './datapath.js';
 import type { TunDevice } from '../io/index.js';
@@ -145,6 +145,48 @@ export async function phase1Following(
       ch.close();
       ch = openChannel(ctx);
       moved(ch);
+    }
+  }
+}
+
+/**
+ * A session's first phase 1: at the configured gateway (following redirects), then, while none answers, at each
+ * of the profile's backup servers in turn (`Backup servers`, a .pcf's BackupServer); one that does not resolve
+ * is skipped. The last silence is the error.
+ */
+export async function firstPhase1(
+  ctx: SessionContext,
+  channel: IkeChannel,
+  req: Phase1Request,
+  moved: (channel: IkeChannel) => void,
+): Promise<{ slot: IkeSaSlot; outcome: Phase1Outcome; channel: IkeChannel }> {
+  const backups = [...ctx.config.backupServers];
+  let ch = channel;
+  const track = (m: IkeChannel): void => {
+    ch = m;
+    moved(m);
+  };
+  for (;;) {
+    try {
+      return await phase1Following(ctx, ch, req, track);
+    } catch (err) {
+      if (!(err instanceof PeerTimeoutError) || backups.length === 0) throw err;
+      let address: string | undefined;
+      while (address === undefined && backups.length > 0) {
+        const name = backups.shift()!;
+        try {
+          address = await resolveGateway(name);
+          ctx.log.notice(`${err.message}; trying the backup server ${name}`);
+        } catch {
+          ctx.log.notice(`the backup server ${name} does not resolve; skipped`);
+        }
+      }
+      if (address === undefined) throw err;
+      const ep = ctx.endpoints;
+      ep.gateway = address;
+      if (ep.bindAddress === '0.0.0.0') ep.localAddress = await localAddressFor(address);
+      ch.close();
+      track(openChannel(ctx));
     }
   }
 }

@@ -230,12 +230,14 @@ export class RunningTunnel {
   }
 
   /**
-   * Where the next reconnection attempt goes: the configured gateway, then each backup server (UNITY_BACKUP_SERVERS)
-   * in turn, round and round; a backup named by a host name that does not resolve is skipped.
+   * Where the next reconnection attempt goes: the configured gateway, then each backup server (UNITY_BACKUP_SERVERS,
+   * else the profile's) in turn, round and round; a backup named by a host name that does not resolve is skipped.
    */
   private async reconnectTarget(): Promise<string> {
     const ep = this.ctx.endpoints;
-    const backups = this.lc.last?.terms.modeConfig.backupServers ?? [];
+    // The gateway's list (UNITY_BACKUP_SERVERS) replaces the profile's, as with Cisco's client.
+    const pushed = this.lc.last?.terms.modeConfig.backupServers ?? [];
+    const backups = pushed.length > 0 ? pushed : this.ctx.config.backupServers;
     const targets = [ep.origin, ...backups];
     const name = targets[this.reconnectAttempts++ % targets.length]!;
     if (name === ep.origin) return name;

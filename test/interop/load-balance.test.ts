@@ -68,6 +68,32 @@ describe('Cisco load balancing (notify 40501)', () => {
 });
 
 describe('backup servers (UNITY_BACKUP_SERVERS)', () => {
+  it('the profile\'s Backup servers (a .pcf\'s BackupServer): the gateway silent at the start, our client connects to the backup', async () => {
+    requireRoot();
+    const bed = createTestbed({ prefix: 'bs' });
+    nsRun(bed.gateway, 'ip', ['addr', 'add', `${MEMBER}/24`, 'dev', bed.gatewayOutsideIf]);
+    // Nothing answers at the configured gateway: its IKE port is dropped.
+    nsRun(bed.gateway, 'nft', ['add table inet bs; add chain inet bs in { type filter hook input priority 0; }; add rule inet bs in ip daddr 198.51.100.1 udp dport 500 drop']);
+    const log: string[] = [];
+    const backup = member(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwb%d'], 'bs-backup.conf', log);
+    const script = envRecordingScript();
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: script.path, command: OURS, extraConfig: [`Backup servers no-such-host.invalid, ${MEMBER}`] });
+    try {
+      await v.waitForTunnel(60_000);
+      expect(v.output()).toContain(`no response from target ${BED.gatewayOutside}:500`);
+      expect(v.output()).toContain('the backup server no-such-host.invalid does not resolve; skipped');
+      expect(v.output()).toContain(`trying the backup server ${MEMBER}`);
+      expect(script.env('connect').get('VPNGATEWAY')).toBe(MEMBER);
+      expect((await ping(bed.client, BED.innerHost, 3)).received).toBe(3);
+      expect(backup.peerCount).toBe(1);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+      backup.close();
+      rmSync(script.dir, { recursive: true, force: true });
+      destroyTestbed(bed);
+    }
+  }, 120_000);
+
   it('our client gets CISCO_BACKUP_SERVERS; with the primary gone, DPD finds it dead and reconnection goes to the backup', async () => {
     requireRoot();
     const bed = createTestbed({ prefix: 'bk' });

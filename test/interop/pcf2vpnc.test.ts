@@ -100,6 +100,16 @@ describe('pcf2vpnc against Debian', () => {
     expect(ours.status).toBe(0);
   });
 
+  it('converts BackupServer (EnableBackup=1) where Debian drops it: the same output plus one "Backup servers" line', async () => {
+    const theirs = runDebian([vector('backup-servers.pcf')]);
+    const ours = await runOurs([vector('backup-servers.pcf')]);
+    expect(theirs.stdout).not.toContain('Backup');
+    const line = 'Backup servers vpn2.example.com,192.0.2.7\n';
+    expect(ours.stdout).toContain(line);
+    expect(ours.stdout.replace(line, '')).toBe(inOurOrder(theirs.stdout));
+    expect([ours.stderr, ours.status]).toEqual([theirs.stderr, theirs.status]);
+  });
+
   it('reads standard input for -', async () => {
     const input = readFileSync(vector('enc-user.pcf'));
     const theirs = runDebian(['-'], input);

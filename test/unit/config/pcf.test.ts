@@ -111,6 +111,14 @@ describe('convertPcf', () => {
     expect(c.warnings).toHaveLength(2);
   });
 
+  it('takes BackupServer (as Backup servers, not a Debian key) only with EnableBackup=1, in either order', () => {
+    expect(settingsOf(convertPcf('EnableBackup=1\nBackupServer=vpn2.example.com,192.0.2.7\n'))['Backup servers']).toBe('vpn2.example.com,192.0.2.7');
+    expect(settingsOf(convertPcf('BackupServer=vpn2.example.com\n!EnableBackup=1\n'))['Backup servers']).toBe('vpn2.example.com');
+    expect(convertPcf('EnableBackup=0\nBackupServer=vpn2.example.com\n').settings.has('Backup servers')).toBe(false);
+    expect(convertPcf('EnableBackup=1\nBackupServer=\n').settings.has('Backup servers')).toBe(false);
+    expect(formatVpncConf(convertPcf('Host=a\nEnableBackup=1\nBackupServer=b,c\n'))).toContain('IPSec gateway a\nBackup servers b,c\n');
+  });
+
   it('passes DHGroup through', () => {
     expect(settingsOf(convertPcf('DHGroup=14\n'))['IKE DH Group']).toBe('dh14');
   });

@@ -32,6 +32,14 @@ describe('validateSettings', () => {
     expect(validateSettings(cli('--vendor', 'netscreen')).ikeLifetime).toBe(2147483);
   });
 
+  it('Backup servers: comma or space separated hosts; none by default', () => {
+    expect(validateSettings(new Map()).backupServers).toEqual([]);
+    expect(validateSettings(cli('--backup-servers', 'vpn2.example.com, 192.0.2.7 vpn3')).backupServers).toEqual(['vpn2.example.com', '192.0.2.7', 'vpn3']);
+    expect(() => validateSettings(cli('--backup-servers', 'vpn2,bad/host'))).toThrow(
+      '--backup-servers: invalid value "vpn2,bad/host" (accepted: IPv4 addresses or host names, comma or space separated ("bad/host" is neither))',
+    );
+  });
+
   const bad: Array<[string[], string]> = [
     [['--natt-mode', 'foo'], '--natt-mode: invalid value "foo" (accepted: natt, none, force-natt, cisco-udp)'],
     [['--dh', 'dh3'], '--dh: invalid value "dh3" (accepted: dh1, dh2, dh5, dh14, dh15, dh16, dh17, dh18, dh19, dh20, dh21)'],

@@ -43,7 +43,7 @@ describe('choices', () => {
 
 const CONFIG = {
   gateway: '127.0.0.1', id: 'vpngroup', secret: 'group secret', username: 'alice', password: 'pw', domain: undefined,
-  xauthInteractive: false, vendor: 'cisco', vendorGiven: false, nattMode: 'natt', script: '/bin/true', dhGroup: 14, pfs: 'server',
+  xauthInteractive: false, vendor: 'cisco', vendorGiven: false, backupServers: [], nattMode: 'natt', script: '/bin/true', dhGroup: 14, pfs: 'server',
   weakEncryption: false, noEncryption: false, weakAuthentication: false, applicationVersion: 'test', ifName: undefined,
   ifMode: 'tun', ifMtu: 0, debug: 0, noDetach: true, noNattFallback: false, pidFile: '', localAddr: '127.0.0.1', localPort: 0, udpPort: 10000,
   dpdIdle: 0, nonInteractive: true, authMode: 'psk', caFile: undefined, caDir: '/etc/ssl/certs',
