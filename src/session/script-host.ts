@@ -21,14 +21,16 @@ export interface TunnelState {
   config: TunnelConfig;
 }
 
-export function tunnelConfigOf(mc: ModeConfig): TunnelConfig {
+/** What the script is told of a tunnel; `backupServers` (the profile's) stand in when the gateway named none. */
+export function tunnelConfigOf(mc: ModeConfig, backupServers: readonly string[] = []): TunnelConfig {
   const t: TunnelConfig = { address: mc.address, dns: mc.dns, nbns: mc.nbns, splitDns: mc.splitDns };
   if (mc.netmask) t.netmask = mc.netmask;
   if (mc.defaultDomain !== undefined) t.defaultDomain = mc.defaultDomain;
   if (mc.banner !== undefined) t.banner = mc.banner;
   if (mc.splitInclude.length) t.splitInclude = toScriptSplit(mc.splitInclude);
   if (mc.splitExclude.length) t.splitExclude = toScriptSplit(mc.splitExclude);
-  if (mc.backupServers.length) t.backupServers = mc.backupServers;
+  const backups = mc.backupServers.length ? mc.backupServers : backupServers;
+  if (backups.length) t.backupServers = backups;
   return t;
 }
 
@@ -45,7 +47,7 @@ export class ScriptHost {
 
   /** Sets what the script is told about the tunnel. */
   setTunnel(tunDev: string, gateway: string, mc: ModeConfig): void {
-    this.tunnel = { tunDev, gateway, config: tunnelConfigOf(mc) };
+    this.tunnel = { tunDev, gateway, config: tunnelConfigOf(mc, this.config.backupServers) };
   }
 
   /** What the script was last told (to compare with, or to tell it again for a disconnect). */

@@ -38,7 +38,7 @@ export interface ScriptBed {
 }
 
 /** Builds the bed. Call {@link destroyScriptBed} in afterEach/afterAll, even after a failure. */
-export function createScriptBed(opts: { nsswitch?: string; hooks?: Record<string, string> } = {}): ScriptBed {
+export function createScriptBed(opts: { nsswitch?: string; hosts?: string; hooks?: Record<string, string> } = {}): ScriptBed {
   const client = createNetns('vsc');
   const gateway = createNetns('vsg');
   const dir = mkdtempSync(join(tmpdir(), 'vpnc-script-bed-'));
@@ -50,7 +50,7 @@ export function createScriptBed(opts: { nsswitch?: string; hooks?: Record<string
   }
 }
 
-function fillScriptBed(client: string, gateway: string, dir: string, opts: { nsswitch?: string; hooks?: Record<string, string> }): ScriptBed {
+function fillScriptBed(client: string, gateway: string, dir: string, opts: { nsswitch?: string; hosts?: string; hooks?: Record<string, string> }): ScriptBed {
   const { aIf, bIf } = linkNetns(client, `${CLIENT_ADDR}/24`, gateway, `${GATEWAY_ADDR}/24`);
   nsRun(client, 'ip', ['route', 'add', 'default', 'via', GATEWAY_ADDR]);
   nsRun(client, 'ip', ['tuntap', 'add', 'dev', TUNDEV, 'mode', 'tun']);
@@ -61,6 +61,7 @@ function fillScriptBed(client: string, gateway: string, dir: string, opts: { nss
   mkdirSync(etc, { recursive: true });
   writeFileSync(join(etc, 'resolv.conf'), ORIGINAL_RESOLV);
   if (opts.nsswitch !== undefined) writeFileSync(join(etc, 'nsswitch.conf'), opts.nsswitch);
+  if (opts.hosts !== undefined) writeFileSync(join(etc, 'hosts'), opts.hosts);
   for (const [rel, body] of Object.entries(opts.hooks ?? {})) {
     mkdirSync(join(etc, 'vpnc', rel, '..'), { recursive: true });
     writeFileSync(join(etc, 'vpnc', rel), body);

@@ -55,10 +55,11 @@ const VARIANTS: Variant[] = [
 
 const WRAPPER_NETS = ['203.0.113.0/24', '198.18.0.0/15'];
 
-async function connectDisconnect(v: Variant, tunnel: TunnelConfig, during: (b: ScriptBed) => void): Promise<void> {
-  bed = createScriptBed();
+/** Connects, checks `during`, disconnects, checks that all is as before; returns what the connect script printed. */
+async function connectDisconnect(v: Variant, tunnel: TunnelConfig, during: (b: ScriptBed) => void, bedOptions: Parameters<typeof createScriptBed>[0] = {}): Promise<string> {
+  bed = createScriptBed(bedOptions);
   const before = snapshot(bed);
-  await mustRun(bed, v.script, 'connect', tunnel, v.env);
+  const connected = await mustRun(bed, v.script, 'connect', tunnel, v.env);
   during(bed);
   const dns = snapshot(bed).resolvConf;
   expect(dns).toMatch(/^#@VPNC_GENERATED@/);
@@ -70,6 +71,7 @@ async function connectDisconnect(v: Variant, tunnel: TunnelConfig, during: (b: S
   expect(after.resolvConf).toBe(ORIGINAL_RESOLV);
   expect(after.addrs).toEqual(before.addrs);
   if (v.restoresLink) expect(after.tunLink).toBe(before.tunLink);
+  return `${connected.stdout}${connected.stderr}`;
 }
 
 function expectGatewayPinned(b: ScriptBed): void {
@@ -106,5 +108,25 @@ describe.each(VARIANTS)('$name', (v) => {
       expectGatewayPinned(b);
       expect(pathTo(b, CLIENT_ADDR.replace(/\.2$/, '.77'))).toBe(`dev ${b.clientIf}`);
     });
+  });
+});
+
+describe('our vpnc-script and CISCO_BACKUP_SERVERS', () => {
+  it('full tunnel: each backup server gets a host route outside the tunnel (a name is resolved, one that does not resolve is said), removed at disconnect', async () => {
+    const v = VARIANTS[0]!;
+    const backup = '203.0.113.77';
+    const named = '203.0.113.78';
+    const tunnel = { ...sampleTunnel(), backupServers: [backup, 'backup2.corp.example', 'no-such-host.invalid'] };
+    // Names from the namespace's own hosts file, no DNS (the bed has no resolver to ask).
+    const bedOptions = { nsswitch: 'hosts: files\n', hosts: `127.0.0.1 localhost\n${named} backup2.corp.example\n` };
+    const output = await connectDisconnect(v, tunnel, (b) => {
+      expect(pathTo(b, '8.8.8.8')).toBe(`dev ${TUNDEV}`);
+      for (const address of [backup, named]) {
+        expect(pathTo(b, address)).toBe(`via ${GATEWAY_ADDR} dev ${b.clientIf}`);
+        expect(mainRoutes(b).some((r) => r.startsWith(`${address} via ${GATEWAY_ADDR} dev ${b.clientIf}`))).toBe(true);
+      }
+      expectGatewayPinned(b);
+    }, bedOptions);
+    expect(output).toContain('the backup server no-such-host.invalid does not resolve; no route pinned for it');
   });
 });
