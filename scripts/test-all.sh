@@ -15,7 +15,7 @@ command -v node >/dev/null || { echo "test-all: node (>= 20) is missing: install
 packages=(iproute2 iputils-ping nftables iperf3 tcpdump tshark vpnc vpnc-scripts strongswan-charon
   strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins
   libcharon-extauth-plugins openssl procps util-linux bsdutils coreutils python3 make g++
-  libstrongswan strongswan-libcharon)
+  libstrongswan strongswan-libcharon dbus)
 
 if [ "${1:-}" != "--no-apt" ]; then
   export DEBIAN_FRONTEND=noninteractive
@@ -23,6 +23,19 @@ if [ "${1:-}" != "--no-apt" ]; then
   # --no-install-recommends: what the tests need is named, not pulled in by chance (strongSwan's plugins are
   # spread over several packages that are only Recommends of strongswan-charon).
   apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+# Packages the tests run from an unpacked copy, never installed: their install scripts would rewrite this machine's
+# /etc/resolv.conf (test/prereq/prerequisites.json, "unpacked"; a unit test keeps the two lists equal).
+unpacked=(systemd-resolved libsystemd-shared)
+unpack_dir=/var/cache/vpnc-ts/unpacked
+if [ "${1:-}" != "--no-apt" ] && [ ! -e "$unpack_dir/.complete" ]; then
+  work=$(mktemp -d) && chmod 755 "$work" # apt's _apt user writes the downloads
+  (cd "$work" && apt-get download "${unpacked[@]}")
+  mkdir -p "$unpack_dir"
+  for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$unpack_dir"; done
+  rm -rf "$work"
+  touch "$unpack_dir/.complete"
 fi
 
 # node-gyp must build against the Node headers on the machine: it cannot download them here.

@@ -12,6 +12,13 @@ export interface Prerequisites {
   packages: Record<string, string>;
   files: { path: string; package: string; via?: string }[];
   strongswanPlugins: Record<string, string>;
+  /** Packages unpacked under `dir`, never installed (scripts/test-all.sh unpacks them). */
+  unpacked: { dir: string; packages: Record<string, string>; files: { path: string; package: string }[] };
+}
+
+/** Where an unpacked package's file is. */
+export function unpackedPath(table: Prerequisites, path: string): string {
+  return join(table.unpacked.dir, path);
 }
 
 export const STRONGSWAN_PLUGIN_DIR = '/usr/lib/ipsec/plugins';
@@ -66,6 +73,10 @@ export function missingPrerequisites(o: CheckOptions): string[] {
   for (const [plugin, pkg] of Object.entries(table.strongswanPlugins)) {
     const path = pluginPath(plugin, o.pluginDir);
     if (!existsSync(path)) needPackage(`strongSwan plugin '${plugin}' (${path})`, pkg);
+  }
+  for (const f of table.unpacked.files) {
+    const path = unpackedPath(table, f.path);
+    if (!exists(path)) missing.push(`${path}: unpack the Debian package ${f.package} there (scripts/test-all.sh does: apt-get download, dpkg-deb -x; never install it, its install scripts change the machine's DNS)`);
   }
   return missing;
 }

@@ -33,6 +33,15 @@ describe('scripts/test-all.sh', () => {
     expect(list!.trim().split(/\s+/).sort()).toEqual(Object.keys(table.packages).sort());
     expect(script).toContain('apt-get install -y -q --no-install-recommends "${packages[@]}"');
   });
+
+  it('unpacks exactly the unpacked packages of the table, where the table says', () => {
+    const script = readFileSync(join(ROOT, 'scripts', 'test-all.sh'), 'utf8');
+    const list = /^unpacked=\(([^)]*)\)/m.exec(script)?.[1];
+    expect(list, 'an unpacked=(...) array').toBeDefined();
+    expect(list!.trim().split(/\s+/).sort()).toEqual(Object.keys(table.unpacked.packages).sort());
+    expect(script).toContain(`unpack_dir=${table.unpacked.dir}\n`);
+    for (const f of table.unpacked.files) expect(table.unpacked.packages[f.package], f.path).toBeDefined();
+  });
 });
 
 describe('missingPrerequisites', () => {
@@ -56,14 +65,16 @@ describe('missingPrerequisites', () => {
   it('names missing programs with their package, a program that comes with another package, and root', () => {
     const dir = scratchPlugins('');
     try {
-      const missing = missingPrerequisites({ root: ROOT, unitOnly: false, pluginDir: dir, exists: (p) => !['tshark', 'capinfos', '/usr/sbin/vpnc'].includes(p), uid: 1000 });
+      const resolved = `${table.unpacked.dir}/lib/systemd/systemd-resolved`;
+      const missing = missingPrerequisites({ root: ROOT, unitOnly: false, pluginDir: dir, exists: (p) => !['tshark', 'capinfos', '/usr/sbin/vpnc', resolved].includes(p), uid: 1000 });
       expect(missing).toEqual([
         'program tshark: install the Debian package tshark',
         'program capinfos: install the Debian package tshark (it pulls in wireshark-common)',
         'program /usr/sbin/vpnc: install the Debian package vpnc',
         'root: the interop tests build network namespaces and TUN devices (run as root)',
+        `${resolved}: unpack the Debian package systemd-resolved there (scripts/test-all.sh does: apt-get download, dpkg-deb -x; never install it, its install scripts change the machine's DNS)`,
       ]);
-      expect(formatMissing(missing).split('\n')[0]).toBe('the test suite cannot run: 4 prerequisite(s) missing (scripts/test-all.sh installs them all):');
+      expect(formatMissing(missing).split('\n')[0]).toBe('the test suite cannot run: 5 prerequisite(s) missing (scripts/test-all.sh installs them all):');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
