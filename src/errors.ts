@@ -70,7 +70,11 @@ export class AuthError extends VpncError {
 
 /** The peer did not answer in time ("no response from target"). */
 export class PeerTimeoutError extends VpncError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Nothing at all came back to the first message (AM1): the gateway may be down, not just slow. */
+    readonly unanswered = false,
+  ) {
     super('VPNC_ERR_PEER_TIMEOUT', message);
   }
 }

@@ -227,7 +227,11 @@ export class GatewayPeer {
       const rules = DIALECT_RULES[this.ctx.config.dialect];
       if (ok && rules.pushModeConfig) {
         // Netscreen, WatchGuard: the configuration comes unasked, between the reply and the status.
-        const offer = this.offer();
+        const offer = this.offerIfAny();
+        if (!offer) {
+          this.log.notice(`peer ${this.key}: the address pool is exhausted: XAUTH status FAIL for "${creds.username}"`);
+          return this.sendStatus(sa, p.identifier, false, creds.username);
+        }
         const pushId = randomMessageId(this.random);
         this.stage = { kind: 'xauth-push', sa, msgId: pushId, identifier: p.identifier, user: creds.username };
         this.log.notice(`peer ${this.key}: mode config pushed (${this.ctx.config.dialect}): ${formatIpv4(this.address)} to ${creds.username}`);
@@ -259,6 +263,16 @@ export class GatewayPeer {
     const statusId = randomMessageId(this.random);
     this.stage = { kind: 'xauth-status', sa, msgId: statusId, ok, user };
     return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, statusId, [buildXauthStatus(identifier, ok)]) }];
+  }
+
+  /** The offer, or undefined when the pool is exhausted. */
+  private offerIfAny(): ModeConfigOffer | undefined {
+    try {
+      return this.offer();
+    } catch (err) {
+      if (err instanceof ProtocolError) return undefined;
+      throw err;
+    }
   }
 
   /** What mode config hands this client; the address is taken from the pool the first time. */

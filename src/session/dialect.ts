@@ -1,9 +1,9 @@
 /**
  * Which vendor's dialect the client speaks after AM2: the `Vendor` setting when the user gave one (vpnc's rules:
  * mode config is asked for with cisco and fortigate, a mode config pushed during XAUTH is taken with netscreen),
- * else what the gateway's vendor IDs say it is. Left at its default, the client also takes a mode config pushed
- * during XAUTH from a gateway that names no maker (WatchGuard does this; vpnc fails there with "xauth SET
- * message rejected"), and says so. Pure.
+ * else what the gateway's vendor IDs say it is. Left at its default, the client takes a mode config pushed during
+ * XAUTH from any gateway (WatchGuard names no maker and pushes; vpnc fails there with "xauth SET message
+ * rejected"), saying so unless the gateway is a Netscreen, and asks for one when none was pushed. Pure.
  */
 import type { Vendor } from '../config/validate.js';
 import { GATEWAY_MAKER_NAMES, type GatewayMaker } from '../ike/vendor-ids.js';
@@ -40,12 +40,13 @@ export function chooseDialect(vendor: Vendor, vendorGiven: boolean, maker: Gatew
       notice: differs ? `${seen}, but Vendor ${vendor} is set: speaking the ${vendor} dialect` : undefined,
     };
   }
+  // Recognised, not set: AM1 went out as the default's (KEY_ID), and a gateway that does not push is asked.
   const dialect = detected ?? vendor;
   return {
     dialect,
     push: dialect === 'netscreen' ? 'take' : 'take-noted',
-    pull: dialect !== 'netscreen',
+    pull: true,
     describe: `${seen}; dialect ${dialect} (${detected ? 'recognised' : 'the default'})`,
-    notice: detected !== undefined && detected !== vendor ? `${seen}: speaking the ${dialect} dialect (as with Vendor ${dialect})` : undefined,
+    notice: detected !== undefined && detected !== vendor ? `${seen}: speaking the ${dialect} dialect` : undefined,
   };
 }

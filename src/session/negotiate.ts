@@ -150,7 +150,7 @@ export async function phase1Following(
 }
 
 /**
- * A session's first phase 1: at the configured gateway (following redirects), then, while none answers, at each
+ * A session's first phase 1: at the configured gateway (following redirects), then, while AM1 gets no answer, at each
  * of the profile's backup servers in turn (`Backup servers`, a .pcf's BackupServer); one that does not resolve
  * is skipped. The last silence is the error.
  */
@@ -170,7 +170,8 @@ export async function firstPhase1(
     try {
       return await phase1Following(ctx, ch, req, track);
     } catch (err) {
-      if (!(err instanceof PeerTimeoutError) || backups.length === 0) throw err;
+      // Only silence to AM1 moves on: a gateway that answered and then went quiet is not down.
+      if (!(err instanceof PeerTimeoutError) || !err.unanswered || backups.length === 0) throw err;
       let address: string | undefined;
       while (address === undefined && backups.length > 0) {
         const name = backups.shift()!;

@@ -4,7 +4,7 @@
  * moves their bytes and asks the user when the gateway wants a secret we do not have.
  */
 import { hostname } from 'node:os';
-import { AuthError, GatewayRedirect, ProtocolError } from '../errors.js';
+import { AuthError, GatewayRedirect, PeerTimeoutError, ProtocolError } from '../errors.js';
 import { parseInformational } from '../ike/exchanges/informational.js';
 import type { Logger } from '../log.js';
 import { ExchangeType, IdType } from '../ike/constants.js';
@@ -21,7 +21,7 @@ import { gatewayMakerOf, vendorIdName } from '../ike/vendor-ids.js';
 import type { VpncConfig } from '../config/validate.js';
 import { chooseDialect, type Dialect, type DialectChoice } from './dialect.js';
 import type { IkeChannel } from './ike-channel.js';
-import { systemClock, Timers, type Clock } from './timers.js';
+import { systemClock, type Clock } from './timers.js';
 import { loadTrustAnchors } from './trust-anchors.js';
 
 /** Asks the user for a secret (XAUTH challenge or interactive mode); null when none can be had. */
@@ -92,11 +92,15 @@ export class Phase1Driver {
     const c = this.config;
     const am = aggressiveModeFor(c, this.log, { dhGroup: c.dhGroup, initialContact: opts.initialContact });
     this.log.debug(2, () => 'S4.3 AM packet_1');
-    const am2 = await this.channel.exchange(
-      am.start(),
-      (d) => am.accepts(d),
-      (d) => this.other(am.cookieI, d),
-    );
+    const am2 = await this.channel
+      .exchange(
+        am.start(),
+        (d) => am.accepts(d),
+        (d) => this.other(am.cookieI, d),
+      )
+      .catch((err: unknown) => {
+        throw err instanceof PeerTimeoutError ? new PeerTimeoutError(err.message, true) : err;
+      });
     this.log.debug(2, () => 'S4.4 AM packet_2');
     const result = am.receive(am2, local, remote);
     const establishedAt = (this.options.clock ?? systemClock).now();
@@ -192,7 +196,8 @@ export class Phase1Driver {
       const step = xauth.receive(d);
       switch (step.kind) {
         case 'status':
-          this.channel.send(step.send);
+          // A reply: should the gateway repeat its SET (our ACK lost), the channel answers it again.
+          this.channel.reply(step.send);
           if (!step.ok) throw new AuthError('authentication unsuccessful: the gateway refused the XAUTH username or password');
           this.log.debug(2, () => 'S5.8 xauth done');
           return xauth.pushed;
@@ -204,8 +209,8 @@ export class Phase1Driver {
           }
           if (dialect.push === 'take-noted') this.log.notice('the gateway pushed its mode config during XAUTH (as Netscreen and WatchGuard gateways do): taking it');
           this.log.debug(2, () => 'S5.5.1 mode config pushed during XAUTH');
-          this.channel.send(step.send);
-          d = await this.channel.expect((x) => xauth.accepts(x), Timers.xauthWaitMs, 'the XAUTH status', (x) => this.unexpected(sa, x));
+          // The ACK is resent until the status comes: a gateway answers a repeated ACK with its status again.
+          d = await this.channel.exchange(step.send, (x) => xauth.accepts(x), (x) => this.unexpected(sa, x));
           break;
         case 'ask': {
           const { fields, challenge, messages } = step.request;

@@ -42,6 +42,4 @@ export const Timers = {
   espProbeWaitMs: 5_000,
   /** `vpnc --probe`: a shorter schedule per aggressive mode tried (two sends, 3 s), many are tried. */
   probeDelaysMs: [1000, 2000],
-  /** How long to wait for the gateway to start XAUTH after AM3, and for its status after our reply. */
-  xauthWaitMs: 15_000,
 } as const;

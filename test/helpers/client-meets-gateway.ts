@@ -21,7 +21,11 @@ export function sent(actions: PeerAction[]): Buffer {
 }
 
 /** Phase 1 done: the client's result, the gateway's peer, its AM2 and its first message after AM3 (the XAUTH request). */
-export function clientMeetsGateway(config: GatewayConfig, policy: Partial<Phase1Policy> = {}): { result: AggressiveModeResult; peer: GatewayPeer; am2: Buffer; xauthRequest: Buffer } {
+export function clientMeetsGateway(
+  config: GatewayConfig,
+  policy: Partial<Phase1Policy> = {},
+  allocate?: () => number | undefined,
+): { result: AggressiveModeResult; peer: GatewayPeer; am2: Buffer; xauthRequest: Buffer } {
   const init = new AggressiveModeInitiator({
     policy: { authMode: 'psk', dhGroup: 2, weakEncryption: false, weakAuthentication: false, ...policy },
     groupName: 'mygroup',
@@ -34,7 +38,7 @@ export function clientMeetsGateway(config: GatewayConfig, policy: Partial<Phase1
   const am1 = init.start();
   const responder = AggressiveModeResponder.start(am1, responderParams(config, CLIENT, 500));
   let next = parseIpv4('192.0.2.10');
-  const peer = new GatewayPeer({ config, allocateAddress: () => next++ }, responder, am1);
+  const peer = new GatewayPeer({ config, allocateAddress: allocate ?? (() => next++) }, responder, am1);
   const result = init.receive(responder.am2, CLIENT, GW);
   return { result, peer, am2: responder.am2, xauthRequest: sent(peer.receive(result.am3)) };
 }

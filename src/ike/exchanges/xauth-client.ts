@@ -48,7 +48,9 @@ export class XauthClient {
       const modeConfig = parseModeConfigReply(attr);
       this.pushed = modeConfig;
       const echoed = attr.attributes.map((a) => ({ ...a, value: a.tv ? a.value : Buffer.alloc(0) }));
-      return { kind: 'pushed', send: this.sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildAck({ ...attr, attributes: echoed })]), modeConfig };
+      const send = this.sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildAck({ ...attr, attributes: echoed })]);
+      this.sa.ivs.forget(msgId);
+      return { kind: 'pushed', send, modeConfig };
     }
     const request = parseXauthRequest(attr);
     this.pending = { request, msgId };

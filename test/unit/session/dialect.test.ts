@@ -51,8 +51,9 @@ describe('chooseDialect', () => {
 
   it('left at its default, the vendor IDs choose netscreen or fortigate, and say so', () => {
     const n = chooseDialect('cisco', false, 'netscreen');
-    expect(n).toMatchObject({ dialect: 'netscreen', push: 'take', pull: false });
-    expect(n.notice).toBe("the gateway's vendor IDs say Juniper/Netscreen: speaking the netscreen dialect (as with Vendor netscreen)");
+    // Recognised, not set: a Juniper that answers pulls (and got KEY_ID in AM1) still works.
+    expect(n).toMatchObject({ dialect: 'netscreen', push: 'take', pull: true });
+    expect(n.notice).toBe("the gateway's vendor IDs say Juniper/Netscreen: speaking the netscreen dialect");
     expect(chooseDialect('cisco', false, 'fortigate')).toMatchObject({ dialect: 'fortigate', push: 'take-noted', pull: true });
   });
 
@@ -129,6 +130,28 @@ describe('the gateway in each Dialect, driven by the client\'s exchanges', () =>
     expect(peer.stageName).toBe('ready');
     const pull = new ModeConfigClient(result.sa, { ciscoUdp: false, applicationVersion: 'v', hostname: 'h' });
     expect(peer.receive(pull.request())).toEqual([]);
+  });
+
+  it('netscreen with the pool exhausted: no push, status FAIL, and the peer closes at the ACK', () => {
+    const config = parseGatewayConfig(
+      ['Listen 198.51.100.1', 'Group mygroup', 'Group secret s', 'User u p', 'Pool 192.0.2.10-192.0.2.10', 'Dialect netscreen'].join('\n'),
+      'unit.conf',
+    );
+    const p = clientMeetsGateway(config, {}, () => undefined);
+    const xauth = new XauthClient(p.result.sa);
+    xauth.receive(p.xauthRequest);
+    const status = xauth.receive(sent(p.peer.receive(xauth.answer(new Map<XauthField, string>([['username', 'u'], ['password', 'p']])))));
+    expect(status).toMatchObject({ kind: 'status', ok: false });
+    if (status.kind !== 'status') throw new Error('unreachable');
+    expect(p.peer.receive(status.send).map((a) => a.kind)).toEqual(['close']);
+  });
+
+  it('netscreen: a repeated push ACK gets the status again (the client resends its ACK until the status comes)', () => {
+    const { peer, xauth, next } = afterReply('netscreen');
+    const push = xauth.receive(next);
+    if (push.kind !== 'pushed') throw new Error(`expected the push, got ${push.kind}`);
+    const status = sent(peer.receive(push.send));
+    expect(sent(peer.receive(push.send))).toEqual(status);
   });
 
   it('netscreen with a wrong password: no push, status FAIL', () => {
