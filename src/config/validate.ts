@@ -95,13 +95,13 @@ class Reader {
     return v === undefined || v === '' ? undefined : v;
   }
 
-  flag(id: SettingId): boolean {
+  /** Whether the setting was given at all (else its default holds); for a flag, whether it is on. */
+  given(id: SettingId): boolean {
     return this.settings.has(id);
   }
 
-  /** Whether the setting was given at all (else its default holds). */
-  given(id: SettingId): boolean {
-    return this.settings.has(id);
+  flag(id: SettingId): boolean {
+    return this.given(id);
   }
 
   /** Whether the value was typed at a start-up prompt (not written in a profile or on the command line). */

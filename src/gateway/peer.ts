@@ -51,7 +51,7 @@ type Stage =
   | { readonly kind: 'phase1'; readonly responder: AggressiveModeResponder }
   | { readonly kind: 'xauth-request'; readonly sa: IkeSa; readonly msgId: number }
   /** A pushing dialect: the mode config SET sent after the accepted reply, waiting for its ACK. */
-  | { readonly kind: 'xauth-push'; readonly sa: IkeSa; readonly msgId: number; readonly identifier: number; readonly user: string }
+  | { readonly kind: 'xauth-push'; readonly sa: IkeSa; readonly msgId: number; readonly identifier: number; readonly pushIdentifier: number; readonly user: string }
   | { readonly kind: 'xauth-status'; readonly sa: IkeSa; readonly msgId: number; readonly ok: boolean; readonly user: string }
   | { readonly kind: 'ready'; readonly sa: IkeSa }
   | { readonly kind: 'closed' };
@@ -233,14 +233,15 @@ export class GatewayPeer {
           return this.sendStatus(sa, p.identifier, false, creds.username);
         }
         const pushId = randomMessageId(this.random);
-        this.stage = { kind: 'xauth-push', sa, msgId: pushId, identifier: p.identifier, user: creds.username };
+        const pushIdentifier = this.random(2).readUInt16BE(0);
+        this.stage = { kind: 'xauth-push', sa, msgId: pushId, identifier: p.identifier, pushIdentifier, user: creds.username };
         this.log.notice(`peer ${this.key}: mode config pushed (${this.ctx.config.dialect}): ${formatIpv4(this.address)} to ${creds.username}`);
-        return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, pushId, [pushModeConfig(this.random(2).readUInt16BE(0), offer, rules.unity)]) }];
+        return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, pushId, [pushModeConfig(pushIdentifier, offer, rules.unity)]) }];
       }
       return this.sendStatus(sa, p.identifier, ok, creds.username);
     }
     if (stage.kind === 'xauth-push' && msgId === stage.msgId) {
-      checkPushAck(p);
+      checkPushAck(p, stage.pushIdentifier);
       sa.ivs.forget(msgId);
       return this.sendStatus(sa, stage.identifier, true, stage.user);
     }

@@ -111,7 +111,7 @@ export class VpnClient {
     const { gateway } = ctx.endpoints;
     this.opened.slot = slot;
     const mc = slot.terms.modeConfig;
-    this.scripts.setTunnel(tun.name, gateway, mc);
+    this.scripts.setTunnel(tun.name, gateway, mc, ctx.endpoints.origin);
     await this.scripts.connect();
     this.connected = true;
     const pair = await messages.quickMode(slot);

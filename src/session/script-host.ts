@@ -21,16 +21,21 @@ export interface TunnelState {
   config: TunnelConfig;
 }
 
-/** What the script is told of a tunnel; `backupServers` (the profile's) stand in when the gateway named none. */
-export function tunnelConfigOf(mc: ModeConfig, backupServers: readonly string[] = []): TunnelConfig {
+/**
+ * What the script is told of a tunnel. `others` are the site's other gateways to pin routes for: the gateway's
+ * UNITY_BACKUP_SERVERS, else the profile's backups, and the configured gateway when the tunnel runs elsewhere
+ * (a reconnection starts there again).
+ */
+export function tunnelConfigOf(mc: ModeConfig, o: { backupServers?: readonly string[]; gateway?: string; origin?: string } = {}): TunnelConfig {
   const t: TunnelConfig = { address: mc.address, dns: mc.dns, nbns: mc.nbns, splitDns: mc.splitDns };
   if (mc.netmask) t.netmask = mc.netmask;
   if (mc.defaultDomain !== undefined) t.defaultDomain = mc.defaultDomain;
   if (mc.banner !== undefined) t.banner = mc.banner;
   if (mc.splitInclude.length) t.splitInclude = toScriptSplit(mc.splitInclude);
   if (mc.splitExclude.length) t.splitExclude = toScriptSplit(mc.splitExclude);
-  const backups = mc.backupServers.length ? mc.backupServers : backupServers;
-  if (backups.length) t.backupServers = backups;
+  const backups = mc.backupServers.length ? mc.backupServers : (o.backupServers ?? []);
+  const origin = o.origin !== undefined && o.origin !== o.gateway && !backups.includes(o.origin) ? [o.origin] : [];
+  if (backups.length + origin.length > 0) t.backupServers = [...origin, ...backups];
   return t;
 }
 
@@ -46,8 +51,8 @@ export class ScriptHost {
   ) {}
 
   /** Sets what the script is told about the tunnel. */
-  setTunnel(tunDev: string, gateway: string, mc: ModeConfig): void {
-    this.tunnel = { tunDev, gateway, config: tunnelConfigOf(mc, this.config.backupServers) };
+  setTunnel(tunDev: string, gateway: string, mc: ModeConfig, origin?: string): void {
+    this.tunnel = { tunDev, gateway, config: tunnelConfigOf(mc, { backupServers: this.config.backupServers, gateway, ...(origin ? { origin } : {}) }) };
   }
 
   /** What the script was last told (to compare with, or to tell it again for a disconnect). */

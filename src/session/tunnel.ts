@@ -310,7 +310,7 @@ export class RunningTunnel {
   private async applyModeConfig(mc: ModeConfig): Promise<void> {
     const { scripts, link } = this;
     const before = scripts.current;
-    scripts.setTunnel(link.tun.name, this.ctx.endpoints.gateway, mc);
+    scripts.setTunnel(link.tun.name, this.ctx.endpoints.gateway, mc, this.ctx.endpoints.origin);
     if (!scripts.changedFrom(before)) {
       await scripts.reconnect();
       return;
@@ -320,7 +320,7 @@ export class RunningTunnel {
     if (before) {
       scripts.setTunnelFrom(before);
       await scripts.disconnect();
-      scripts.setTunnel(link.tun.name, this.ctx.endpoints.gateway, mc);
+      scripts.setTunnel(link.tun.name, this.ctx.endpoints.gateway, mc, this.ctx.endpoints.origin);
     }
     await scripts.connect();
     this.mtu.forget();

@@ -123,6 +123,7 @@ export function pushModeConfig(identifier: number, offer: ModeConfigOffer, unity
 }
 
 /** Checks the client's ACK of a push. */
-export function checkPushAck(p: AttributePayload): void {
+export function checkPushAck(p: AttributePayload, identifier: number): void {
   if (p.cfgType !== CfgType.ACK) throw new ProtocolError(`expected the ACK of the mode config push, got CFG type ${p.cfgType}`, NotifyType.INVALID_PAYLOAD_TYPE);
+  if (p.identifier !== identifier) throw new ProtocolError(`the ACK of the mode config push names identifier ${p.identifier}, not ${identifier}`, NotifyType.INVALID_PAYLOAD_TYPE);
 }
