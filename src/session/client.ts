@@ -13,7 +13,7 @@ import { DataPath } from './datapath.js';
 import { EspKeeper } from './esp-keeper.js';
 import type { IkeChannel } from './ike-channel.js';
 import { SessionLifecycle, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
-import { ciscoPortOf, firstPhase1, openChannel, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
+import { ciscoPortOf, firstPhase1, openChannel, resolveBackups, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { ScriptHost } from './script-host.js';
 import { SessionMessages } from './session-messages.js';
@@ -79,7 +79,7 @@ export class VpnClient {
     const bindAddress = await resolveLocalAddress(c.localAddr);
     const localAddress = bindAddress !== '0.0.0.0' ? bindAddress : await localAddressFor(gateway);
     this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
-    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: this.policy, endpoints: { gateway, origin: gateway, bindAddress, localAddress } };
+    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: this.policy, endpoints: { gateway, origin: gateway, bindAddress, localAddress, backupAddresses: new Map() } };
   }
 
   private interrupted(): VpncError {
@@ -112,6 +112,8 @@ export class VpnClient {
     this.opened.slot = slot;
     const mc = slot.terms.modeConfig;
     this.scripts.setTunnel(tun.name, gateway, mc, ctx.endpoints.origin);
+    // Before the script points DNS into the tunnel: a reconnection needs these addresses when the tunnel is dead.
+    await resolveBackups(ctx, mc.backupServers.length ? mc.backupServers : c.backupServers);
     await this.scripts.connect();
     this.connected = true;
     const pair = await messages.quickMode(slot);

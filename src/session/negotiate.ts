@@ -31,6 +31,23 @@ export interface Endpoints {
   readonly bindAddress: string;
   /** Our outer address (NAT-D, raw ESP source). */
   localAddress: string;
+  /**
+   * Backup servers' names resolved before the tunnel's DNS took over (resolveBackups): a reconnection, when the
+   * tunnel's resolvers are out of reach, uses these.
+   */
+  readonly backupAddresses: Map<string, string>;
+}
+
+/** Resolves the backup servers' names now (failures are left for later), keeping the addresses in `endpoints`. */
+export async function resolveBackups(ctx: SessionContext, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    if (ctx.endpoints.backupAddresses.has(name)) continue;
+    try {
+      ctx.endpoints.backupAddresses.set(name, await resolveGateway(name));
+    } catch {
+      ctx.log.debug(1, () => `the backup server ${name} does not resolve (yet)`);
+    }
+  }
 }
 
 /** What the tunnel runs on; the channel and transport change on a reconnection or a move. */

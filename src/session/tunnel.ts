@@ -22,7 +22,6 @@ import { TunnelMtu } from './tunnel-mtu.js';
 import { statusOf, type TunnelStatus } from './status.js';
 import { Timers } from './timers.js';
 
-
 export class RunningTunnel {
   /** An ISAKMP SA whose phase 1 is done but which does not carry the tunnel yet (its quick mode runs). */
   private pending: IkeSaSlot | undefined;
@@ -230,17 +229,18 @@ export class RunningTunnel {
   }
 
   /**
-   * Where the next reconnection attempt goes: the configured gateway, then each backup server (UNITY_BACKUP_SERVERS,
-   * else the profile's) in turn, round and round; a backup named by a host name that does not resolve is skipped.
+   * Where the next reconnection goes: the configured gateway, then each backup (UNITY_BACKUP_SERVERS, else the
+   * profile's, as Cisco's client) in turn, round and round; by the address resolved at setup, else resolved now.
    */
   private async reconnectTarget(): Promise<string> {
     const ep = this.ctx.endpoints;
-    // The gateway's list (UNITY_BACKUP_SERVERS) replaces the profile's, as with Cisco's client.
     const pushed = this.lc.last?.terms.modeConfig.backupServers ?? [];
     const backups = pushed.length > 0 ? pushed : this.ctx.config.backupServers;
     const targets = [ep.origin, ...backups];
     const name = targets[this.reconnectAttempts++ % targets.length]!;
     if (name === ep.origin) return name;
+    const known = ep.backupAddresses.get(name);
+    if (known !== undefined) return known;
     try {
       return await resolveGateway(name);
     } catch {
