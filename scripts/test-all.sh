@@ -15,7 +15,7 @@ command -v node >/dev/null || { echo "test-all: node (>= 20) is missing: install
 packages=(iproute2 iputils-ping nftables iperf3 tcpdump tshark vpnc vpnc-scripts strongswan-charon
   strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins
   libcharon-extauth-plugins openssl procps util-linux bsdutils coreutils python3 make g++
-  libstrongswan strongswan-libcharon dbus)
+  libstrongswan strongswan-libcharon dbus-daemon)
 
 if [ "${1:-}" != "--no-apt" ]; then
   export DEBIAN_FRONTEND=noninteractive
