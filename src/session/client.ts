@@ -11,6 +11,7 @@ import { openTun, parseIpv4Address, type TunDevice } from '../io/index.js';
 import type { ClientHooks, EndReason } from './client-hooks.js';
 import { DataPath } from './datapath.js';
 import { EspKeeper } from './esp-keeper.js';
+import type { IkeSa } from '../ike/ike-sa.js';
 import type { IkeChannel } from './ike-channel.js';
 import { SessionLifecycle, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
 import { ciscoPortOf, firstPhase1, openChannel, resolveBackups, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
@@ -29,7 +30,7 @@ export class VpnClient {
   private readonly policy: LifecyclePolicy;
   private readonly clock: Clock;
   /** What exists so far, for the teardown: filled in as setup goes. */
-  private opened: { tun?: TunDevice; channel?: IkeChannel; link?: Link; slot?: IkeSaSlot } = {};
+  private opened: { tun?: TunDevice; channel?: IkeChannel; link?: Link; slot?: IkeSaSlot; keyed?: IkeSa } = {};
   private connected = false;
   private running: RunningTunnel | undefined;
 
@@ -102,8 +103,19 @@ export class VpnClient {
     const p1 = await firstPhase1(
       ctx,
       channel,
-      { reauthentication: false, rememberedPassword: c.passwordTyped ? c.password : undefined, keyed: (sa) => this.lifecycle.keyed(sa) },
-      (moved) => (this.opened.channel = moved),
+      {
+        reauthentication: false,
+        rememberedPassword: c.passwordTyped ? c.password : undefined,
+        keyed: (sa) => {
+          this.opened.keyed = sa;
+          this.lifecycle.keyed(sa);
+        },
+      },
+      (moved) => {
+        // Another gateway now (redirect, backup): an SA of the one left behind is not this one's to delete.
+        this.opened.channel = moved;
+        this.opened.keyed = undefined;
+      },
     );
     const { slot, outcome } = p1;
     channel = p1.channel;
@@ -150,9 +162,12 @@ export class VpnClient {
     const reason = s.kind === 'ended' ? s.reason : undefined;
     if (reason?.kind === 'signal') this.log.notice(`terminated by signal: ${reason.signal}`);
     link?.datapath.stop();
-    if (slot?.life.usable && channel && !channel.closed && reason?.kind !== 'peer-delete') {
+    // The SA that carried the tunnel; or, when setup failed after AM2 (XAUTH, mode config), the one it made, so
+    // that the gateway does not keep it (and an address) until its own timeout.
+    const goodbye = slot ? (slot.life.usable ? slot.sa : undefined) : this.opened.keyed;
+    if (goodbye && channel && !channel.closed && reason?.kind !== 'peer-delete') {
       try {
-        sendDeletes(channel, slot.sa, esp);
+        sendDeletes(channel, goodbye, slot ? esp : undefined);
       } catch (err) {
         this.log.debug(1, () => `could not send DELETE: ${(err as Error).message}`);
       }

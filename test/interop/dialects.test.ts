@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway/gateway.js';
 import { startProjectGateway } from '../helpers/project-gateway.js';
-import { requireRoot } from '../helpers/netns.js';
+import { requireRoot, waitFor } from '../helpers/netns.js';
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping } from '../helpers/traffic.js';
 import { runVpncToExit, startVpnc, type VpncRefOptions } from '../helpers/vpnc-ref.js';
@@ -85,6 +85,8 @@ describe.each(['cisco', 'netscreen', 'watchguard', 'fortigate'] as const)('the g
       expect(r.code).toBe(1);
       expect(r.output).toContain("the gateway's vendor IDs say Juniper/Netscreen, but Vendor cisco is set: speaking the cisco dialect");
       expect(r.output).toContain('the gateway pushed its mode config during XAUTH, as Netscreen and WatchGuard gateways do, and Vendor cisco does not take it');
+      // The client deleted the ISAKMP SA it made: the gateway forgets it (and its address) at once.
+      await waitFor('the gateway to forget the refused client', () => (gateway.peerCount === 0 ? true : undefined), 3000);
     }, 60_000);
   }
 
