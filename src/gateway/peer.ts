@@ -227,7 +227,7 @@ export class GatewayPeer {
       const rules = DIALECT_RULES[this.ctx.config.dialect];
       if (ok && rules.pushModeConfig) {
         // Netscreen, WatchGuard: the configuration comes unasked, between the reply and the status.
-        const offer = this.offerIfAny();
+        const offer = this.offer();
         if (!offer) {
           this.log.notice(`peer ${this.key}: the address pool is exhausted: XAUTH status FAIL for "${creds.username}"`);
           return this.sendStatus(sa, p.identifier, false, creds.username);
@@ -266,22 +266,12 @@ export class GatewayPeer {
     return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, statusId, [buildXauthStatus(identifier, ok)]) }];
   }
 
-  /** The offer, or undefined when the pool is exhausted. */
-  private offerIfAny(): ModeConfigOffer | undefined {
-    try {
-      return this.offer();
-    } catch (err) {
-      if (err instanceof ProtocolError) return undefined;
-      throw err;
-    }
-  }
-
-  /** What mode config hands this client; the address is taken from the pool the first time. */
-  private offer(): ModeConfigOffer {
+  /** What mode config hands this client (the address taken from the pool the first time); undefined when the pool is exhausted. */
+  private offer(): ModeConfigOffer | undefined {
     const c = this.ctx.config;
     if (this.address === 0) {
       const address = this.ctx.allocateAddress();
-      if (address === undefined) throw new ProtocolError('the address pool is exhausted', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+      if (address === undefined) return undefined;
       this.address = address;
     }
     return {
@@ -306,7 +296,9 @@ export class GatewayPeer {
     if (!DIALECT_RULES[c.dialect].answerPull) {
       throw new ProtocolError(`a mode config request, which the ${c.dialect} dialect leaves unanswered (it pushes the configuration during XAUTH)`, NotifyType.INVALID_EXCHANGE_TYPE);
     }
-    const answer = answerModeConfig(request, this.offer());
+    const offer = this.offer();
+    if (!offer) throw new ProtocolError('the address pool is exhausted', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+    const answer = answerModeConfig(request, offer);
     this.ciscoUdp = answer.ciscoUdp;
     this.log.notice(
       `peer ${this.key}: mode config: ${formatIpv4(this.address)} to ${this.username ?? 'group ' + c.group}` +
