@@ -16,7 +16,7 @@ import type { IkeChannel } from './ike-channel.js';
 import { SessionLifecycle, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
 import { ciscoPortOf, firstPhase1, openChannel, resolveBackups, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
-import { ScriptHost } from './script-host.js';
+import { backupServersOf, ScriptHost } from './script-host.js';
 import { SessionMessages } from './session-messages.js';
 import { fakePeerMac } from './tap.js';
 import { systemClock, type Clock } from './timers.js';
@@ -125,7 +125,7 @@ export class VpnClient {
     const mc = slot.terms.modeConfig;
     this.scripts.setTunnel(tun.name, gateway, mc, ctx.endpoints.origin);
     // Before the script points DNS into the tunnel: a reconnection needs these addresses when the tunnel is dead.
-    await resolveBackups(ctx, mc.backupServers.length ? mc.backupServers : c.backupServers);
+    await resolveBackups(ctx, backupServersOf(mc, c.backupServers));
     await this.scripts.connect();
     this.connected = true;
     const pair = await messages.quickMode(slot);

@@ -156,14 +156,19 @@ export async function phase1Following(
     } catch (err) {
       if (!(err instanceof GatewayRedirect) || hop >= MAX_REDIRECTS) throw err;
       ctx.log.notice(`${err.message}: connecting there`);
-      const ep = ctx.endpoints;
-      ep.gateway = err.address;
-      if (ep.bindAddress === '0.0.0.0') ep.localAddress = await localAddressFor(err.address);
-      ch.close();
-      ch = openChannel(ctx);
+      ch = await moveTo(ctx, ch, err.address);
       moved(ch);
     }
   }
+}
+
+/** The session goes to another gateway (a redirect, a backup): the endpoints follow, a new channel replaces `ch`. */
+async function moveTo(ctx: SessionContext, ch: IkeChannel, address: string): Promise<IkeChannel> {
+  const ep = ctx.endpoints;
+  ep.gateway = address;
+  if (ep.bindAddress === '0.0.0.0') ep.localAddress = await localAddressFor(address);
+  ch.close();
+  return openChannel(ctx);
 }
 
 /**
@@ -200,11 +205,7 @@ export async function firstPhase1(
         }
       }
       if (address === undefined) throw err;
-      const ep = ctx.endpoints;
-      ep.gateway = address;
-      if (ep.bindAddress === '0.0.0.0') ep.localAddress = await localAddressFor(address);
-      ch.close();
-      track(openChannel(ctx));
+      track(await moveTo(ctx, ch, address));
     }
   }
 }

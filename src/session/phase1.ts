@@ -19,7 +19,7 @@ import { IkeAuthMethod } from '../ike/ike-attributes.js';
 import { decodeHeader } from '../ike/message.js';
 import { gatewayMakerOf, vendorIdName } from '../ike/vendor-ids.js';
 import type { VpncConfig } from '../config/validate.js';
-import { chooseDialect, type Dialect, type DialectChoice } from './dialect.js';
+import { chooseDialect, type DialectChoice } from './dialect.js';
 import type { IkeChannel } from './ike-channel.js';
 import { systemClock, type Clock } from './timers.js';
 import { loadTrustAnchors } from './trust-anchors.js';
@@ -31,8 +31,6 @@ export interface Phase1Outcome {
   am: AggressiveModeResult;
   sa: IkeSa;
   modeConfig: ModeConfig;
-  /** The vendor dialect spoken (dialect.ts). */
-  dialect: Dialect;
   /** How ESP travels: decided by NAT detection and the natt mode. */
   natt: 'none' | 'rfc' | 'draft';
   /** The ISAKMP SA's lifetime in force: what the gateway accepted or stated, in seconds. */
@@ -151,7 +149,7 @@ export class Phase1Driver {
     // A typed password is kept only when the gateway says it may be (UNITY_SAVE_PASSWD 1); silence is no.
     const typed = this.typedPassword ?? (c.passwordTyped && this.passwordUsed ? this.options.rememberedPassword : undefined);
     const reusablePassword = modeConfig.savePassword === true ? typed : undefined;
-    return { am: result, sa, modeConfig, dialect: dialect.dialect, natt, lifetimeSeconds, establishedAt, reusablePassword };
+    return { am: result, sa, modeConfig, natt, lifetimeSeconds, establishedAt, reusablePassword };
   }
 
   /** A datagram that is not this exchange's: another SA's goes to `foreign`. */

@@ -21,10 +21,15 @@ export interface TunnelState {
   config: TunnelConfig;
 }
 
+/** The backup servers in force: the gateway's (UNITY_BACKUP_SERVERS) replace the profile's, as with Cisco's client. */
+export function backupServersOf(mc: ModeConfig, profile: readonly string[]): readonly string[] {
+  return mc.backupServers.length > 0 ? mc.backupServers : profile;
+}
+
 /**
- * What the script is told of a tunnel. `others` are the site's other gateways to pin routes for: the gateway's
- * UNITY_BACKUP_SERVERS, else the profile's backups, and the configured gateway when the tunnel runs elsewhere
- * (a reconnection starts there again).
+ * What the script is told of a tunnel. CISCO_BACKUP_SERVERS names the site's other gateways, to pin routes for:
+ * the backup servers in force (the profile's given as `backupServers`), and the configured gateway when the
+ * tunnel runs elsewhere (a reconnection starts there again).
  */
 export function tunnelConfigOf(mc: ModeConfig, o: { backupServers?: readonly string[]; gateway?: string; origin?: string } = {}): TunnelConfig {
   const t: TunnelConfig = { address: mc.address, dns: mc.dns, nbns: mc.nbns, splitDns: mc.splitDns };
@@ -33,7 +38,7 @@ export function tunnelConfigOf(mc: ModeConfig, o: { backupServers?: readonly str
   if (mc.banner !== undefined) t.banner = mc.banner;
   if (mc.splitInclude.length) t.splitInclude = toScriptSplit(mc.splitInclude);
   if (mc.splitExclude.length) t.splitExclude = toScriptSplit(mc.splitExclude);
-  const backups = mc.backupServers.length ? mc.backupServers : (o.backupServers ?? []);
+  const backups = backupServersOf(mc, o.backupServers ?? []);
   const origin = o.origin !== undefined && o.origin !== o.gateway && !backups.includes(o.origin) ? [o.origin] : [];
   if (backups.length + origin.length > 0) t.backupServers = [...origin, ...backups];
   return t;

@@ -16,7 +16,7 @@ import type { Duty, IkeSaSlot, SessionLifecycle } from './lifecycle.js';
 import { espDelete, type Link, openChannel, phase1, phase1Following, rawTransportFrom, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway } from './route.js';
 import { buildDnsProbe } from './inner-probe.js';
-import type { ScriptHost } from './script-host.js';
+import { backupServersOf, type ScriptHost } from './script-host.js';
 import type { SessionMessages } from './session-messages.js';
 import { TunnelMtu } from './tunnel-mtu.js';
 import { statusOf, type TunnelStatus } from './status.js';
@@ -234,8 +234,8 @@ export class RunningTunnel {
    */
   private async reconnectTarget(): Promise<string> {
     const ep = this.ctx.endpoints;
-    const pushed = this.lc.last?.terms.modeConfig.backupServers ?? [];
-    const backups = pushed.length > 0 ? pushed : this.ctx.config.backupServers;
+    const mc = this.lc.last?.terms.modeConfig;
+    const backups = mc ? backupServersOf(mc, this.ctx.config.backupServers) : this.ctx.config.backupServers;
     const targets = [ep.origin, ...backups];
     const name = targets[this.reconnectAttempts++ % targets.length]!;
     if (name === ep.origin) return name;
