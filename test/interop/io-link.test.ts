@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemError } from '../../src/errors.js';
 import { pathMtu, setLinkMtu } from '../../src/io/link.js';
 import { createNetns, deleteNetns, linkNetns, nsRun, requireRoot } from '../helpers/netns.js';
+import { thrown } from '../helpers/thrown.js';
 
 requireRoot();
 
@@ -24,15 +25,6 @@ afterAll(() => {
   if (nsA) deleteNetns(nsA);
   if (nsB) deleteNetns(nsB);
 });
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('nothing was thrown');
-}
 
 describe('path MTU and device MTU', () => {
   it('setLinkMtu changes the device as ip sees it, and pathMtu towards a host on that link follows', () => {

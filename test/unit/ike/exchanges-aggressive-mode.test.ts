@@ -13,6 +13,7 @@ import { attributeNumber, encodeAttributes, tvAttribute, u32Attribute, type Data
 import { Writer } from '../../../src/wire/writer.js';
 import { FakeResponder, natd, type Am2Options } from './fake-responder.js';
 import { establish, initiator, LOCAL, POLICY, PSK, REMOTE } from './established.js';
+import { thrown } from '../../helpers/thrown.js';
 
 const num = (t: Transform, type: number) => attributeNumber(t.attributes.find((a) => a.type === type)!);
 /** Picks the offered transform with this cipher id, key length and hash id. */
@@ -23,15 +24,6 @@ const tweak = (type: number, value: number) => (offered: readonly Transform[]): 
   ...offered[0]!,
   attributes: [...offered[0]!.attributes.filter((a) => a.type !== type), tvAttribute(type, value)],
 });
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('nothing was thrown');
-}
 
 /** Runs AM1 -> AM2 and returns what receive() throws. */
 function am2Error(am2: Am2Options = {}, over: Parameters<typeof initiator>[0] = {}): Error {

@@ -14,6 +14,7 @@ import { makePki, type Pki } from '../../helpers/pki.js';
 import { FakeResponder } from './fake-responder.js';
 import { HybridResponder, type HybridAm2Options } from './fake-hybrid-responder.js';
 import { initiator, LOCAL, POLICY, PSK, REMOTE } from './established.js';
+import { thrown } from '../../helpers/thrown.js';
 
 let pki: Pki;
 beforeAll(() => {
@@ -36,15 +37,6 @@ function run(am2: Partial<HybridAm2Options> = {}, over: Partial<AggressiveModePa
   const d = resp.answerHybridAm1(init.start(), { ...gatewayProof(), ...am2 });
   const result = init.receive(d, LOCAL, REMOTE);
   return { init, resp, result, am3: resp.readAm3(result.am3) };
-}
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('nothing was thrown');
 }
 
 describe('hybrid AM2 -> AM3', () => {

@@ -12,6 +12,7 @@ import type { IkeSa } from '../../../src/ike/ike-sa.js';
 import { ipv4Attribute, stringAttribute, tlvAttribute, tvAttribute, type AttributePayload, type DataAttribute } from '../../../src/ike/payloads/index.js';
 import { establish } from './established.js';
 import type { FakeResponder } from './fake-responder.js';
+import { thrown as thrownBy } from '../../helpers/thrown.js';
 
 const attrPayload = (cfgType: number, identifier: number, attributes: DataAttribute[]): AttributePayload => ({ type: PayloadType.ATTRIBUTE, cfgType, identifier, attributes });
 
@@ -34,13 +35,9 @@ function gatewayOpen(resp: FakeResponder, d: Buffer, msgId: number): AttributePa
 }
 
 function thrown(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError);
-    return err as ProtocolError;
-  }
-  throw new Error('nothing was thrown');
+  const err = thrownBy(fn);
+  expect(err).toBeInstanceOf(ProtocolError);
+  return err as ProtocolError;
 }
 
 const splitEntry = (addr: number[], mask: number[], proto = 0, sport = 0, dport = 0): Buffer => {

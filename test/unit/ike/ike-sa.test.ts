@@ -11,19 +11,11 @@ import { encodeMessage, encodePayloadChain } from '../../../src/ike/message.js';
 import { DecodeError } from '../../../src/wire/errors.js';
 import { attributeNumber } from '../../../src/ike/payloads/index.js';
 import { establish, POLICY } from './established.js';
+import { thrown } from '../../helpers/thrown.js';
 
 /** Aggressive mode with 3DES (8-byte blocks) chosen by the gateway. */
 const with3des = () =>
   establish({ policy: { ...POLICY, weakEncryption: true } }, { transform: (offered) => offered.find((t) => attributeNumber(t.attributes[0]!) === 5)! });
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('nothing was thrown');
-}
 
 const nonce = (n: number): { type: typeof PayloadType.NONCE; data: Buffer } => ({ type: PayloadType.NONCE, data: Buffer.alloc(n, 0xab) });
 
