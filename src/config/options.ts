@@ -50,6 +50,7 @@ export const SettingId = {
   ikeLifetime: 'ikeLifetime',
   noNattFallback: 'noNattFallback',
   backupServers: 'backupServers',
+  noIpv6: 'noIpv6',
 } as const;
 export type SettingId = (typeof SettingId)[keyof typeof SettingId];
 
@@ -170,6 +171,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   row('ikeLifetime', '--ike-lifetime', 'IKE lifetime', '<10-2147483>', 'the ISAKMP SA lifetime to propose, in seconds (vpnc proposes 2147483); phase 1 is\nre-authenticated at 85 % of the lifetime the gateway accepts or states', { extension: true }),
   row('noNattFallback', '--no-natt-fallback', 'No NAT-T fallback', null, 'when no ESP comes back although IKE answers (something drops IP protocol 50), do not\nswitch to UDP encapsulation by itself (natt mode): say so and exit', { extension: true }),
   row('backupServers', '--backup-servers', 'Backup servers', '<host list>', 'other gateways of the site (comma or space separated), tried in turn when the gateway does not\nanswer at the start or stops answering; a Cisco .pcf\'s BackupServer. The list the gateway sends\n(UNITY_BACKUP_SERVERS) replaces it', { extension: true }),
+  row('noIpv6', '--no-ipv6', 'No IPv6', null, 'do not ask the gateway for IPv6 (an IPv6 address, DNS servers and networks, and the second\nquick mode that carries IPv6); vpnc never asks', { extension: true }),
   row('trace', '--trace', 'Trace file', '<filename>', 'write a pcapng trace of the outer (IKE, ESP) and inner (cleartext) packets to <filename>', { extension: true }),
 ];
 

@@ -48,6 +48,8 @@ export interface VpncConfig {
   noDetach: boolean;
   /** --no-natt-fallback: no automatic switch to UDP encapsulation when raw ESP is dropped. */
   noNattFallback: boolean;
+  /** Do not ask for IPv6 in mode config (no second quick mode). */
+  noIpv6: boolean;
   /** Empty string = no pid file. */
   pidFile: string;
   localAddr: string;
@@ -220,6 +222,7 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     debug: Number(debugText),
     noDetach: r.flag('noDetach'),
     noNattFallback: r.flag('noNattFallback'),
+    noIpv6: r.flag('noIpv6'),
     pidFile: r.string('pidFile'),
     localAddr: r.string('localAddr'),
     localPort: r.integer('localPort', 0, 65535, '0-65535 (0 = random)'),

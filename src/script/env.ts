@@ -5,11 +5,13 @@
  *
  * Additions over vpnc, all from OpenConnect's side of the same contract: a stable `VPNPID`, the split-exclude
  * list `CISCO_SPLIT_EXC*` when the gateway sends one (Cisco Unity "local LAN", attribute 0x7006), and the
- * reasons `attempt-reconnect` and `reconnect`.
+ * reasons `attempt-reconnect` and `reconnect`, and IPv6 as OpenConnect exports it (`INTERNAL_IP6_*`,
+ * `CISCO_IPV6_SPLIT_INC*`).
  *
  * Pure: no process environment is read or written here; the caller passes the inherited environment in.
  */
 import { formatIpv4, parseIpv4 as parseIpv4Text } from '../wire/ipv4-text.js';
+import { formatIpv6, parseIpv6 as parseIpv6Text } from '../wire/ipv6-text.js';
 import { ScriptError, ScriptErrorCode } from './errors.js';
 
 /** Why the script is run. vpnc itself uses the first three; OpenConnect added the other two. */
@@ -58,6 +60,18 @@ export interface TunnelConfig {
   splitExclude?: readonly SplitNetwork[];
   /** UNITY_BACKUP_SERVERS (ours: vpnc never asked): CISCO_BACKUP_SERVERS, blank-separated. */
   backupServers?: readonly string[];
+  /** INTERNAL_IP6_ADDRESS with its prefix (ours: vpnc is IPv4 only): INTERNAL_IP6_ADDRESS, INTERNAL_IP6_NETMASK. */
+  address6?: Ipv6Network;
+  /** INTERNAL_IP6_DNS servers. */
+  dns6?: readonly string[];
+  /** INTERNAL_IP6_SUBNET networks: CISCO_IPV6_SPLIT_INC and its entries (absent: IPv6 is a full tunnel). */
+  splitInclude6?: readonly Ipv6Network[];
+}
+
+/** An IPv6 address or network and its prefix length. */
+export interface Ipv6Network {
+  address: string;
+  prefixLength: number;
 }
 
 /** `pre-init` runs before the tunnel device exists and before IKE starts: only the reason and VPNPID. */
@@ -186,6 +200,37 @@ function addressList(list: readonly string[] | undefined): string | undefined {
   return list.map((a) => formatIpv4(parseIpv4(a))).join(' ');
 }
 
+function ipv6Text(text: string): string {
+  return formatIpv6(parseIpv6Text(text, badInput));
+}
+
+function prefix6(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 128) throw badInput(`IPv6 prefix length out of range: ${n}`);
+  return String(n);
+}
+
+/**
+ * The IPv6 variables, named and formatted as OpenConnect exports them for the same scripts: INTERNAL_IP6_NETMASK
+ * is `address/prefix`, the split entries give ADDR and MASKLEN.
+ */
+export function ipv6Variables(tunnel: TunnelConfig): ScriptEnv {
+  const env: ScriptEnv = {};
+  if (tunnel.address6 !== undefined) {
+    const a = ipv6Text(tunnel.address6.address);
+    env.INTERNAL_IP6_ADDRESS = a;
+    env.INTERNAL_IP6_NETMASK = `${a}/${prefix6(tunnel.address6.prefixLength)}`;
+  }
+  if (tunnel.dns6 !== undefined && tunnel.dns6.length > 0) env.INTERNAL_IP6_DNS = tunnel.dns6.map(ipv6Text).join(' ');
+  if (tunnel.splitInclude6 !== undefined) {
+    env.CISCO_IPV6_SPLIT_INC = String(tunnel.splitInclude6.length);
+    tunnel.splitInclude6.forEach((n, i) => {
+      env[`CISCO_IPV6_SPLIT_INC_${i}_ADDR`] = ipv6Text(n.address);
+      env[`CISCO_IPV6_SPLIT_INC_${i}_MASKLEN`] = prefix6(n.prefixLength);
+    });
+  }
+  return env;
+}
+
 /** The mode-config variables (`do_config_to_env`): address, netmask, DNS, NBNS, domain, banner, split lists. */
 export function tunnelVariables(tunnel: TunnelConfig): ScriptEnv {
   const address = parseIpv4(tunnel.address);
@@ -208,7 +253,7 @@ export function tunnelVariables(tunnel: TunnelConfig): ScriptEnv {
   if (tunnel.splitInclude !== undefined) Object.assign(env, splitListVariables('CISCO_SPLIT_INC', tunnel.splitInclude));
   if (tunnel.splitExclude !== undefined) Object.assign(env, splitListVariables('CISCO_SPLIT_EXC', tunnel.splitExclude));
   if (tunnel.backupServers !== undefined && tunnel.backupServers.length > 0) env.CISCO_BACKUP_SERVERS = tunnel.backupServers.map(cString).join(' ');
-  return env;
+  return Object.assign(env, ipv6Variables(tunnel));
 }
 
 /** Interface names the kernel accepts and that are safe as a path component (the script keys state by it). */

@@ -14,7 +14,8 @@ import { EspKeeper } from './esp-keeper.js';
 import type { IkeSa } from '../ike/ike-sa.js';
 import type { IkeChannel } from './ike-channel.js';
 import { SessionLifecycle, type IkeSaSlot, type LifecyclePolicy } from './lifecycle.js';
-import { ciscoPortOf, firstPhase1, openChannel, resolveBackups, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
+import { negotiatePairs } from './esp-pairs.js';
+import { ciscoPortOf, familiesOf, firstPhase1, openChannel, resolveBackups, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { backupServersOf, ScriptHost } from './script-host.js';
 import { SessionMessages } from './session-messages.js';
@@ -145,6 +146,8 @@ export class VpnClient {
     this.keeper.datapath = datapath;
     datapath.install(pair.inbound, pair.outbound);
     datapath.start();
+    // IPv6 beside IPv4: its own quick mode, now that the data path can take its pair (esp-pairs.ts).
+    if (familiesOf(slot.terms).includes(6)) await negotiatePairs({ keeper: this.keeper, log: this.log, quickMode: (s, f) => messages.quickMode(s, f) }, slot, false, [6]);
     const link: Link = { tun, datapath, channel, transport, reusablePassword: outcome.reusablePassword };
     this.opened.link = link;
     this.lifecycle.established(this.clock.now(), slot);
@@ -157,7 +160,7 @@ export class VpnClient {
     const channel = this.channel;
     // The SA that carried the tunnel last; before the tunnel was up, the one the first phase 1 made.
     const slot = this.lifecycle.last ?? this.opened.slot;
-    const esp = this.keeper.current;
+    const esp = this.keeper.inUse;
     const s = this.lifecycle.stage;
     const reason = s.kind === 'ended' ? s.reason : undefined;
     if (reason?.kind === 'signal') this.log.notice(`terminated by signal: ${reason.signal}`);
@@ -167,7 +170,7 @@ export class VpnClient {
     const goodbye = slot ? (slot.life.usable ? slot.sa : undefined) : this.opened.keyed;
     if (goodbye && channel && !channel.closed && reason?.kind !== 'peer-delete') {
       try {
-        sendDeletes(channel, goodbye, slot ? esp : undefined);
+        sendDeletes(channel, goodbye, slot ? esp : []);
       } catch (err) {
         this.log.debug(1, () => `could not send DELETE: ${(err as Error).message}`);
       }

@@ -48,7 +48,9 @@ export class DataPath {
   private readonly txArena = Buffer.alloc(SEND_QUEUE_LENGTH * TX_SLOT);
   private readonly span = createPacketSpan();
   private readonly inbound = new Map<number, EspSa>();
+  /** The outbound SA of each inner family: IPv4 packets take `outbound`, IPv6 packets `outbound6`. */
   private outbound: EspSa | undefined;
+  private outbound6: EspSa | undefined;
   readonly drops: DataPathDrops = { unknownSpi: 0, routingLoop: 0, notSent: 0, sendFailed: 0 };
   /** Time of the last ESP packet accepted from the gateway (for DPD idle detection). */
   lastInbound = 0;
@@ -63,7 +65,7 @@ export class DataPath {
   ethernet: EthernetMode | undefined;
   /** Called once per SA when it passes its byte or sequence-number soft limit (time to rekey). */
   onSoftLimit: (() => void) | undefined;
-  private softLimitSeen: EspSa | undefined;
+  private readonly softLimitSeen = new WeakSet<EspSa>();
   private started = false;
 
   constructor(
@@ -74,10 +76,17 @@ export class DataPath {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Installs a new pair of SAs; earlier inbound SAs keep working until removed (no loss on rekey). */
-  install(inbound: EspSa, outbound: EspSa): void {
+  /** Installs a new pair of SAs for one inner family; earlier inbound SAs keep working until removed (no loss on rekey). */
+  install(inbound: EspSa, outbound: EspSa, family: 4 | 6 = 4): void {
     this.inbound.set(inbound.spi, inbound);
-    this.outbound = outbound;
+    if (family === 6) this.outbound6 = outbound;
+    else this.outbound = outbound;
+  }
+
+  /** No outbound SA for `family` any more (its packets are dropped as "no SA" until one is installed). */
+  removeOutbound(family: 4 | 6): void {
+    if (family === 6) this.outbound6 = undefined;
+    else this.outbound = undefined;
   }
 
   removeInbound(spi: number): void {
@@ -98,7 +107,8 @@ export class DataPath {
   }
 
   private fromTun(batch: PacketBatch): void {
-    const sa = this.outbound;
+    const sa4 = this.outbound;
+    const sa6 = this.outbound6;
     const arena = this.txArena;
     const eth = this.ethernet;
     let slots = 0;
@@ -120,18 +130,21 @@ export class DataPath {
         off = action.offset;
         len = action.length;
       }
+      const version = len > 0 ? buf[off]! >> 4 : 0;
+      const sa = version === 4 ? sa4 : version === 6 ? sa6 : undefined;
       if (sa === undefined || len < 20 || len > MAX_INNER) {
         this.drops.notSent++;
-        if (this.dropTap) this.dropTap.drop('out', sa === undefined ? 'no SA yet' : 'bad length', buf, off, len);
+        if (this.dropTap) this.dropTap.drop('out', sa !== undefined ? 'bad length' : version === 6 ? 'no IPv6 SA' : version === 4 ? 'no SA yet' : 'not IPv4 or IPv6', buf, off, len);
         continue;
       }
-      if ((buf[off]! >> 4) === 4 && buf.readUInt32BE(off + 16) === this.gatewayAddr) {
+      if (version === 4 && buf.readUInt32BE(off + 16) === this.gatewayAddr) {
         this.drops.routingLoop++;
         if (this.dropTap) this.dropTap.drop('out', 'routing loop: packet to the gateway itself', buf, off, len);
         continue;
       }
       if (this.tap) this.tap.inner('out', buf, off, len);
-      const tos = (buf[off]! >> 4) === 4 ? buf[off + 1]! : 0;
+      // The outer TOS copies the inner one (IPv4 TOS, IPv6 traffic class) for DSCP and ECN (RFC 6040 in its simplest form).
+      const tos = version === 4 ? buf[off + 1]! : ((buf[off]! & 0x0f) << 4) | (buf[off + 1]! >> 4);
       const inner = slots * TX_SLOT + ESP_HEADROOM;
       buf.copy(arena, inner, off, off + len);
       const status = encapsulate(sa, arena, inner, len, this.span);
@@ -149,7 +162,8 @@ export class DataPath {
       }
     }
     if (slots > 0) this.drops.sendFailed += this.transport.flush();
-    if (sa?.pastSoftLimit()) this.softLimit(sa);
+    if (sa4?.pastSoftLimit()) this.softLimit(sa4);
+    if (sa6?.pastSoftLimit()) this.softLimit(sa6);
   }
 
   /** The ESP socket stopped receiving (a fatal errno): said once; DPD and black-hole detection take it from there. */
@@ -174,8 +188,8 @@ export class DataPath {
   }
 
   private softLimit(sa: EspSa): void {
-    if (this.softLimitSeen === sa) return;
-    this.softLimitSeen = sa;
+    if (this.softLimitSeen.has(sa)) return;
+    this.softLimitSeen.add(sa);
     this.onSoftLimit?.();
   }
 

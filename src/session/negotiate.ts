@@ -3,12 +3,15 @@
  * phase 1 that yields an ISAKMP SA slot, a quick mode on a slot, and the ESP transport its terms ask for.
  */
 import { randomBytes } from 'node:crypto';
-import { GatewayRedirect, PeerTimeoutError } from '../errors.js';
+import { GatewayRedirect, PeerTimeoutError, ProtocolError } from '../errors.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { Logger } from '../log.js';
 import { spiBytes } from '../esp/sa.js';
 import { buildDeleteEsp, buildDeleteIsakmp } from '../ike/exchanges/informational.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
+import type { IpFamily } from '../ike/exchanges/quick-mode-ids.js';
+import type { ModeConfig } from '../ike/exchanges/mode-config.js';
+import { backupServersOf } from './script-host.js';
 import type { ClientHooks } from './client-hooks.js';
 import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport, type EspTransport } from './esp-transport.js';
 import { IkeChannel } from './ike-channel.js';
@@ -36,6 +39,26 @@ export interface Endpoints {
    * tunnel's resolvers are out of reach, uses these.
    */
   readonly backupAddresses: Map<string, string>;
+}
+
+/**
+ * Where reconnection attempt `attempt` goes: the configured gateway, then each backup (UNITY_BACKUP_SERVERS, else
+ * the profile's, as Cisco's client) in turn, round and round; by the address resolved at setup, else resolved now.
+ */
+export async function reconnectTarget(ctx: SessionContext, mc: ModeConfig | undefined, attempt: number): Promise<string> {
+  const ep = ctx.endpoints;
+  const backups = mc ? backupServersOf(mc, ctx.config.backupServers) : ctx.config.backupServers;
+  const targets = [ep.origin, ...backups];
+  const name = targets[attempt % targets.length]!;
+  if (name === ep.origin) return name;
+  const known = ep.backupAddresses.get(name);
+  if (known !== undefined) return known;
+  try {
+    return await resolveGateway(name);
+  } catch {
+    ctx.log.notice(`the backup server ${name} does not resolve; trying the gateway ${ep.origin}`);
+    return ep.origin;
+  }
 }
 
 /** Resolves the backup servers' names now (failures are left for later), keeping the addresses in `endpoints`. */
@@ -210,10 +233,24 @@ export async function firstPhase1(
   }
 }
 
-/** Quick mode on `slot`'s ISAKMP SA for its terms; `other` sees every other datagram meanwhile. */
-export function quickMode(ctx: SessionContext, channel: IkeChannel, slot: IkeSaSlot, other: (d: Buffer) => void): Promise<EspPair> {
+/** The IPv6 side of a tunnel: all of IPv6 is asked for; the gateway narrows it to its networks (RFC 2409 5.5). */
+export const IPV6_TARGET = { address: '::', prefixLength: 0 } as const;
+
+/** The families `terms` tunnel: IPv4, and IPv6 when mode config gave an IPv6 address. */
+export function familiesOf(terms: IkeSaSlot['terms']): IpFamily[] {
+  return terms.modeConfig.address6 ? [4, 6] : [4];
+}
+
+/**
+ * Quick mode on `slot`'s ISAKMP SA for its terms and one family (IPv4: our address to the target network;
+ * IPv6: our IPv6 address to ::/0); `other` sees every other datagram meanwhile.
+ */
+export function quickMode(ctx: SessionContext, channel: IkeChannel, slot: IkeSaSlot, other: (d: Buffer) => void, family: IpFamily = 4): Promise<EspPair> {
   const { terms } = slot;
-  return runQuickMode(slot.sa, channel, ctx.log, { config: ctx.config, localAddress: terms.modeConfig.address, pfsGroup: terms.pfsGroup, encapMode: terms.encapMode }, other);
+  const v6 = family === 6 ? terms.modeConfig.address6 : undefined;
+  if (family === 6 && !v6) throw new ProtocolError('no IPv6 quick mode: mode config gave no IPv6 address');
+  const ends = v6 ? { localAddress: v6.address, remote: IPV6_TARGET } : { localAddress: terms.modeConfig.address, remote: ctx.config.targetNetwork };
+  return runQuickMode(slot.sa, channel, ctx.log, { config: ctx.config, ...ends, pfsGroup: terms.pfsGroup, encapMode: terms.encapMode }, other);
 }
 
 /** The gateway's Cisco UDP port, when ESP goes over Cisco UDP encapsulation. */
@@ -241,9 +278,9 @@ export function rawTransportFrom(ctx: SessionContext, localAddress: string): Esp
   return t;
 }
 
-/** vpnc's goodbye on an ISAKMP SA: a DELETE of the ESP pair (when given), then one of the ISAKMP SA itself. */
-export function sendDeletes(channel: IkeChannel, sa: IkeSa, esp: EspPair | undefined): void {
-  if (esp) channel.send(espDelete(sa, esp));
+/** vpnc's goodbye on an ISAKMP SA: a DELETE of each ESP pair given (IPv4, IPv6), then one of the ISAKMP SA itself. */
+export function sendDeletes(channel: IkeChannel, sa: IkeSa, esp: readonly EspPair[]): void {
+  for (const pair of esp) channel.send(espDelete(sa, pair));
   channel.send(buildDeleteIsakmp(sa, randomMessageId()));
 }
 

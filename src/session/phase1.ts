@@ -144,7 +144,9 @@ export class Phase1Driver {
       );
     }
     const modeConfig = pushed ?? (await this.modeConfig(sa));
-    this.log.debug(1, () => `got address ${modeConfig.address}`);
+    // --no-ipv6 holds for a push too (a pull does not ask for IPv6 then).
+    if (this.config.noIpv6) modeConfig.address6 = undefined;
+    this.log.debug(1, () => `got address ${modeConfig.address}${modeConfig.address6 ? ` and ${modeConfig.address6.address}/${modeConfig.address6.prefixLength}` : ''}`);
     if (modeConfig.banner) this.log.debug(1, () => `Banner: ${modeConfig.banner}`);
     // A typed password is kept only when the gateway says it may be (UNITY_SAVE_PASSWD 1); silence is no.
     const typed = this.typedPassword ?? (c.passwordTyped && this.passwordUsed ? this.options.rememberedPassword : undefined);
@@ -258,6 +260,7 @@ export class Phase1Driver {
     this.log.debug(2, () => 'S6.1 phase2_config');
     const pull = new ModeConfigClient(sa, {
       ciscoUdp: this.config.nattMode === 'cisco-udp',
+      ipv6: !this.config.noIpv6,
       applicationVersion: this.config.applicationVersion,
       hostname: hostname(),
     });

@@ -11,8 +11,11 @@ import { EncapsulationMode } from '../ike/ipsec-attributes.js';
 import { decodeHeader } from '../ike/message.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { IkeChannel } from './ike-channel.js';
+import { addressRange, type IpFamily } from '../ike/exchanges/quick-mode-ids.js';
 
 export interface EspPair {
+  /** The inner traffic it carries: each family has its own quick mode. */
+  family: IpFamily;
   inbound: EspSa;
   outbound: EspSa;
   lifetimeSeconds: number;
@@ -44,7 +47,8 @@ export async function runQuickMode(
   sa: IkeSa,
   channel: IkeChannel,
   log: Logger,
-  p: { config: VpncConfig; localAddress: string; pfsGroup: number; encapMode: number },
+  /** `localAddress` is our IPv4 or IPv6 tunnel address; `remote` the network of that family (the target network, ::/0). */
+  p: { config: VpncConfig; localAddress: string; remote: { address: string; prefixLength: number }; pfsGroup: number; encapMode: number },
   /** Gets every other message meanwhile (informational ones included); throws to abandon the exchange. */
   other: (d: Buffer) => void,
 ): Promise<EspPair> {
@@ -57,7 +61,7 @@ export async function runQuickMode(
     pfsGroup: p.pfsGroup,
     encapMode: p.encapMode,
     localAddress: p.localAddress,
-    remote: { address: p.config.targetNetwork.address, prefixLength: p.config.targetNetwork.prefixLength },
+    remote: p.remote,
     policy: { weakEncryption: p.config.weakEncryption, weakAuthentication: p.config.weakAuthentication, noEncryption: p.config.noEncryption },
   });
   log.debug(2, () => 'S7.1 QM_packet1');
@@ -77,8 +81,9 @@ export async function runQuickMode(
   channel.send(r.qm3);
   const inbound = EspSa.fromKeymat(r.spiIn.readUInt32BE(0), r.suite, r.keymatIn);
   const outbound = EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut);
-  const description = `${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}${p.pfsGroup ? `, PFS dh${p.pfsGroup}` : ''}`;
+  const family = addressRange(p.localAddress)?.family ?? 4;
+  const description = `${family === 6 ? 'IPv6: ' : ''}${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}${p.pfsGroup ? `, PFS dh${p.pfsGroup}` : ''}`;
   log.debug(1, () => `IPSEC SA selected ${description}`);
   log.debug(2, () => `ESP lifetime ${r.lifetimeSeconds ? `${r.lifetimeSeconds} s` : 'not stated'}${r.lifetimeKilobytes ? `, ${r.lifetimeKilobytes} kB` : ''}`);
-  return { inbound, outbound, lifetimeSeconds: r.lifetimeSeconds, lifetimeKilobytes: r.lifetimeKilobytes, description };
+  return { family, inbound, outbound, lifetimeSeconds: r.lifetimeSeconds, lifetimeKilobytes: r.lifetimeKilobytes, description };
 }

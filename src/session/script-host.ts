@@ -38,6 +38,11 @@ export function tunnelConfigOf(mc: ModeConfig, o: { backupServers?: readonly str
   if (mc.banner !== undefined) t.banner = mc.banner;
   if (mc.splitInclude.length) t.splitInclude = toScriptSplit(mc.splitInclude);
   if (mc.splitExclude.length) t.splitExclude = toScriptSplit(mc.splitExclude);
+  if (mc.address6) {
+    t.address6 = mc.address6;
+    if (mc.dns6.length) t.dns6 = mc.dns6;
+    if (mc.splitInclude6.length) t.splitInclude6 = mc.splitInclude6;
+  }
   const backups = backupServersOf(mc, o.backupServers ?? []);
   const origin = o.origin !== undefined && o.origin !== o.gateway && !backups.includes(o.origin) ? [o.origin] : [];
   if (backups.length + origin.length > 0) t.backupServers = [...origin, ...backups];

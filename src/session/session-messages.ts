@@ -8,13 +8,12 @@ import { ProtocolError, VpncError } from '../errors.js';
 import { notifyTypeName } from '../ike/constants.js';
 import type { InformationalEvent } from '../ike/exchanges/informational.js';
 import type { IkeSa } from '../ike/ike-sa.js';
-import { prefixRange } from '../ike/exchanges/quick-mode-ids.js';
-import { parseIpv4Address } from '../io/index.js';
 import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
 import { handleGatewayMessage, type MessageSession } from './gateway-messages.js';
 import type { IkeChannel } from './ike-channel.js';
 import type { IkeSaSlot, SessionLifecycle } from './lifecycle.js';
-import { quickMode, type SessionContext } from './negotiate.js';
+import { IPV6_TARGET, quickMode, type SessionContext } from './negotiate.js';
+import { addressRange, networkRange, type IpFamily, type TunnelIds } from '../ike/exchanges/quick-mode-ids.js';
 import type { EspPair } from './quick-mode-driver.js';
 
 /** Notify types below this are errors (RFC 2408 3.14.1); above are status messages. */
@@ -75,25 +74,29 @@ export class SessionMessages {
     return events;
   }
 
-  /** Quick mode on `slot`, abandoned when the session ends, the SA is deleted or the gateway refuses it. */
-  quickMode(slot: IkeSaSlot): Promise<EspPair> {
+  /** Quick mode on `slot` for `family`, abandoned when the session ends, the SA is deleted or the gateway refuses it. */
+  quickMode(slot: IkeSaSlot, family: IpFamily = 4): Promise<EspPair> {
     return quickMode(this.ctx, this.channel(), slot, (d) => {
       const events = this.handle(d);
       if (this.lc.ended) throw new VpncError('VPNC_ERR_INTERRUPTED', 'connection ended during quick mode');
       if (!slot.life.usable || this.deletedSas.has(slot.sa)) throw new VpncError('VPNC_ERR_INTERRUPTED', 'the gateway deleted the ISAKMP SA during quick mode');
       const refusal = events.find((e) => e.kind === 'notify' && e.messageType < NOTIFY_STATUS_BASE);
       if (refusal?.kind === 'notify') throw new ProtocolError(`gateway refused quick mode: ${notifyTypeName(refusal.messageType)}`, refusal.messageType);
-    });
+    }, family);
   }
 
-  /** What the gateway's own quick modes must agree with. */
+  /** What the gateway's own quick modes must agree with: per family, our address and the network we asked for. */
   private rekeyTerms(): GatewayRekeyTerms {
     const t = this.ctx.config.targetNetwork;
     const terms = this.lc.current?.terms;
-    return {
-      encapMode: terms?.encapMode ?? 0,
-      pfsGroup: terms?.pfsGroup ?? 0,
-      tunnel: { ours: parseIpv4Address(terms?.modeConfig.address ?? '0.0.0.0'), theirs: prefixRange(parseIpv4Address(t.address), t.prefixLength) },
-    };
+    const mc = terms?.modeConfig;
+    const tunnels: Partial<Record<IpFamily, TunnelIds>> = {};
+    const ours4 = addressRange(mc?.address ?? '0.0.0.0');
+    const theirs4 = networkRange(t.address, t.prefixLength);
+    if (ours4 && theirs4) tunnels[4] = { ours: ours4, theirs: theirs4 };
+    const ours6 = mc?.address6 ? addressRange(mc.address6.address) : undefined;
+    const theirs6 = networkRange(IPV6_TARGET.address, IPV6_TARGET.prefixLength);
+    if (ours6 && theirs6) tunnels[6] = { ours: ours6, theirs: theirs6 };
+    return { encapMode: terms?.encapMode ?? 0, pfsGroup: terms?.pfsGroup ?? 0, tunnels };
   }
 }

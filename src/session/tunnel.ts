@@ -12,11 +12,12 @@ import type { ModeConfig } from '../ike/exchanges/mode-config.js';
 import { parseIpv4Address, watchRoutes, type RouteMonitor } from '../io/index.js';
 import type { EndReason } from './client-hooks.js';
 import type { EspKeeper } from './esp-keeper.js';
+import { negotiatePairs, type EspNegotiation } from './esp-pairs.js';
 import type { Duty, IkeSaSlot, SessionLifecycle } from './lifecycle.js';
-import { espDelete, type Link, openChannel, phase1, phase1Following, rawTransportFrom, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
-import { localAddressFor, resolveGateway } from './route.js';
+import { espDelete, type Link, openChannel, phase1, phase1Following, rawTransportFrom, reconnectTarget, sendDeletes, transportFor, type SessionContext } from './negotiate.js';
+import { localAddressFor } from './route.js';
 import { buildDnsProbe } from './inner-probe.js';
-import { backupServersOf, type ScriptHost } from './script-host.js';
+import type { ScriptHost } from './script-host.js';
 import type { SessionMessages } from './session-messages.js';
 import { TunnelMtu } from './tunnel-mtu.js';
 import { statusOf, type TunnelStatus } from './status.js';
@@ -150,15 +151,14 @@ export class RunningTunnel {
     try {
       const { slot, outcome } = await this.phase1(true);
       this.pending = slot;
-      const pair = await this.messages.quickMode(slot);
       // From a new place the gateway may see us behind a NAT, or no longer: ESP then travels another way.
-      if (slot.terms.encapMode !== old.terms.encapMode) this.replaceTransport(slot);
-      const replaced = this.keeper.install(pair, true);
+      const moved = slot.terms.encapMode !== old.terms.encapMode;
+      const replaced = await negotiatePairs(this.esp(moved ? slot : undefined), slot, true);
       this.lc.reauthenticated(slot);
       this.pending = undefined;
       if (old.life.usable) sendDeletes(this.link.channel, old.sa, replaced);
-      // The old ISAKMP SA is gone (the gateway deleted it): the replaced ESP pair is deleted on the new one.
-      else if (replaced) this.link.channel.send(espDelete(slot.sa, replaced));
+      // The old ISAKMP SA is gone (the gateway deleted it): the replaced ESP pairs are deleted on the new one.
+      else for (const pair of replaced) this.link.channel.send(espDelete(slot.sa, pair));
       this.reauthentications++;
       log.notice(`phase 1 re-authenticated: ISAKMP SA lifetime ${outcome.lifetimeSeconds} s`);
       await this.applyModeConfig(slot.terms.modeConfig);
@@ -178,10 +178,11 @@ export class RunningTunnel {
     const { clock, log } = this.ctx;
     const slot = this.lc.current;
     if (!slot) return;
-    log.debug(1, () => `rekeying the ESP SAs: ${this.keeper.dueReason(clock.now()) ?? 'due'}`);
+    const due = this.keeper.dueFamilies(clock.now());
+    const families = due.length > 0 ? due : [4 as const];
+    log.debug(1, () => families.map((f) => `rekeying the IPv${f} ESP SAs: ${this.keeper.dueReason(clock.now(), f) ?? 'due'}`).join('\n'));
     try {
-      const old = this.keeper.install(await this.messages.quickMode(slot), true);
-      if (old) this.link.channel.send(espDelete(slot.sa, old));
+      for (const old of await negotiatePairs(this.esp(), slot, true, families)) this.link.channel.send(espDelete(slot.sa, old));
     } catch (err) {
       if (this.lc.ended) return;
       await this.performAll(this.lc.rekeyFailed(clock.now(), (err as Error).message));
@@ -198,7 +199,7 @@ export class RunningTunnel {
       // The configured gateway again (a cluster may send us to another member this time), then in turn the
       // backup servers mode config named.
       const ep = this.ctx.endpoints;
-      const target = await this.reconnectTarget();
+      const target = await reconnectTarget(this.ctx, this.lc.last?.terms.modeConfig, this.reconnectAttempts++);
       if (ep.gateway !== target) {
         if (target !== ep.origin) log.notice(`trying the backup server ${target}`);
         ep.gateway = target;
@@ -211,9 +212,7 @@ export class RunningTunnel {
       const { slot } = await this.phase1(false, true);
       this.pending = slot;
       this.keeper.reset();
-      const pair = await this.messages.quickMode(slot);
-      this.replaceTransport(slot);
-      this.keeper.install(pair, false);
+      await negotiatePairs(this.esp(slot), slot, false);
       this.lc.established(clock.now(), slot);
       this.pending = undefined;
       await this.applyModeConfig(slot.terms.modeConfig);
@@ -229,31 +228,26 @@ export class RunningTunnel {
   }
 
   /**
-   * Where the next reconnection goes: the configured gateway, then each backup (UNITY_BACKUP_SERVERS, else the
-   * profile's, as Cisco's client) in turn, round and round; by the address resolved at setup, else resolved now.
+   * The quick modes' dependencies; with `transportOf`, ESP moves to that slot's transport once its IPv4 pair is
+   * negotiated (before it is installed: a NAT found or lost changes how ESP travels).
    */
-  private async reconnectTarget(): Promise<string> {
-    const ep = this.ctx.endpoints;
-    const mc = this.lc.last?.terms.modeConfig;
-    const backups = mc ? backupServersOf(mc, this.ctx.config.backupServers) : this.ctx.config.backupServers;
-    const targets = [ep.origin, ...backups];
-    const name = targets[this.reconnectAttempts++ % targets.length]!;
-    if (name === ep.origin) return name;
-    const known = ep.backupAddresses.get(name);
-    if (known !== undefined) return known;
-    try {
-      return await resolveGateway(name);
-    } catch {
-      this.ctx.log.notice(`the backup server ${name} does not resolve; trying the gateway ${ep.origin}`);
-      return ep.origin;
-    }
+  private esp(transportOf?: IkeSaSlot): EspNegotiation {
+    return {
+      keeper: this.keeper,
+      log: this.ctx.log,
+      quickMode: async (slot, family) => {
+        const pair = await this.messages.quickMode(slot, family);
+        if (transportOf && family === 4) this.replaceTransport(transportOf);
+        return pair;
+      },
+    };
   }
 
   /** A phase 1 whose quick mode failed, or was stopped, leaves nothing at the gateway: DELETE its ISAKMP SA. */
   private dropPending(): void {
     const p = this.pending;
     this.pending = undefined;
-    if (p?.life.usable) sendDeletes(this.link.channel, p.sa, undefined);
+    if (p?.life.usable) sendDeletes(this.link.channel, p.sa, []);
   }
 
   /**

@@ -7,6 +7,7 @@ import { NotifyType, PayloadType } from '../constants.js';
 import { CfgAttribute, CfgType } from '../mode-cfg-constants.js';
 import { attributeIpv4, attributeNumber, attributeString, stringAttribute, tlvAttribute, type DataAttribute } from '../payloads/attributes.js';
 import type { AttributePayload } from '../payloads/attribute-payload.js';
+import { formatIpv6, ipv6MaskToPrefix } from '../../wire/ipv6-text.js';
 
 /** One entry of a Unity split include or local-LAN (split exclude) list. */
 export interface SplitNetwork {
@@ -16,6 +17,12 @@ export interface SplitNetwork {
   readonly protocol: number;
   readonly sourcePort: number;
   readonly destinationPort: number;
+}
+
+/** An IPv6 address or network with its prefix length (INTERNAL_IP6_ADDRESS, INTERNAL_IP6_SUBNET). */
+export interface Ipv6Prefix {
+  readonly address: string;
+  readonly prefixLength: number;
 }
 
 /** What the gateway handed us. */
@@ -38,6 +45,12 @@ export interface ModeConfig {
   applicationVersion: string | undefined;
   /** UNITY_BACKUP_SERVERS: other gateways of the site, by name or address (vpnc never asked for them). */
   backupServers: string[];
+  /** INTERNAL_IP6_ADDRESS (ours: vpnc is IPv4 only), its prefix from the attribute's 17th byte or INTERNAL_IP6_NETMASK, else 128. */
+  address6: Ipv6Prefix | undefined;
+  /** INTERNAL_IP6_DNS servers. */
+  dns6: string[];
+  /** INTERNAL_IP6_SUBNET: the IPv6 networks behind the gateway (the split include of IPv6). */
+  splitInclude6: Ipv6Prefix[];
 }
 
 /** Prefix length of a contiguous dotted mask (non-contiguous masks count their one bits). */
@@ -51,6 +64,8 @@ export interface ModeConfigRequestOptions {
   ciscoUdp: boolean;
   applicationVersion: string;
   hostname: string;
+  /** Ask for the IPv6 address, DNS servers and networks too (vpnc does not: absent = not). */
+  ipv6?: boolean;
 }
 
 /** vpnc's CFG_REQUEST, in vpnc's attribute order. */
@@ -63,6 +78,7 @@ export function buildModeConfigRequest(o: ModeConfigRequestOptions): AttributePa
     empty(CfgAttribute.INTERNAL_IP4_NBNS),
     empty(CfgAttribute.UNITY_DEF_DOMAIN),
   ];
+  if (o.ipv6) attributes.push(empty(CfgAttribute.INTERNAL_IP6_ADDRESS), empty(CfgAttribute.INTERNAL_IP6_DNS), empty(CfgAttribute.INTERNAL_IP6_SUBNET));
   if (o.ciscoUdp) attributes.push(empty(CfgAttribute.UNITY_NATT_PORT));
   attributes.push(
     tlvAttribute(CfgAttribute.UNITY_FW_TYPE, Buffer.from('800100018002000180030002', 'hex')),
@@ -99,6 +115,18 @@ function parseSplitList(a: DataAttribute): SplitNetwork[] {
   return out;
 }
 
+/**
+ * An IPv6 address with an optional prefix byte: 16 bytes (the draft's form, strongSwan's), or 17 with the
+ * prefix length last (the IKEv2 form, RFC 7296 3.15.1, which older strongSwan releases and Cisco send).
+ */
+function readIpv6Prefix(a: DataAttribute, what: string): Ipv6Prefix {
+  const v = a.value;
+  if (v.length !== 16 && v.length !== 17) throw new ProtocolError(`mode config ${what} of ${v.length} bytes, not 16 or 17`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  const prefixLength = v.length === 17 ? v[16]! : 128;
+  if (prefixLength > 128) throw new ProtocolError(`mode config ${what} with prefix length ${prefixLength}`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  return { address: formatIpv6(v.subarray(0, 16)), prefixLength };
+}
+
 /** A host name or IPv4 address as a backup server may be named; anything else in the list is dropped. */
 const SERVER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/;
 
@@ -130,7 +158,11 @@ export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: n
     savePassword: undefined,
     applicationVersion: undefined,
     backupServers: [],
+    address6: undefined,
+    dns6: [],
+    splitInclude6: [],
   };
+  let netmask6: number | undefined;
   const unsupported = (what: string) => new ProtocolError(`mode config ${what}`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
   for (const a of p.attributes) {
     switch (a.type) {
@@ -179,10 +211,25 @@ export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: n
       case CfgAttribute.UNITY_BACKUP_SERVERS:
         mc.backupServers.push(...backupServerList(attributeString(a)));
         break;
+      case CfgAttribute.INTERNAL_IP6_ADDRESS:
+        if (a.value.length) mc.address6 = readIpv6Prefix(a, 'IPv6 address');
+        break;
+      case CfgAttribute.INTERNAL_IP6_NETMASK:
+        if (a.value.length !== 16) break;
+        netmask6 = ipv6MaskToPrefix(a.value);
+        if (netmask6 === undefined) throw unsupported(`IPv6 netmask ${formatIpv6(a.value)} is not contiguous`);
+        break;
+      case CfgAttribute.INTERNAL_IP6_DNS:
+        if (a.value.length === 16) mc.dns6.push(formatIpv6(a.value));
+        break;
+      case CfgAttribute.INTERNAL_IP6_SUBNET:
+        if (a.value.length) mc.splitInclude6.push(readIpv6Prefix(a, 'IPv6 subnet'));
+        break;
       default:
         break; // attributes we did not ask for are ignored
     }
   }
+  if (mc.address6 && netmask6 !== undefined) mc.address6 = { address: mc.address6.address, prefixLength: netmask6 };
   if (!mc.address) throw new ProtocolError('mode config reply carries no INTERNAL_IP4_ADDRESS', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
   return mc;
 }

@@ -22,7 +22,7 @@ import type { SaPayload } from '../payloads/sa.js';
 import { readLifetimes } from '../proposals.js';
 import type { IdPayload } from '../payloads/id.js';
 import { espChoices, isOffered, readEspTransform, type EspPolicy, type QuickModeResult } from './quick-mode.js';
-import { checkQuickModeIds, type TunnelIds } from './quick-mode-ids.js';
+import { checkQuickModeIds, type IpFamily, type TunnelIds } from './quick-mode-ids.js';
 
 export interface QuickModeResponderParams {
   readonly sa: IkeSa;
@@ -44,6 +44,11 @@ export class QuickModeResponder {
   private pending: Omit<QuickModeResult, 'qm3'> | undefined;
 
   constructor(private readonly p: QuickModeResponderParams) {}
+
+  /** The family of the tunnel this quick mode rekeys. */
+  get family(): IpFamily {
+    return this.p.tunnel.ours.family;
+  }
 
   /** Processes the gateway's QM1 (opened, not yet verified) and returns QM2. */
   receive(msg: OpenedMessage): Buffer {

@@ -12,18 +12,17 @@ import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js
 import { resolveEspSuite, type EspSuite } from '../../esp/transforms.js';
 import { ProtocolError } from '../../errors.js';
 import { EncodeError } from '../../wire/errors.js';
-import { Doi, ExchangeType, IdType, IpsecSituation, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
+import { Doi, ExchangeType, IpsecSituation, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
 import { hash3, keymat } from '../keys.js';
 import type { IkeSa } from '../ike-sa.js';
 import { AuthAlgorithm, EspTransformId, IpsecAttribute } from '../ipsec-attributes.js';
 import { LifeType } from '../ike-attributes.js';
-import { attributeNumber, ipv4ToBuffer, tvAttribute, u32Attribute, type DataAttribute } from '../payloads/attributes.js';
+import { attributeNumber, tvAttribute, u32Attribute, type DataAttribute } from '../payloads/attributes.js';
 import type { IdPayload } from '../payloads/id.js';
 import type { Payload } from '../payloads/payload.js';
 import type { Proposal, SaPayload, Transform } from '../payloads/sa.js';
 import { PROPOSED_LIFETIME, parseLifetimeNotify, readLifetimes } from '../proposals.js';
-import { ipv4ToBytes, parseIpv4, prefixToMask } from '../../wire/ipv4-text.js';
-import { checkQuickModeIds, prefixRange } from './quick-mode-ids.js';
+import { addressRange, checkQuickModeIds, networkRange, quickModeIdData } from './quick-mode-ids.js';
 
 export interface EspPolicy {
   weakEncryption: boolean;
@@ -81,9 +80,9 @@ export interface QuickModeParams {
   readonly pfsGroup: number;
   /** ENCAPSULATION_MODE to propose: tunnel, UDP tunnel (RFC) or the draft value. */
   readonly encapMode: number;
-  /** Our assigned (mode config) address: IDci. */
+  /** Our assigned (mode config) address, IPv4 or IPv6: IDci. */
   readonly localAddress: string;
-  /** The remote network: IDcr. */
+  /** The remote network, of the same family: IDcr. */
   readonly remote: { address: string; prefixLength: number };
   readonly policy: EspPolicy;
   readonly random?: (n: number) => Buffer;
@@ -102,8 +101,6 @@ export interface QuickModeResult {
   readonly lifetimeSeconds: number;
   readonly lifetimeKilobytes: number;
 }
-
-const encodeError = (message: string) => new EncodeError(message);
 
 export class QuickModeInitiator {
   private readonly nonceI: Buffer;
@@ -137,15 +134,7 @@ export class QuickModeInitiator {
   }
 
   private ids(): IdPayload[] {
-    const idci: IdPayload = { type: PayloadType.ID, idType: IdType.IPV4_ADDR, protocol: 0, port: 0, data: ipv4ToBuffer(this.p.localAddress) };
-    const idcr: IdPayload = {
-      type: PayloadType.ID,
-      idType: IdType.IPV4_ADDR_SUBNET,
-      protocol: 0,
-      port: 0,
-      data: Buffer.concat([ipv4ToBuffer(this.p.remote.address), ipv4ToBytes(prefixToMask(this.p.remote.prefixLength))]),
-    };
-    return [idci, idcr];
+    return quickModeIdData(this.p.localAddress, this.p.remote).map(({ idType, data }) => ({ type: PayloadType.ID, idType, protocol: 0, port: 0, data }));
   }
 
   /** QM1 (same bytes on every call, for retransmission). */
@@ -185,10 +174,10 @@ export class QuickModeInitiator {
       }
     }
     if (!saR || !nonceR) throw new ProtocolError('quick mode response lacks SA or nonce', NotifyType.PAYLOAD_MALFORMED);
-    checkQuickModeIds(ids, 0, {
-      ours: parseIpv4(this.p.localAddress, encodeError),
-      theirs: prefixRange(parseIpv4(this.p.remote.address, encodeError), this.p.remote.prefixLength),
-    });
+    const ours = addressRange(this.p.localAddress);
+    const theirs = networkRange(this.p.remote.address, this.p.remote.prefixLength);
+    if (!ours || !theirs) throw new EncodeError(`quick mode for ${this.p.localAddress} to ${this.p.remote.address}/${this.p.remote.prefixLength}: not addresses`);
+    checkQuickModeIds(ids, 0, { ours, theirs });
     if (saR.proposals.length !== 1 || saR.proposals[0]!.transforms.length !== 1) {
       throw new ProtocolError('quick mode response must hold one proposal with one transform', NotifyType.BAD_PROPOSAL_SYNTAX);
     }

@@ -7,15 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { createDh } from '../../../src/crypto/dh-groups.js';
 import { ProtocolError } from '../../../src/errors.js';
 import { Doi, ExchangeType, IdType, IpsecSituation, NotifyType, PayloadType, ProtocolId } from '../../../src/ike/constants.js';
-import { prefixRange } from '../../../src/ike/exchanges/quick-mode-ids.js';
+import { addressRange, networkRange } from '../../../src/ike/exchanges/quick-mode-ids.js';
+import { bigIntToIpv6, ipv6PrefixMask, parseIpv6 } from '../../../src/wire/ipv6-text.js';
 import { QuickModeResponder } from '../../../src/ike/exchanges/quick-mode-responder.js';
 import { AuthAlgorithm, EncapsulationMode, EspTransformId, IpsecAttribute } from '../../../src/ike/ipsec-attributes.js';
 import { hash3, keymat } from '../../../src/ike/keys.js';
 import { tvAttribute, type IdPayload, type Payload, type SaPayload } from '../../../src/ike/payloads/index.js';
 import { establish, type Established } from './established.js';
 
-const OURS = 0xc000020a; // 192.0.2.10
-const TARGET = prefixRange(0xcb007100, 24); // 203.0.113.0/24
+const OURS = addressRange('192.0.2.10')!;
+const TARGET = networkRange('203.0.113.0', 24)!;
 const GW_SPI = Buffer.from('11223344', 'hex');
 const OUR_SPI = Buffer.from('55667788', 'hex');
 const MSG_ID = 0x7a7a;
@@ -63,9 +64,24 @@ function responder(e: Established, pfsGroup: number): QuickModeResponder {
   });
 }
 
-function refusal(pfsGroup: number, o: Qm1): ProtocolError {
+const OURS6 = addressRange('2001:db8:1::10')!;
+const v6 = (text: string) => [...parseIpv6(text)];
+const mask6 = (len: number) => [...bigIntToIpv6(ipv6PrefixMask(len))];
+/** The IPv6 tunnel's responder: our IPv6 address, all of IPv6 asked for. */
+function responder6(e: Established): QuickModeResponder {
+  return new QuickModeResponder({
+    sa: e.result.sa,
+    policy: { weakEncryption: false, weakAuthentication: false, noEncryption: false },
+    encapMode: EncapsulationMode.TUNNEL,
+    spiIn: OUR_SPI,
+    pfsGroup: 0,
+    tunnel: { ours: OURS6, theirs: networkRange('::', 0)! },
+  });
+}
+
+function refusal(pfsGroup: number, o: Qm1, r6 = false): ProtocolError {
   const e = establish();
-  const r = responder(e, pfsGroup);
+  const r = r6 ? responder6(e) : responder(e, pfsGroup);
   try {
     r.receive(e.result.sa.open(qm1(e, o).datagram));
   } catch (err) {
@@ -135,7 +151,44 @@ describe('the gateway rekeys: the IDs must be this tunnel\'s', () => {
 
   it('one ID alone, a non-IPv4 ID and a backwards range are refused', () => {
     expect(refusal(0, { ids: [GW_ID] }).message).toBe('quick mode carries 1 ID payloads, not 2');
-    expect(refusal(0, { ids: [id(IdType.FQDN, 0x61), OUR_ID] }).message).toBe('quick mode ID is not an IPv4 address, subnet or range');
+    expect(refusal(0, { ids: [id(IdType.FQDN, 0x61), OUR_ID] }).message).toBe('quick mode ID is not an IPv4 or IPv6 address, subnet or range');
     expect(refusal(0, { ids: [id(IdType.IPV4_ADDR_RANGE, 203, 0, 113, 9, 203, 0, 113, 5), OUR_ID] }).notify).toBe(NotifyType.INVALID_ID_INFORMATION);
+  });
+});
+
+describe('the gateway rekeys the IPv6 tunnel: IPv6 IDs', () => {
+  const ours6 = id(IdType.IPV6_ADDR, ...v6('2001:db8:1::10'));
+  const net6 = id(IdType.IPV6_ADDR_SUBNET, ...v6('2001:db8:2::'), ...mask6(64));
+
+  it('its network and our IPv6 address are accepted, also our address as a /128 subnet or a range of one', () => {
+    const ok = [
+      [net6, ours6],
+      [id(IdType.IPV6_ADDR_RANGE, ...v6('2001:db8:2::1'), ...v6('2001:db8:2::ff')), id(IdType.IPV6_ADDR_SUBNET, ...v6('2001:db8:1::10'), ...mask6(128))],
+      [net6, id(IdType.IPV6_ADDR_RANGE, ...v6('2001:db8:1::10'), ...v6('2001:db8:1::10'))],
+    ];
+    for (const ids of ok) {
+      const e = establish();
+      expect(() => responder6(e).receive(e.result.sa.open(qm1(e, { ids }).datagram))).not.toThrow();
+    }
+  });
+
+  it('another IPv6 address for our side, IPv4 IDs, mixed families and malformed IPv6 IDs are refused', () => {
+    const cases: Array<[IdPayload[], string]> = [
+      [[net6, id(IdType.IPV6_ADDR, ...v6('2001:db8:1::11'))], 'quick mode ID for our side is 2001:db8:1::11, not our address 2001:db8:1::10'],
+      [[GW_ID, OUR_ID], 'quick mode IDs 192.0.2.10 and 203.0.113.0-203.0.113.255 are not both IPv6'],
+      [[GW_ID, ours6], 'quick mode IDs 2001:db8:1::10 and 203.0.113.0-203.0.113.255 are not both IPv6'],
+      [[id(IdType.IPV6_ADDR_SUBNET, ...v6('2001:db8:2::')), ours6], 'quick mode ID is not an IPv4 or IPv6 address, subnet or range'],
+      [[id(IdType.IPV6_ADDR_RANGE, ...v6('2001:db8:2::9'), ...v6('2001:db8:2::1')), ours6], 'quick mode ID is not an IPv4 or IPv6 address, subnet or range'],
+      [[net6, id(IdType.IPV6_ADDR, 1, 2, 3, 4)], 'quick mode ID is not an IPv4 or IPv6 address, subnet or range'],
+    ];
+    for (const [ids, message] of cases) {
+      const err = refusal(0, { ids }, true);
+      expect(err.notify).toBe(NotifyType.INVALID_ID_INFORMATION);
+      expect(err.message).toBe(message);
+    }
+  });
+
+  it('the IPv4 tunnel refuses IPv6 IDs', () => {
+    expect(refusal(0, { ids: [net6, ours6] }).message).toBe('quick mode IDs 2001:db8:1::10 and 2001:db8:2::-2001:db8:2:0:ffff:ffff:ffff:ffff are not both IPv4');
   });
 });

@@ -140,6 +140,35 @@ describe('invocationVariables: the variables vpnc exports, formatted as vpnc for
   });
 });
 
+describe('invocationVariables: IPv6, as OpenConnect exports it', () => {
+  it('address with prefix, DNS servers, split networks (canonical text)', () => {
+    const env = invocationVariables({
+      ...CONNECT,
+      tunnel: {
+        address: '192.0.2.10',
+        address6: { address: '2001:DB8:1:0::10', prefixLength: 64 },
+        dns6: ['2001:db8:2::53', '2001:db8:2:0:0:0:0:54'],
+        splitInclude6: [{ address: '2001:db8:2::', prefixLength: 64 }, { address: '2001:db8:3::', prefixLength: 48 }],
+      },
+    });
+    expect(env).toMatchObject({
+      INTERNAL_IP6_ADDRESS: '2001:db8:1::10',
+      INTERNAL_IP6_NETMASK: '2001:db8:1::10/64',
+      INTERNAL_IP6_DNS: '2001:db8:2::53 2001:db8:2::54',
+      CISCO_IPV6_SPLIT_INC: '2',
+      CISCO_IPV6_SPLIT_INC_0_ADDR: '2001:db8:2::',
+      CISCO_IPV6_SPLIT_INC_0_MASKLEN: '64',
+      CISCO_IPV6_SPLIT_INC_1_ADDR: '2001:db8:3::',
+      CISCO_IPV6_SPLIT_INC_1_MASKLEN: '48',
+    });
+  });
+
+  it('no IPv6 from the gateway: none of the IPv6 variables', () => {
+    const env = invocationVariables(CONNECT);
+    expect(Object.keys(env).filter((k) => k.includes('IP6') || k.includes('IPV6'))).toEqual([]);
+  });
+});
+
 describe('invocationVariables: malformed input is refused, never passed on', () => {
   const cases: Array<[string, ScriptInvocation]> = [
     ['address', { ...CONNECT, tunnel: { address: '192.0.2' } }],
@@ -152,6 +181,10 @@ describe('invocationVariables: malformed input is refused, never passed on', () 
     ['TUNDEV with a slash', { ...CONNECT, tunDev: '../etc' }],
     ['TUNDEV too long', { ...CONNECT, tunDev: 'a-very-long-interface' }],
     ['VPNPID', { ...CONNECT, vpnPid: 0 }],
+    ['IPv6 address', { ...CONNECT, tunnel: { address: '192.0.2.10', address6: { address: '2001:db8::1; reboot', prefixLength: 64 } } }],
+    ['IPv6 prefix > 128', { ...CONNECT, tunnel: { address: '192.0.2.10', address6: { address: '2001:db8::1', prefixLength: 129 } } }],
+    ['IPv6 DNS server', { ...CONNECT, tunnel: { address: '192.0.2.10', address6: { address: '2001:db8::1', prefixLength: 64 }, dns6: ['203.0.113.53'] } }],
+    ['IPv6 split network', { ...CONNECT, tunnel: { address: '192.0.2.10', splitInclude6: [{ address: 'corp', prefixLength: 64 }] } }],
   ];
   it.each(cases)('%s', (_what, inv) => {
     expect(() => invocationVariables(inv)).toThrow(ScriptError);

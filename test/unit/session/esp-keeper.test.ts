@@ -9,9 +9,9 @@ import { Timers } from '../../../src/session/timers.js';
 import type { EspPair } from '../../../src/session/quick-mode-driver.js';
 
 const suite = resolveEspSuite(12, 128, 2);
-function pair(inSpi: number, outSpi: number, lifetimeSeconds = 0, lifetimeKilobytes = 0): EspPair {
+function pair(inSpi: number, outSpi: number, lifetimeSeconds = 0, lifetimeKilobytes = 0, family: 4 | 6 = 4): EspPair {
   const keymat = Buffer.alloc(suite.keymatLength, 7);
-  return { inbound: EspSa.fromKeymat(inSpi, suite, keymat), outbound: EspSa.fromKeymat(outSpi, suite, keymat), lifetimeSeconds, lifetimeKilobytes, description: '' };
+  return { family, inbound: EspSa.fromKeymat(inSpi, suite, keymat), outbound: EspSa.fromKeymat(outSpi, suite, keymat), lifetimeSeconds, lifetimeKilobytes, description: '' };
 }
 
 /** Seals one 1000-byte IPv4 packet with the SA (what the data path does per packet). */
@@ -25,15 +25,22 @@ function sealOne(sa: EspSa): void {
 function fakeDatapath() {
   const inbound = new Set<number>();
   let outbound = 0;
+  let outbound6 = 0;
   return {
     inbound,
     outbound: () => outbound,
-    install(i: EspSa, o: EspSa) {
+    outbound6: () => outbound6,
+    install(i: EspSa, o: EspSa, family: 4 | 6 = 4) {
       inbound.add(i.spi);
-      outbound = o.spi;
+      if (family === 6) outbound6 = o.spi;
+      else outbound = o.spi;
     },
     removeInbound(spi: number) {
       inbound.delete(spi);
+    },
+    removeOutbound(family: 4 | 6) {
+      if (family === 6) outbound6 = 0;
+      else outbound = 0;
     },
   };
 }
@@ -41,6 +48,34 @@ function fakeDatapath() {
 const policy = { weakEncryption: false, weakAuthentication: false, noEncryption: false };
 
 describe('EspKeeper', () => {
+  it('keeps one pair per family: IPv6 beside IPv4, each replaced, deleted and due on its own', () => {
+    const dp = fakeDatapath();
+    let now = 1_000_000;
+    const k = new EspKeeper(silentLogger, policy, undefined, { now: () => now });
+    k.datapath = dp as never;
+    k.install(pair(0x1001, 0x2001, 600), false);
+    k.install(pair(0x6001, 0x7001, 3600, 0, 6), false);
+    expect(dp.outbound()).toBe(0x2001);
+    expect(dp.outbound6()).toBe(0x7001);
+    expect(k.current?.inbound.spi).toBe(0x1001);
+    expect(k.pairOf(6)?.inbound.spi).toBe(0x6001);
+    now += 600 * 850; // 85 % of the IPv4 lifetime: only IPv4 is due
+    expect(k.dueFamilies(now)).toEqual([4]);
+    const old6 = k.install(pair(0x6002, 0x7002, 3600, 0, 6), true);
+    expect(old6?.inbound.spi).toBe(0x6001);
+    expect(k.current?.inbound.spi).toBe(0x1001); // the IPv4 pair is untouched
+    expect([...dp.inbound].sort((a, b) => a - b)).toEqual([0x1001, 0x6001, 0x6002]);
+    expect(k.deleted([0x7002])).toBe(true); // the gateway deletes the IPv6 pair in use
+    expect(k.dueReason(now, 6)).toBe('the gateway deleted the SA in use');
+    expect(k.currentDeleted).toBe(false); // the IPv4 pair still stands
+    expect(k.installed.filter((e) => e.inUse).map((e) => e.pair.family).sort()).toEqual([4, 6]);
+    k.reset();
+    expect(dp.inbound.size).toBe(0);
+    expect(dp.outbound()).toBe(0);
+    expect(dp.outbound6()).toBe(0);
+    expect(k.pairOf(6)).toBeUndefined();
+  });
+
   it('installs pairs, keeps the replaced inbound SA for the grace period, then drops it', () => {
     const dp = fakeDatapath();
     const installed: number[] = [];

@@ -46,7 +46,7 @@ const CONFIG = {
   xauthInteractive: false, vendor: 'cisco', vendorGiven: false, backupServers: [], nattMode: 'natt', script: '/bin/true', dhGroup: 14, pfs: 'server',
   weakEncryption: false, noEncryption: false, weakAuthentication: false, applicationVersion: 'test', ifName: undefined,
   ifMode: 'tun', ifMtu: 0, debug: 0, noDetach: true, noNattFallback: false, pidFile: '', localAddr: '127.0.0.1', localPort: 0, udpPort: 10000,
-  dpdIdle: 0, nonInteractive: true, authMode: 'psk', caFile: undefined, caDir: '/etc/ssl/certs',
+  noIpv6: false, dpdIdle: 0, nonInteractive: true, authMode: 'psk', caFile: undefined, caDir: '/etc/ssl/certs',
   targetNetwork: { address: '203.0.113.0', prefixLength: 24 }, passwordHelper: undefined, trace: undefined, traceKeys: undefined,
   reconnectTimeout: 0,
   ikeLifetime: 2147483,
@@ -76,7 +76,7 @@ describe('runQuickMode over the IKE channel', () => {
         } else resolve(msg);
       });
     });
-    const pair = await runQuickMode(result.sa, channel, silentLogger, { config: CONFIG, localAddress: '192.0.2.10', pfsGroup: 14, encapMode: EncapsulationMode.TUNNEL }, (d) => others.push(d));
+    const pair = await runQuickMode(result.sa, channel, silentLogger, { config: CONFIG, localAddress: '192.0.2.10', remote: CONFIG.targetNetwork, pfsGroup: 14, encapMode: EncapsulationMode.TUNNEL }, (d) => others.push(d));
     resp.readQm3(await qm3);
     expect(decodeHeader(others[0]!).initiatorCookie).toEqual(Buffer.alloc(8, 0x33));
     expect(resp.qm.gxy).toBeDefined();

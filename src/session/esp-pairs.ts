@@ -1,0 +1,46 @@
+/**
+ * The quick modes of one ISAKMP SA: IPv4 always, then IPv6 when mode config gave an IPv6 address (one quick
+ * mode carries one pair of IDs, RFC 2409 5.5). Each pair is installed in the keeper as it comes. The IPv6 side
+ * is an addition: a gateway that refuses it leaves an IPv4 tunnel, said once, not a failed connection.
+ */
+import { ProtocolError } from '../errors.js';
+import type { IpFamily } from '../ike/exchanges/quick-mode-ids.js';
+import type { Logger } from '../log.js';
+import type { EspKeeper } from './esp-keeper.js';
+import type { IkeSaSlot } from './lifecycle.js';
+import { familiesOf } from './negotiate.js';
+import type { EspPair } from './quick-mode-driver.js';
+
+export interface EspNegotiation {
+  readonly keeper: EspKeeper;
+  readonly log: Logger;
+  /** Runs one quick mode on `slot` for `family` (SessionMessages.quickMode). */
+  readonly quickMode: (slot: IkeSaSlot, family: IpFamily) => Promise<EspPair>;
+}
+
+/**
+ * Negotiates and installs the pairs `families` names on `slot` (default: every family its mode config gives);
+ * returns the pairs they replaced (to be deleted), and the IPv6 pair the new terms no longer carry.
+ */
+export async function negotiatePairs(n: EspNegotiation, slot: IkeSaSlot, retireOld: boolean, families: readonly IpFamily[] = familiesOf(slot.terms)): Promise<EspPair[]> {
+  const replaced: EspPair[] = [];
+  for (const family of families) {
+    let pair: EspPair;
+    try {
+      pair = await n.quickMode(slot, family);
+    } catch (err) {
+      if (family === 4 || !(err instanceof ProtocolError)) throw err;
+      n.log.notice(`IPv6 is not carried: the gateway gave the IPv6 address ${slot.terms.modeConfig.address6?.address} but its quick mode failed: ${err.message}`);
+      const dropped = n.keeper.drop(6);
+      if (dropped) replaced.push(dropped);
+      continue;
+    }
+    const old = n.keeper.install(pair, retireOld);
+    if (old && retireOld) replaced.push(old);
+  }
+  if (!families.includes(6)) {
+    const dropped = n.keeper.drop(6);
+    if (dropped) replaced.push(dropped);
+  }
+  return replaced;
+}
