@@ -19,11 +19,17 @@ export interface EspNegotiation {
 }
 
 /**
- * Negotiates and installs the pairs `families` names on `slot` (default: every family its mode config gives);
- * returns the pairs they replaced (to be deleted), and the IPv6 pair the new terms no longer carry.
+ * Negotiates and installs pairs on `slot`: those of `only` (a rekey of the families that are due), or else every
+ * family its mode config gives (setup, re-authentication, reconnection: an IPv6 pair the new terms no longer
+ * carry is dropped). Returns the pairs replaced or dropped, to be deleted.
  */
-export async function negotiatePairs(n: EspNegotiation, slot: IkeSaSlot, retireOld: boolean, families: readonly IpFamily[] = familiesOf(slot.terms)): Promise<EspPair[]> {
+export async function negotiatePairs(n: EspNegotiation, slot: IkeSaSlot, retireOld: boolean, only?: readonly IpFamily[]): Promise<EspPair[]> {
+  const families = only ?? familiesOf(slot.terms);
   const replaced: EspPair[] = [];
+  const drop6 = () => {
+    const dropped = n.keeper.drop(6);
+    if (dropped) replaced.push(dropped);
+  };
   for (const family of families) {
     let pair: EspPair;
     try {
@@ -31,16 +37,12 @@ export async function negotiatePairs(n: EspNegotiation, slot: IkeSaSlot, retireO
     } catch (err) {
       if (family === 4 || !(err instanceof ProtocolError)) throw err;
       n.log.notice(`IPv6 is not carried: the gateway gave the IPv6 address ${slot.terms.modeConfig.address6?.address} but its quick mode failed: ${err.message}`);
-      const dropped = n.keeper.drop(6);
-      if (dropped) replaced.push(dropped);
+      drop6();
       continue;
     }
     const old = n.keeper.install(pair, retireOld);
     if (old && retireOld) replaced.push(old);
   }
-  if (!families.includes(6)) {
-    const dropped = n.keeper.drop(6);
-    if (dropped) replaced.push(dropped);
-  }
+  if (only === undefined && !families.includes(6)) drop6();
   return replaced;
 }

@@ -180,7 +180,7 @@ export class RunningTunnel {
     if (!slot) return;
     const due = this.keeper.dueFamilies(clock.now());
     const families = due.length > 0 ? due : [4 as const];
-    log.debug(1, () => families.map((f) => `rekeying the IPv${f} ESP SAs: ${this.keeper.dueReason(clock.now(), f) ?? 'due'}`).join('\n'));
+    log.debug(1, () => families.map((f) => `rekeying the ${f === 6 ? 'IPv6 ' : ''}ESP SAs: ${this.keeper.dueReason(clock.now(), f) ?? 'due'}`).join('\n'));
     try {
       for (const old of await negotiatePairs(this.esp(), slot, true, families)) this.link.channel.send(espDelete(slot.sa, old));
     } catch (err) {

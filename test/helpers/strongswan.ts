@@ -77,6 +77,12 @@ export interface GatewayOptions {
   pool?: { first: string; last: string };
   /** DNS server handed out by mode config. */
   dns?: string;
+  /**
+   * An IPv6 pool beside the IPv4 one (a second pool of the connection): its addresses, DNS server
+   * (INTERNAL_IP6_DNS) and, when given, networks sent as INTERNAL_IP6_SUBNET. Add the IPv6 inner network to
+   * `localTs` for the IPv6 quick mode to be accepted.
+   */
+  pool6?: { first: string; last: string; dns?: string; subnet?: string };
   /** Unity banner (attribute 28672) and default domain (28674). */
   banner?: string;
   defaultDomain?: string;
@@ -149,7 +155,8 @@ export interface StrongSwanGateway {
   readonly dir: string;
   readonly logPath: string;
   readonly viciUri: string;
-  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid' | 'plugins' | 'dpdTimeoutSeconds'>>> & {
+  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid' | 'plugins' | 'dpdTimeoutSeconds' | 'pool6'>>> & {
+    pool6: GatewayOptions['pool6'];
     dpdTimeoutSeconds: number | undefined;
     plugins: readonly string[];
     pfsGroup: string | undefined;
@@ -187,6 +194,7 @@ function resolveOptions(o: GatewayOptions): ResolvedOptions {
     dpdDelaySeconds: o.dpdDelaySeconds ?? 30,
     pool: o.pool ?? { first: '192.0.2.10', last: '192.0.2.50' },
     dns: o.dns ?? '203.0.113.53',
+    pool6: o.pool6,
     banner: o.banner ?? 'Welcome to the vpnc-ts test bed',
     defaultDomain: o.defaultDomain ?? 'example.test',
     localTs: o.localTs ?? '203.0.113.0/24',
@@ -250,7 +258,7 @@ export function swanctlConf(o: ResolvedOptions): string {
     version = 1
     aggressive = yes
     proposals = ${o.ikeProposals}
-    pools = testpool${dpd}
+    pools = testpool${o.pool6 ? ', testpool6' : ''}${dpd}
 ${o.hybrid ? hybridRounds(o.localId, firstUser.name) : pskXauthRounds(o.localId, o.group, firstUser.name)}
     children {
       inner {
@@ -266,7 +274,7 @@ pools {
     dns = ${o.dns}
     28672 = ${quote(o.banner)}
     28674 = ${quote(o.defaultDomain)}
-  }
+  }${o.pool6 ? pool6Section(o.pool6) : ''}
 }
 secrets {
   ike-group {
@@ -276,6 +284,14 @@ secrets {
 ${xauthSecrets}
 }
 `;
+}
+
+/** The IPv6 pool: addresses, and the DNS server and networks it hands out (INTERNAL_IP6_DNS, INTERNAL_IP6_SUBNET). */
+function pool6Section(p: NonNullable<GatewayOptions['pool6']>): string {
+  return `
+  testpool6 {
+    addrs = ${p.first}-${p.last}${p.dns ? `\n    dns = ${p.dns}` : ''}${p.subnet ? `\n    subnet = ${p.subnet}` : ''}
+  }`;
 }
 
 /** The authentication rounds of PSK + XAUTH: group PSK both ways, then XAUTH of the client. */

@@ -33,6 +33,13 @@ export const BED = {
   /** A second uplink of the direct bed's client (addSecondUplink): the upper half of the inner /24, unused there. */
   secondUplinkClient: '203.0.113.130',
   secondUplinkGateway: '203.0.113.129',
+  /** IPv6 behind the gateway (addInnerIpv6) and the gateway's IPv6 pool (RFC 3849 documentation prefix). */
+  gatewayInside6: '2001:db8:203::1',
+  innerHost6: '2001:db8:203::2',
+  innerNet6: '2001:db8:203::/64',
+  vpnDns6: '2001:db8:203::53',
+  pool6First: '2001:db8:192::10',
+  pool6Last: '2001:db8:192::50',
 } as const;
 
 /** The resolv.conf the client namespace starts with (and must end with after vpnc-script restored it). */
@@ -158,6 +165,34 @@ export function createTestbed(opts: TestbedOptions = {}): Testbed {
   } catch (err) {
     made.forEach(deleteNetns);
     throw err;
+  }
+}
+
+/** The interface of `ns` that holds `address`. */
+function interfaceWith(ns: string, address: string): string {
+  const name = /^\d+:\s+(\S+)/.exec(nsRun(ns, 'ip', ['-o', 'addr', 'show', 'to', address]))?.[1];
+  if (!name) throw new Error(`no interface with ${address} in ${ns}`);
+  return name;
+}
+
+/**
+ * IPv6 behind the gateway: the gateway–inner link gets 2001:db8:203::1/64 and ::2/64 (no duplicate address
+ * detection, so they are usable at once), the inner host routes IPv6 via the gateway, which forwards IPv6.
+ */
+export function addInnerIpv6(bed: Testbed): void {
+  const gwIf = interfaceWith(bed.gateway, BED.gatewayInside);
+  const innerIf = interfaceWith(bed.inner, BED.innerHost);
+  nsRun(bed.gateway, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
+  nsRun(bed.gateway, 'ip', ['-6', 'addr', 'add', `${BED.gatewayInside6}/64`, 'dev', gwIf, 'nodad']);
+  nsRun(bed.inner, 'ip', ['-6', 'addr', 'add', `${BED.innerHost6}/64`, 'dev', innerIf, 'nodad']);
+  nsRun(bed.inner, 'ip', ['-6', 'route', 'add', 'default', 'via', BED.gatewayInside6]);
+  // Neighbour discovery needs the link-local addresses, which are tentative for a second or two after the
+  // link came up (duplicate address detection): until then packets wait in the neighbour queue.
+  const deadline = Date.now() + 10_000;
+  const tentative = () => [bed.gateway, bed.inner].some((ns) => nsRun(ns, 'ip', ['-6', 'addr', 'show', 'tentative']).trim() !== '');
+  while (tentative()) {
+    if (Date.now() > deadline) throw new Error('IPv6 link-local addresses of the bed stayed tentative for 10 s');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
 }
 

@@ -31,8 +31,8 @@ export interface PingResult {
 
 /** Pings `target` from namespace `ns` (`count` probes 0.2 s apart); does not throw on loss. */
 export async function ping(ns: string, target: string, count = 3): Promise<PingResult> {
-  const output = await execFileAsync('ip', ['netns', 'exec', ns, 'ping', '-n', '-c', String(count), '-i', '0.2', '-W', '2', target], {
-    timeout: 20_000,
+  const output = await execFileAsync('ip', ['netns', 'exec', ns, 'ping', ...(target.includes(':') ? ['-6'] : []), '-n', '-c', String(count), '-i', '0.2', '-W', '2', target], {
+    timeout: Math.max(20_000, count * 200 + 10_000),
   }).then(
     (r) => r.stdout,
     (e: { stdout?: string }) => e.stdout ?? '',
@@ -81,7 +81,7 @@ function sinkAll(sock, done) {
 }
 if (mode === 'sink' || mode === 'source') {
   const server = net.createServer((sock) => (mode === 'sink' ? sinkAll(sock) : sendRandom(sock, Number(b))));
-  server.listen(Number(a), '0.0.0.0', () => process.stdout.write('listening\n'));
+  server.listen(Number(a), process.env.TCP_PEER_LISTEN || '0.0.0.0', () => process.stdout.write('listening\n'));
 } else if (mode === 'send') {
   const sock = net.connect(Number(b), a, () => sendRandom(sock, Number(c)));
   sock.resume();
@@ -111,8 +111,8 @@ function parseDigest(line: string | undefined, who: string): TransferDigest {
   return JSON.parse(line) as TransferDigest;
 }
 
-async function withServer<T>(ns: string, peer: string, args: string[], body: (lines: () => string[]) => Promise<T>): Promise<T> {
-  const server: ChildProcess = nsSpawn(ns, process.execPath, [peer, ...args]);
+async function withServer<T>(ns: string, peer: string, args: string[], body: (lines: () => string[]) => Promise<T>, listen = '0.0.0.0'): Promise<T> {
+  const server: ChildProcess = nsSpawn(ns, process.execPath, [peer, ...args], { env: { ...process.env, TCP_PEER_LISTEN: listen } });
   let out = '';
   server.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   server.stderr?.resume();
@@ -139,17 +139,19 @@ export async function tcpTransferBothWays(
   const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-tcp-'));
   const peer = join(dir, 'tcp-peer.cjs');
   writeFileSync(peer, TCP_PEER_SOURCE);
+  // An IPv6 server address: the server listens on IPv6 (an IPv4 one keeps 0.0.0.0, IPv6 may be off there).
+  const listen = server.includes(':') ? '::' : '0.0.0.0';
   try {
     const upload = await withServer(serverNs, peer, ['sink', String(port)], async (lines) => {
       const sent = parseDigest((await nsExec(clientNs, process.execPath, [peer, 'send', server, String(port), String(bytes)])).trim(), 'sender');
       const received = parseDigest(await waitFor('sink digest', () => lines()[0], 10_000), 'sink');
       return { sent, received };
-    });
+    }, listen);
     const download = await withServer(serverNs, peer, ['source', String(port + 1), String(bytes)], async (lines) => {
       const received = parseDigest((await nsExec(clientNs, process.execPath, [peer, 'recv', server, String(port + 1)])).trim(), 'receiver');
       const sent = parseDigest(await waitFor('source digest', () => lines()[0], 10_000), 'source');
       return { sent, received };
-    });
+    }, listen);
     return { upload, download };
   } finally {
     rmSync(dir, { recursive: true, force: true });

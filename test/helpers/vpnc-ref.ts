@@ -183,10 +183,10 @@ export function readPidFile(path: string): number | undefined {
  * A route script that records its environment per `reason` (in a temp dir, removed by the caller), then runs
  * Debian's vpnc-script.
  */
-export function envRecordingScript(): { path: string; dir: string; env: (reason: string) => Map<string, string> } {
+export function envRecordingScript(target: string = VPNC_SCRIPT): { path: string; dir: string; env: (reason: string) => Map<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-script-'));
   const path = join(dir, 'record-env.sh');
-  writeFileSync(path, `#!/bin/sh\nenv > "${dir}/env.$reason"\nexec ${VPNC_SCRIPT}\n`);
+  writeFileSync(path, `#!/bin/sh\nenv > "${dir}/env.$reason"\nexec ${target}\n`);
   chmodSync(path, 0o755);
   const env = (reason: string): Map<string, string> => {
     const file = join(dir, `env.${reason}`);
