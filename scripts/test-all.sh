@@ -27,15 +27,23 @@ fi
 
 # Packages the tests run from an unpacked copy, never installed: their install scripts would rewrite this machine's
 # /etc/resolv.conf (test/prereq/prerequisites.json, "unpacked"; a unit test keeps the two lists equal).
-unpacked=(systemd-resolved libsystemd-shared)
+unpacked=(systemd-resolved libsystemd-shared openresolv)
 unpack_dir=/var/cache/vpnc-ts/unpacked
-if [ "${1:-}" != "--no-apt" ] && [ ! -e "$unpack_dir/.complete" ]; then
+# .complete names what was unpacked: a list that grew is unpacked again.
+if [ "${1:-}" != "--no-apt" ] && [ "$(cat "$unpack_dir/.complete" 2>/dev/null)" != "${unpacked[*]}" ]; then
   work=$(mktemp -d) && chmod 755 "$work" # apt's _apt user writes the downloads
   (cd "$work" && apt-get download "${unpacked[@]}")
   mkdir -p "$unpack_dir"
-  for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$unpack_dir"; done
+  rm -rf "$unpack_dir"/*
+  for deb in "$work"/*.deb; do
+    case "$deb" in
+    # A folder of its own: its sbin/resolvconf and systemd-resolved's resolvconf link would overwrite each other.
+    */openresolv_*) dpkg-deb -x "$deb" "$unpack_dir/openresolv" ;;
+    *) dpkg-deb -x "$deb" "$unpack_dir" ;;
+    esac
+  done
   rm -rf "$work"
-  touch "$unpack_dir/.complete"
+  printf '%s\n' "${unpacked[*]}" > "$unpack_dir/.complete"
 fi
 
 # node-gyp must build against the Node headers on the machine: it cannot download them here.

@@ -278,9 +278,13 @@ export function rawTransportFrom(ctx: SessionContext, localAddress: string): Esp
   return t;
 }
 
-/** vpnc's goodbye on an ISAKMP SA: a DELETE of each ESP pair given (IPv4, IPv6), then one of the ISAKMP SA itself. */
+/**
+ * vpnc's goodbye on an ISAKMP SA: one DELETE of the ESP pairs given (IPv4 and IPv6 in one payload, RFC 2408
+ * 3.15: a gateway that handles messages in parallel cannot take the ISAKMP SA's DELETE before one of them), then
+ * one of the ISAKMP SA itself.
+ */
 export function sendDeletes(channel: IkeChannel, sa: IkeSa, esp: readonly EspPair[]): void {
-  for (const pair of esp) channel.send(espDelete(sa, pair));
+  if (esp.length > 0) channel.send(buildDeleteEsp(sa, randomMessageId(), esp.flatMap((p) => [spiBytes(p.inbound.spi), spiBytes(p.outbound.spi)])));
   channel.send(buildDeleteIsakmp(sa, randomMessageId()));
 }
 

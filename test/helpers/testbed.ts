@@ -186,12 +186,19 @@ export function addInnerIpv6(bed: Testbed): void {
   nsRun(bed.gateway, 'ip', ['-6', 'addr', 'add', `${BED.gatewayInside6}/64`, 'dev', gwIf, 'nodad']);
   nsRun(bed.inner, 'ip', ['-6', 'addr', 'add', `${BED.innerHost6}/64`, 'dev', innerIf, 'nodad']);
   nsRun(bed.inner, 'ip', ['-6', 'route', 'add', 'default', 'via', BED.gatewayInside6]);
-  // Neighbour discovery needs the link-local addresses, which are tentative for a second or two after the
-  // link came up (duplicate address detection): until then packets wait in the neighbour queue.
+  waitForDad([bed.gateway, bed.inner]);
+}
+
+/**
+ * Waits until no IPv6 address of `namespaces` is tentative. Neighbour discovery needs the link-local addresses,
+ * which are tentative for a second or two after a link came up (duplicate address detection): until then
+ * packets wait in the neighbour queue.
+ */
+export function waitForDad(namespaces: readonly string[]): void {
   const deadline = Date.now() + 10_000;
-  const tentative = () => [bed.gateway, bed.inner].some((ns) => nsRun(ns, 'ip', ['-6', 'addr', 'show', 'tentative']).trim() !== '');
+  const tentative = () => namespaces.some((ns) => nsRun(ns, 'ip', ['-6', 'addr', 'show', 'tentative']).trim() !== '');
   while (tentative()) {
-    if (Date.now() > deadline) throw new Error('IPv6 link-local addresses of the bed stayed tentative for 10 s');
+    if (Date.now() > deadline) throw new Error(`IPv6 addresses in ${namespaces.join(', ')} stayed tentative for 10 s`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
 }

@@ -3,7 +3,8 @@
  * bus) and our vpnc-script: during a split-tunnel connection to our gateway, names under the gateway's default
  * domain and its split-DNS domain go to the gateway's DNS server through the tunnel, every other name to the
  * original server; two DNS responders record what they are asked. After each ending (vpnc-disconnect; SIGTERM;
- * SIGKILL then vpnc-disconnect) `resolvectl status` is what it was before. Root; never skipped.
+ * SIGKILL then vpnc-disconnect) `resolvectl status` is what it was before. A full tunnel routes every name to the
+ * gateway's server (`~.`, default route). Root; never skipped.
  */
 import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -99,15 +100,17 @@ describe('split DNS with the real systemd-resolved', () => {
     'SIGKILL, then vpnc-disconnect': (pidFile: string) => `kill -9 $pid; wait $pid 2>/dev/null; node ${DISCONNECT} --pid-file ${pidFile}`,
   } as const;
 
-  for (const [ending, stop] of Object.entries(endings)) {
-    it(`during the tunnel the gateway's domains go to its server and the rest outside; after ${ending}, resolvectl status is as before`, async () => {
-      const tag = ending.replace(/[^a-z]/gi, '').toLowerCase().slice(0, 8);
-      const pidFile = join(work, `${tag}.pid`);
-      const profile = join(work, `${tag}.conf`);
-      const options = { netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: join(work, 'script') };
-      writeFileSync(profile, vpncConfig(options, pidFile), { mode: 0o600 });
-      const log = join(work, `${tag}.log`);
-      const steps = `
+  /**
+   * Connects our client (profile `tag`), runs `during` on the tunnel device, ends the client with `stop`, and
+   * checks resolved's status is what it was before.
+   */
+  async function connection(tag: string, stop: (pidFile: string) => string, during: (device: string) => Promise<void>): Promise<void> {
+    const pidFile = join(work, `${tag}.pid`);
+    const profile = join(work, `${tag}.conf`);
+    const options = { netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: join(work, 'script') };
+    writeFileSync(profile, vpncConfig(options, pidFile), { mode: 0o600 });
+    const log = join(work, `${tag}.log`);
+    const steps = `
 node ${BIN} ${profile} > ${log} 2>&1 &
 pid=$!
 i=0; until grep -q 'VPNC started' ${log}; do i=$((i+1)); [ $i -gt 300 ] && { cat ${log}; exit 3; }; sleep 0.1; done
@@ -116,32 +119,54 @@ read go
 ${stop(pidFile)}
 echo ended
 `;
-      const sh = nsSpawnPrivateRun(bed.client, 'sh', ['-c', steps], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      sh.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      sh.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-      try {
-        await waitFor('the tunnel', () => {
-          if (sh.exitCode !== null) throw new Error(`the client ended early:\n${out}`);
-          return out.includes('up\n') ? true : undefined;
-        }, 30_000);
-        const device = /^\d+:\s+(tun\d+)\s+inet /m.exec(nsRun(bed.client, 'ip', ['-o', '-4', 'addr', 'show']))?.[1];
-        expect(device, 'the tunnel device').toBeDefined();
-        const link = resolved.resolvectl(['status', device!]);
+    const sh = nsSpawnPrivateRun(bed.client, 'sh', ['-c', steps], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    sh.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    sh.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor('the tunnel', () => {
+        if (sh.exitCode !== null) throw new Error(`the client ended early:\n${out}`);
+        return out.includes('up\n') ? true : undefined;
+      }, 30_000);
+      const device = /^\d+:\s+(tun\d+)\s+inet /m.exec(nsRun(bed.client, 'ip', ['-o', '-4', 'addr', 'show']))?.[1];
+      expect(device, 'the tunnel device').toBeDefined();
+      await during(device!);
+    } finally {
+      sh.stdin?.end('go\n');
+      const status = await childExit(sh);
+      expect(status, out).toEqual({ code: 0, signal: null });
+    }
+    expect(out).toContain('ended');
+    expect(resolved.resolvectl(['status'])).toBe(before);
+  }
+
+  for (const [ending, stop] of Object.entries(endings)) {
+    it(`during the tunnel the gateway's domains go to its server and the rest outside; after ${ending}, resolvectl status is as before`, async () => {
+      const tag = ending.replace(/[^a-z]/gi, '').toLowerCase().slice(0, 8);
+      await connection(tag, stop, async (device) => {
+        const link = resolved.resolvectl(['status', device]);
         expect(link).toContain(`DNS Servers: ${BED.vpnDns}`);
         expect(link).toMatch(/DNS Domain: corp\.example ~internal\.example/);
         expect(link).toMatch(/Protocols: -DefaultRoute /); // resolved 252's way of saying default-route false
         expect(await askedOf(`a-${tag}.corp.example`)).toEqual(['vpn']);
         expect(await askedOf(`b-${tag}.internal.example`)).toEqual(['vpn']);
         expect(await askedOf(`c-${tag}.example.net`)).toEqual(['outside']);
-      } finally {
-        sh.stdin?.end('go\n');
-        const status = await childExit(sh);
-        expect(status, out).toEqual({ code: 0, signal: null });
-      }
-      expect(out).toContain('ended');
-      expect(resolved.resolvectl(['status'])).toBe(before);
+      });
       expect(await askedOf(`d-${tag}.corp.example`)).toEqual(['outside']);
     }, 90_000);
   }
+
+  it('a full tunnel (no split include): the link gets ~. and the DNS default route, every name goes to the gateway\'s server; after SIGTERM, status as before', async () => {
+    gateway.close();
+    gateway = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, `DNS ${BED.vpnDns}`, 'Default domain corp.example'], { name: 'resolved-full.conf' });
+    await connection('full', endings.SIGTERM, async (device) => {
+      const link = resolved.resolvectl(['status', device]);
+      expect(link).toContain(`DNS Servers: ${BED.vpnDns}`);
+      expect(link).toMatch(/DNS Domain: corp\.example ~\./);
+      expect(link).toMatch(/Protocols: \+DefaultRoute /);
+      expect(await askedOf('e-full.example.net')).toEqual(['vpn']);
+      expect(await askedOf('f-full.corp.example')).toEqual(['vpn']);
+    });
+    expect(await askedOf('g-full.example.net')).toEqual(['outside']);
+  }, 90_000);
 });

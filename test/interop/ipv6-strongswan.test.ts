@@ -80,9 +80,9 @@ async function connected(bed: Testbed, gw: StrongSwanGateway, body: (tun: Tunnel
   return disconnectEnv;
 }
 
-function clientOptions(bed: Testbed, gw: StrongSwanGateway, script: string): VpncRefOptions {
+function clientOptions(bed: Testbed, gw: StrongSwanGateway, script: string, extraConfig: string[] = []): VpncRefOptions {
   const user = gw.options.users[0]!;
-  return { netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS, script, debug: 1 };
+  return { netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, command: OURS, script, debug: 1, extraConfig };
 }
 
 describe('IPv6 through the tunnel: our client against strongSwan with an IPv6 pool', () => {
@@ -160,3 +160,32 @@ describe('IPv6 rekeys: strongSwan ends both pairs after 8 s (it states no lifeti
     }
   }, 120_000);
 });
+
+describe('IPv6 and phase-1 re-authentication: a new ISAKMP SA every 10 s carries both families on', () => {
+  const h = withGateway('v6a', { dpdDelaySeconds: 0 });
+
+  it('each re-authentication renews the IPv6 pair too; a steady ping -6 loses nothing; same IPv6 address', async () => {
+    const { bed, gw } = h;
+    const v = startVpnc(clientOptions(bed, gw, OUR_SCRIPT, ['IKE lifetime 10']));
+    try {
+      const tun = await v.waitForTunnel(30_000);
+      const p = await ping(bed.client, BED.innerHost6, 120); // 24 s: two re-authentications at 8.5 s each
+      const out = v.output();
+      expect(p.received, `${p.output}\n${out}`).toBe(120);
+      expect((out.match(/phase 1 re-authenticated/g) ?? []).length, out).toBeGreaterThanOrEqual(2);
+      const spis6 = [...out.matchAll(/IPSEC SA selected IPv6: .*SPI in 0x([0-9a-f]{8}) out/g)].map((m) => m[1]!);
+      expect(spis6.length, out).toBeGreaterThanOrEqual(3);
+      expect(out).not.toMatch(/IPv6 is not carried|the gateway's configuration changed/);
+      // At the gateway: one IKE SA, and two pairs in use, the current ones (strongSwan keeps the replaced pairs it
+      // moved to the new IKE SA listed as REKEYED until they expire, for IPv4 as for IPv6).
+      const sas = gw.listSas();
+      expect((sas.match(/^cisco: #\d+/gm) ?? []).length, sas).toBe(1);
+      expect((sas.match(/^\s+inner: #\d+, reqid \d+, INSTALLED/gm) ?? []).length, sas).toBe(2);
+      expect(sas).toContain(`out ${spis6.at(-1)},`);
+      expect(nsRun(bed.client, 'ip', ['-o', '-6', 'addr', 'show', 'dev', tun.device])).toMatch(/inet6 2001:db8:192::\S+\/128/);
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+  }, 120_000);
+});
+

@@ -121,7 +121,8 @@ describe('diagnostic trace of our client against strongSwan', () => {
 
     expect(output).toMatch(/trace: ESP SA 0x[0-9a-f]{8} inbound {2}\(AES-CBC-256\/HMAC-SHA1-96\): [1-9]\d* packets, \d+ bytes; no drops/);
     expect(output).toMatch(/trace: ESP SA 0x[0-9a-f]{8} outbound \(AES-CBC-256\/HMAC-SHA1-96\): [1-9]\d* packets, \d+ bytes; dropped: routing loop: packet to the gateway itself 1/);
-    expect(output).toContain(`trace: outside our SAs: dropped: in: unknown SPI 0x${BOGUS_SPI} 1`);
+    // The kernel's own IPv6 on the new device (no IPv6 from this gateway) finds no IPv6 SA: dropped, not sent in the IPv4 one.
+    expect(output).toMatch(new RegExp(`trace: outside our SAs: dropped: (out: no IPv6 SA \\d+, )?in: unknown SPI 0x${BOGUS_SPI} 1`));
     // Timestamped, one event a line.
     expect(output).toMatch(/^vpnc: \d\d:\d\d:\d\d\.\d{3} IKE SA selected psk\+xauth-aes256-sha1$/m);
   }, 60_000);

@@ -25,8 +25,8 @@ export class TraceCounters {
   readonly otherDrops = new Map<string, number>();
   ikeSent = 0;
   ikeReceived = 0;
-  /** The SPI outbound packets currently use. */
-  outboundSpi: number | undefined;
+  /** The SPI outbound packets currently use, per inner family. */
+  readonly outboundSpi: { 4: number | undefined; 6: number | undefined } = { 4: undefined, 6: undefined };
   /** Findings of the session written into the trace (e.g. ESP black-holed). */
   notes = 0;
 

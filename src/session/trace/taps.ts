@@ -40,6 +40,8 @@ export interface EspPath {
 
 /** An inbound/outbound ESP SA pair as quick mode produced it. */
 export interface EspSaPair {
+  /** The inner family it carries (absent: IPv4). */
+  readonly family?: 4 | 6;
   readonly inbound: EspSa;
   readonly outbound: EspSa;
 }

@@ -122,7 +122,7 @@ export class SessionTracer implements SessionTrace {
     if (path) this.espPath = path;
     this.counters.addSa(pair.inbound.spi, 'in', pair.inbound.suite.name);
     this.counters.addSa(pair.outbound.spi, 'out', pair.outbound.suite.name);
-    this.counters.outboundSpi = pair.outbound.spi;
+    this.counters.outboundSpi[pair.family ?? 4] = pair.outbound.spi;
     this.keys?.addEspSas([
       [pair.outbound, this.localText, this.remoteText],
       [pair.inbound, this.remoteText, this.localText],
@@ -194,7 +194,9 @@ export class SessionTracer implements SessionTrace {
     }
     this.flushPending(undefined);
     this.writePacket(TraceInterface.INNER, 'out', undefined, 0, buf, off, len, `dropped: ${reason}`);
-    this.dropped('out', reason, reason === 'no SA yet' ? undefined : this.counters.outboundSpi);
+    // On the SA the packet would have taken (by its IP version); none when there is none for its family.
+    const version = len > 0 ? buf[off]! >> 4 : 0;
+    this.dropped('out', reason, version === 4 || version === 6 ? this.counters.outboundSpi[version] : undefined);
     if (this.log.enabled(3)) this.log.debug(3, () => `  the dropped packet: ${describeIp(buf, off, len)}`);
   }
 
