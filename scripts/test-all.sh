@@ -15,7 +15,7 @@ command -v node >/dev/null || { echo "test-all: node (>= 20) is missing: install
 packages=(iproute2 iputils-ping nftables iperf3 tcpdump tshark vpnc vpnc-scripts strongswan-charon
   strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins
   libcharon-extauth-plugins openssl procps util-linux bsdutils coreutils python3 make g++
-  libstrongswan strongswan-libcharon dbus-daemon)
+  libstrongswan strongswan-libcharon dbus-daemon libglib2.0-bin)
 
 if [ "${1:-}" != "--no-apt" ]; then
   export DEBIAN_FRONTEND=noninteractive
@@ -27,7 +27,7 @@ fi
 
 # Packages the tests run from an unpacked copy, never installed: their install scripts would rewrite this machine's
 # /etc/resolv.conf (test/prereq/prerequisites.json, "unpacked"; a unit test keeps the two lists equal).
-unpacked=(systemd-resolved libsystemd-shared openresolv)
+unpacked=(systemd-resolved libsystemd-shared openresolv network-manager-vpnc libnm0)
 unpack_dir=/var/cache/vpnc-ts/unpacked
 # .complete names what was unpacked: a list that grew is unpacked again.
 if [ "${1:-}" != "--no-apt" ] && [ "$(cat "$unpack_dir/.complete" 2>/dev/null)" != "${unpacked[*]}" ]; then

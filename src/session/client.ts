@@ -146,8 +146,16 @@ export class VpnClient {
     this.keeper.datapath = datapath;
     datapath.install(pair.inbound, pair.outbound);
     datapath.start();
-    // IPv6 beside IPv4: its own quick mode, now that the data path can take its pair (esp-pairs.ts).
-    if (familiesOf(slot.terms).includes(6)) await negotiatePairs({ keeper: this.keeper, log: this.log, quickMode: (s, f) => messages.quickMode(s, f) }, slot, false, [6]);
+    // IPv6 beside IPv4: its own quick mode, now that the data path can take its pair (esp-pairs.ts). Refused,
+    // the script takes the IPv6 it was given back (vpnc-scripts apply a configuration only at connect).
+    if (familiesOf(slot.terms).includes(6)) {
+      const v6 = await negotiatePairs({ keeper: this.keeper, log: this.log, quickMode: (s, f) => messages.quickMode(s, f) }, slot, false, [6]);
+      if (v6.ipv6Dropped) {
+        await this.scripts.disconnect();
+        this.scripts.setTunnel(tun.name, gateway, mc, ctx.endpoints.origin);
+        await this.scripts.connect();
+      }
+    }
     const link: Link = { tun, datapath, channel, transport, reusablePassword: outcome.reusablePassword };
     this.opened.link = link;
     this.lifecycle.established(this.clock.now(), slot);

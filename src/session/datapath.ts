@@ -12,7 +12,7 @@ import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
 import type { Logger } from '../log.js';
 import { SEND_QUEUE_LENGTH, type EspTransport } from './esp-transport.js';
 import { classifyFrame, ETHERNET_HEADER_LENGTH, writeEthernetHeader } from './tap.js';
-import type { PacketTap } from './trace/taps.js';
+import { NoSaDrop, type PacketTap } from './trace/taps.js';
 import { systemClock, type Clock } from './timers.js';
 
 /** TAP mode: Ethernet framing and ARP answers around the IP packets (see tap.ts). */
@@ -134,7 +134,7 @@ export class DataPath {
       const sa = version === 4 ? sa4 : version === 6 ? sa6 : undefined;
       if (sa === undefined || len < 20 || len > MAX_INNER) {
         this.drops.notSent++;
-        if (this.dropTap) this.dropTap.drop('out', sa !== undefined ? 'bad length' : version === 6 ? 'no IPv6 SA' : version === 4 ? 'no SA yet' : 'not IPv4 or IPv6', buf, off, len);
+        if (this.dropTap) this.dropTap.drop('out', sa !== undefined ? 'bad length' : version === 6 ? NoSaDrop.noIpv6Sa : version === 4 ? NoSaDrop.noSa : NoSaDrop.notIp, buf, off, len);
         continue;
       }
       if (version === 4 && buf.readUInt32BE(off + 16) === this.gatewayAddr) {

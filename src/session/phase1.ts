@@ -144,8 +144,10 @@ export class Phase1Driver {
       );
     }
     const modeConfig = pushed ?? (await this.modeConfig(sa));
-    // --no-ipv6 holds for a push too (a pull does not ask for IPv6 then).
-    if (this.config.noIpv6) modeConfig.address6 = undefined;
+    // --no-ipv6 holds for a push too (a pull does not ask for IPv6 then); TAP mode answers ARP, not IPv6
+    // neighbour discovery, so IPv6 could not pass there.
+    if (this.config.noIpv6 || this.config.ifMode !== 'tun') modeConfig.address6 = undefined;
+    else if (modeConfig.ipv6Problem) this.log.notice(`IPv6 is not carried: the gateway's ${modeConfig.ipv6Problem}`);
     this.log.debug(1, () => `got address ${modeConfig.address}${modeConfig.address6 ? ` and ${modeConfig.address6.address}/${modeConfig.address6.prefixLength}` : ''}`);
     if (modeConfig.banner) this.log.debug(1, () => `Banner: ${modeConfig.banner}`);
     // A typed password is kept only when the gateway says it may be (UNITY_SAVE_PASSWD 1); silence is no.
@@ -260,7 +262,7 @@ export class Phase1Driver {
     this.log.debug(2, () => 'S6.1 phase2_config');
     const pull = new ModeConfigClient(sa, {
       ciscoUdp: this.config.nattMode === 'cisco-udp',
-      ipv6: !this.config.noIpv6,
+      ipv6: !this.config.noIpv6 && this.config.ifMode === 'tun',
       applicationVersion: this.config.applicationVersion,
       hostname: hostname(),
     });

@@ -153,7 +153,7 @@ export class RunningTunnel {
       this.pending = slot;
       // From a new place the gateway may see us behind a NAT, or no longer: ESP then travels another way.
       const moved = slot.terms.encapMode !== old.terms.encapMode;
-      const replaced = await negotiatePairs(this.esp(moved ? slot : undefined), slot, true);
+      const { replaced } = await negotiatePairs(this.esp(moved ? slot : undefined), slot, true);
       this.lc.reauthenticated(slot);
       this.pending = undefined;
       if (old.life.usable) sendDeletes(this.link.channel, old.sa, replaced);
@@ -182,7 +182,9 @@ export class RunningTunnel {
     const families = due.length > 0 ? due : [4 as const];
     log.debug(1, () => families.map((f) => `rekeying the ${f === 6 ? 'IPv6 ' : ''}ESP SAs: ${this.keeper.dueReason(clock.now(), f) ?? 'due'}`).join('\n'));
     try {
-      for (const old of await negotiatePairs(this.esp(), slot, true, families)) this.link.channel.send(espDelete(slot.sa, old));
+      const { replaced, ipv6Dropped } = await negotiatePairs(this.esp(), slot, true, families);
+      for (const old of replaced) this.link.channel.send(espDelete(slot.sa, old));
+      if (ipv6Dropped) await this.applyModeConfig(slot.terms.modeConfig);
     } catch (err) {
       if (this.lc.ended) return;
       await this.performAll(this.lc.rekeyFailed(clock.now(), (err as Error).message));

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadPrerequisites, unpackedPath } from '../prereq/check.js';
+import { writePrivateBusConfig } from './private-bus.js';
 import { nsRun, nsSpawn, stopChild, waitFor } from './netns.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,14 +38,7 @@ export async function startResolved(ns: string, globalDns: string): Promise<Reso
   chmodSync(dir, 0o755); // resolved runs as systemd-resolve and must reach the bus socket
   const bus = join(dir, 'bus');
   const lib = unpacked('usr/lib/x86_64-linux-gnu/systemd');
-  const policy = ['method_call', 'signal', 'method_return', 'error'];
-  writeFileSync(join(dir, 'bus.conf'), [
-    '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">',
-    '<busconfig>', '  <type>system</type>', `  <listen>unix:path=${bus}</listen>`,
-    '  <policy context="default">', '    <allow user="*"/>', '    <allow own="*"/>',
-    ...policy.map((t) => `    <allow send_type="${t}"/>`), ...policy.map((t) => `    <allow receive_type="${t}"/>`),
-    '  </policy>', `  <includedir>${unpacked('usr/share/dbus-1/system.d')}</includedir>`, '</busconfig>', '',
-  ].join('\n'));
+  const { config: busConfig } = writePrivateBusConfig(dir, [unpacked('usr/share/dbus-1/system.d')]);
   const withUser = (file: string, line: string) => {
     const text = readFileSync(file, 'utf8');
     return text.split('\n').some((l) => l.startsWith('systemd-resolve:')) ? text : `${text.replace(/\n?$/, '\n')}${line}\n`;
@@ -58,7 +52,7 @@ export async function startResolved(ns: string, globalDns: string): Promise<Reso
     `printf '[Resolve]\\nDNS=${globalDns}\\nLLMNR=no\\nMulticastDNS=no\\nDNSSEC=no\\n' > /run/systemd/resolved.conf.d/test.conf`,
     `mount --bind ${dir}/passwd /etc/passwd`,
     `mount --bind ${dir}/group /etc/group`,
-    `dbus-daemon --config-file=${dir}/bus.conf --fork --print-pid > ${dir}/dbus.pid`,
+    `dbus-daemon --config-file=${busConfig} --fork --print-pid > ${dir}/dbus.pid`,
     `export DBUS_SYSTEM_BUS_ADDRESS=unix:path=${bus} LD_LIBRARY_PATH=${lib}`,
     `exec ${unpacked('lib/systemd/systemd-resolved')}`,
     '',

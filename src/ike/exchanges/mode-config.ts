@@ -51,6 +51,11 @@ export interface ModeConfig {
   dns6: string[];
   /** INTERNAL_IP6_SUBNET: the IPv6 networks behind the gateway (the split include of IPv6). */
   splitInclude6: Ipv6Prefix[];
+  /**
+   * What was wrong with the gateway's IPv6 attributes, when something was: IPv6 is an addition, so a malformed
+   * one leaves IPv6 out (no address) instead of failing the connection.
+   */
+  ipv6Problem: string | undefined;
 }
 
 /** Prefix length of a contiguous dotted mask (non-contiguous masks count their one bits). */
@@ -117,13 +122,14 @@ function parseSplitList(a: DataAttribute): SplitNetwork[] {
 
 /**
  * An IPv6 address with an optional prefix byte: 16 bytes (the draft's form, strongSwan's), or 17 with the
- * prefix length last (the IKEv2 form, RFC 7296 3.15.1, which older strongSwan releases and Cisco send).
+ * prefix length last (the IKEv2 form, RFC 7296 3.15.1, which older strongSwan releases and Cisco send). A
+ * string says what is wrong with a malformed one.
  */
-function readIpv6Prefix(a: DataAttribute, what: string): Ipv6Prefix {
+function readIpv6Prefix(a: DataAttribute, what: string): Ipv6Prefix | string {
   const v = a.value;
-  if (v.length !== 16 && v.length !== 17) throw new ProtocolError(`mode config ${what} of ${v.length} bytes, not 16 or 17`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  if (v.length !== 16 && v.length !== 17) return `${what} of ${v.length} bytes, not 16 or 17`;
   const prefixLength = v.length === 17 ? v[16]! : 128;
-  if (prefixLength > 128) throw new ProtocolError(`mode config ${what} with prefix length ${prefixLength}`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  if (prefixLength > 128) return `${what} with prefix length ${prefixLength}`;
   return { address: formatIpv6(v.subarray(0, 16)), prefixLength };
 }
 
@@ -161,7 +167,9 @@ export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: n
     address6: undefined,
     dns6: [],
     splitInclude6: [],
+    ipv6Problem: undefined,
   };
+  const ipv6Problem = (what: string) => (mc.ipv6Problem ??= what);
   let netmask6: number | undefined;
   const unsupported = (what: string) => new ProtocolError(`mode config ${what}`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
   for (const a of p.attributes) {
@@ -211,25 +219,34 @@ export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: n
       case CfgAttribute.UNITY_BACKUP_SERVERS:
         mc.backupServers.push(...backupServerList(attributeString(a)));
         break;
-      case CfgAttribute.INTERNAL_IP6_ADDRESS:
-        if (a.value.length) mc.address6 = readIpv6Prefix(a, 'IPv6 address');
+      case CfgAttribute.INTERNAL_IP6_ADDRESS: {
+        if (!a.value.length) break;
+        const r = readIpv6Prefix(a, 'IPv6 address');
+        if (typeof r === 'string') ipv6Problem(r);
+        else mc.address6 = r;
         break;
+      }
       case CfgAttribute.INTERNAL_IP6_NETMASK:
         if (a.value.length !== 16) break;
         netmask6 = ipv6MaskToPrefix(a.value);
-        if (netmask6 === undefined) throw unsupported(`IPv6 netmask ${formatIpv6(a.value)} is not contiguous`);
+        if (netmask6 === undefined) ipv6Problem(`IPv6 netmask ${formatIpv6(a.value)} is not contiguous`);
         break;
       case CfgAttribute.INTERNAL_IP6_DNS:
         if (a.value.length === 16) mc.dns6.push(formatIpv6(a.value));
         break;
-      case CfgAttribute.INTERNAL_IP6_SUBNET:
-        if (a.value.length) mc.splitInclude6.push(readIpv6Prefix(a, 'IPv6 subnet'));
+      case CfgAttribute.INTERNAL_IP6_SUBNET: {
+        if (!a.value.length) break;
+        const r = readIpv6Prefix(a, 'IPv6 subnet');
+        if (typeof r === 'string') ipv6Problem(r);
+        else mc.splitInclude6.push(r);
         break;
+      }
       default:
         break; // attributes we did not ask for are ignored
     }
   }
   if (mc.address6 && netmask6 !== undefined) mc.address6 = { address: mc.address6.address, prefixLength: netmask6 };
+  if (mc.ipv6Problem !== undefined) mc.address6 = undefined;
   if (!mc.address) throw new ProtocolError('mode config reply carries no INTERNAL_IP4_ADDRESS', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
   return mc;
 }

@@ -38,6 +38,10 @@ export interface EspPath {
   readonly remotePort: number;
 }
 
+/** The data path's reasons for an outbound drop before any SA saw the packet (not counted on an SA). */
+export const NoSaDrop = { noSa: 'no SA yet', noIpv6Sa: 'no IPv6 SA', notIp: 'not IPv4 or IPv6' } as const;
+export const NO_SA_DROPS: ReadonlySet<string> = new Set(Object.values(NoSaDrop));
+
 /** An inbound/outbound ESP SA pair as quick mode produced it. */
 export interface EspSaPair {
   /** The inner family it carries (absent: IPv4). */

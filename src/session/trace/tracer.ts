@@ -19,7 +19,7 @@ import { encodeOuterHeaders, MAX_OUTER_HEADER_LENGTH, type OuterEndpoint } from 
 import { describeEsp, describeIp, describeIsakmp, hexDump } from './packet-log.js';
 import { LinkType, PcapngWriter, type PacketDirection } from './pcapng.js';
 import { formatSummary, TraceCounters } from './summary.js';
-import type { EspPath, EspSaPair, SessionTrace, UdpPathState } from './taps.js';
+import { NO_SA_DROPS, type EspPath, type EspSaPair, type SessionTrace, type UdpPathState } from './taps.js';
 
 /** Interface ids of the trace file. */
 export const TraceInterface = { OUTER: 0, INNER: 1 } as const;
@@ -194,9 +194,10 @@ export class SessionTracer implements SessionTrace {
     }
     this.flushPending(undefined);
     this.writePacket(TraceInterface.INNER, 'out', undefined, 0, buf, off, len, `dropped: ${reason}`);
-    // On the SA the packet would have taken (by its IP version); none when there is none for its family.
+    // On the SA the packet would have taken (by its IP version), unless it was dropped for having none.
     const version = len > 0 ? buf[off]! >> 4 : 0;
-    this.dropped('out', reason, version === 4 || version === 6 ? this.counters.outboundSpi[version] : undefined);
+    const onSa = !NO_SA_DROPS.has(reason) && (version === 4 || version === 6);
+    this.dropped('out', reason, onSa ? this.counters.outboundSpi[version] : undefined);
     if (this.log.enabled(3)) this.log.debug(3, () => `  the dropped packet: ${describeIp(buf, off, len)}`);
   }
 

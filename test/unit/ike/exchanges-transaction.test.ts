@@ -113,7 +113,7 @@ describe('XAUTH and mode config against the test responder', () => {
         { address: '203.0.113.0', mask: '255.255.255.0', prefixLength: 24, protocol: 0, sourcePort: 0, destinationPort: 0 },
         { address: '10.0.0.0', mask: '255.0.0.0', prefixLength: 8, protocol: 6, sourcePort: 0, destinationPort: 443 },
       ],
-      splitExclude: [], pfs: 1, udpEncapPort: undefined, savePassword: false, applicationVersion: 'strongSwan', backupServers: ['198.51.100.7', 'vpn2.example'], address6: undefined, dns6: [], splitInclude6: [],
+      splitExclude: [], pfs: 1, udpEncapPort: undefined, savePassword: false, applicationVersion: 'strongSwan', backupServers: ['198.51.100.7', 'vpn2.example'], address6: undefined, dns6: [], splitInclude6: [], ipv6Problem: undefined,
     });
   });
 

@@ -4,7 +4,7 @@
  * pair); a refused IPv6 quick mode leaves an IPv4 tunnel; new terms without IPv6 drop the IPv6 pair.
  */
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from '../../../src/errors.js';
+import { PeerTimeoutError, ProtocolError, VpncError } from '../../../src/errors.js';
 import { EspSa } from '../../../src/esp/sa.js';
 import { resolveEspSuite } from '../../../src/esp/transforms.js';
 import type { IpFamily } from '../../../src/ike/exchanges/quick-mode-ids.js';
@@ -56,16 +56,18 @@ describe('negotiatePairs', () => {
     await negotiatePairs(a.n, slot(true), false);
     const v6 = a.keeper.pairOf(6);
     const old4 = a.keeper.pairOf(4);
-    const replaced = await negotiatePairs(a.n, slot(true), true, [4]);
+    const { replaced } = await negotiatePairs(a.n, slot(true), true, [4]);
     expect(replaced).toEqual([old4]);
     expect(a.keeper.pairOf(6)).toBe(v6);
   });
 
-  it('a refused IPv6 quick mode leaves the IPv4 tunnel and says so; a refused IPv4 one fails', async () => {
+  it('a refused IPv6 quick mode leaves the IPv4 tunnel, says so, and takes IPv6 out of the slot\'s mode config; a refused IPv4 one fails', async () => {
     const a = harness(true);
-    await expect(negotiatePairs(a.n, slot(true), false)).resolves.toEqual([]);
+    const s = slot(true);
+    await expect(negotiatePairs(a.n, s, false)).resolves.toEqual({ replaced: [], ipv6Dropped: true });
     expect(a.keeper.pairOf(4)).toBeDefined();
     expect(a.keeper.pairOf(6)).toBeUndefined();
+    expect(s.terms.modeConfig.address6).toBeUndefined(); // the script is reconfigured without it; no rekey asks again
     expect(a.notices.join('\n')).toMatch(/IPv6 is not carried: the gateway gave the IPv6 address 2001:db8:192::10 but its quick mode failed: gateway refused quick mode: INVALID-ID-INFORMATION$/);
     const b = harness();
     b.n.quickMode = async () => {
@@ -74,11 +76,26 @@ describe('negotiatePairs', () => {
     await expect(negotiatePairs(b.n, slot(true), false)).rejects.toThrow('NO-PROPOSAL-CHOSEN');
   });
 
+  it('an unanswered IPv6 quick mode is dropped the same way; the session ending is not', async () => {
+    const a = harness();
+    a.n.quickMode = async (_s, family) => {
+      if (family === 6) throw new PeerTimeoutError('no answer from the gateway');
+      return pair(family);
+    };
+    await expect(negotiatePairs(a.n, slot(true), false)).resolves.toMatchObject({ ipv6Dropped: true });
+    const b = harness();
+    b.n.quickMode = async (_s, family) => {
+      if (family === 6) throw new VpncError('VPNC_ERR_INTERRUPTED', 'connection ended during quick mode');
+      return pair(family);
+    };
+    await expect(negotiatePairs(b.n, slot(true), false)).rejects.toThrow('connection ended during quick mode');
+  });
+
   it('re-authentication whose mode config no longer gives IPv6 drops the IPv6 pair (returned, to be deleted)', async () => {
     const a = harness();
     await negotiatePairs(a.n, slot(true), false);
     const v6 = a.keeper.pairOf(6);
-    const replaced = await negotiatePairs(a.n, slot(false), true);
+    const { replaced } = await negotiatePairs(a.n, slot(false), true);
     expect(replaced).toContain(v6);
     expect(a.keeper.pairOf(6)).toBeUndefined();
   });

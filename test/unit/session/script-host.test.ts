@@ -5,7 +5,7 @@ import { tunnelConfigOf } from '../../../src/session/script-host.js';
 
 const mc = (backupServers: string[]): ModeConfig => ({
   address: '192.0.2.10', netmask: undefined, dns: [], nbns: [], defaultDomain: undefined, banner: undefined, splitDns: [], splitInclude: [],
-  splitExclude: [], pfs: undefined, udpEncapPort: undefined, savePassword: undefined, applicationVersion: undefined, backupServers, address6: undefined, dns6: [], splitInclude6: [],
+  splitExclude: [], pfs: undefined, udpEncapPort: undefined, savePassword: undefined, applicationVersion: undefined, backupServers, address6: undefined, dns6: [], splitInclude6: [], ipv6Problem: undefined,
 });
 
 describe('tunnelConfigOf: CISCO_BACKUP_SERVERS', () => {
