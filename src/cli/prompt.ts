@@ -41,7 +41,12 @@ export function runPasswordHelper(helper: string, prompt: string): string {
 
 /** Reads a secret: from the helper if configured, else from the input without echo. */
 export function readSecret(io: PromptIo, prompt: string, helper: string | undefined): string | null {
-  if (helper) return runPasswordHelper(helper, prompt);
+  // Lines before the prompt's own (the gateway's message) are shown; a helper is given the prompt alone.
+  if (helper) {
+    const cut = prompt.lastIndexOf('\n') + 1;
+    if (cut > 0) io.write(prompt.slice(0, cut));
+    return runPasswordHelper(helper, prompt.slice(cut));
+  }
   io.write(prompt);
   if (io.isTerminal) setEcho(false);
   try {

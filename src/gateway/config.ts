@@ -8,6 +8,7 @@
  *   Group testgroup
  *   Group secret s3cret
  *   User alice wonderland
+ *   Token user bob 123456 4321      (XAUTH asks a passcode, then a new PIN: RSA SecurID's next-PIN mode)
  *   Pool 192.0.2.10-192.0.2.50
  *   Split include 203.0.113.0/24
  */
@@ -29,7 +30,10 @@ import { parseIpv4, parseIpv4Cidr, parseNetmask, formatIpv4, type Ipv4Network } 
 /** An XAUTH account. */
 export interface GatewayUser {
   readonly name: string;
+  /** The password, or for a token user the passcode. */
   readonly password: string;
+  /** A token user (`Token user`): after the passcode the gateway asks for a new PIN, which must be this one. */
+  readonly nextPin?: string;
 }
 
 /** Everything the gateway needs, checked. Addresses are dotted quads. */
@@ -139,6 +143,16 @@ const KEYS: readonly KeySpec[] = [
       if (!m) throw new Error('needs a name and a password: User NAME PASSWORD');
       if ((d.users ?? []).some((u) => u.name === m[1])) throw new Error(`user "${m[1]}" is defined twice`);
       d.users = [...(d.users ?? []), { name: m[1]!, password: m[2]! }];
+    },
+  },
+  {
+    key: 'Token user',
+    repeatable: true,
+    set: (v, d) => {
+      const m = /^(\S+)\s+(\S+)\s+(\S+)$/.exec(v);
+      if (!m) throw new Error('needs a name, a passcode and the next PIN: Token user NAME PASSCODE NEXT-PIN');
+      if ((d.users ?? []).some((u) => u.name === m[1])) throw new Error(`user "${m[1]}" is defined twice`);
+      d.users = [...(d.users ?? []), { name: m[1]!, password: m[2]!, nextPin: m[3]! }];
     },
   },
   { key: 'Pool', set: (v, d) => (d.pool = parsePool(v)) },

@@ -15,7 +15,7 @@ import { EncapsulationMode } from '../ike/ipsec-attributes.js';
 import { randomMessageId, type IkeSa, type OpenedMessage } from '../ike/ike-sa.js';
 import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig, GatewayUser } from './config.js';
 import { AggressiveModeResponder, type AggressiveModeResponderParams } from './exchanges/aggressive-mode.js';
 import { buildDpd, buildLoadBalance, parseInformational } from '../ike/exchanges/informational.js';
 import { verifyInformational } from './exchanges/informational.js';
@@ -24,7 +24,7 @@ import { ipv4ToBuffer } from '../ike/payloads/attributes.js';
 import { DIALECT_RULES } from './dialect.js';
 import { answerModeConfig, checkPushAck, pushModeConfig, type ModeConfigOffer } from './exchanges/mode-config.js';
 import { QuickModeResponder, type QuickModeKeys } from './exchanges/quick-mode.js';
-import { buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseXauthReply } from './exchanges/xauth.js';
+import { buildNextPinRequest, buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseNextPinReply, parseXauthReply } from './exchanges/xauth.js';
 import { formatIpv4, parseIpv4 } from './ipv4-text.js';
 
 /** What the session must do after a datagram. */
@@ -49,7 +49,7 @@ export interface PeerContext {
 
 type Stage =
   | { readonly kind: 'phase1'; readonly responder: AggressiveModeResponder }
-  | { readonly kind: 'xauth-request'; readonly sa: IkeSa; readonly msgId: number }
+  | { readonly kind: 'xauth-request'; readonly sa: IkeSa; readonly msgId: number; readonly nextPinOf?: GatewayUser }
   /** A pushing dialect: the mode config SET sent after the accepted reply, waiting for its ACK. */
   | { readonly kind: 'xauth-push'; readonly sa: IkeSa; readonly msgId: number; readonly identifier: number; readonly pushIdentifier: number; readonly user: string }
   | { readonly kind: 'xauth-status'; readonly sa: IkeSa; readonly msgId: number; readonly ok: boolean; readonly user: string }
@@ -199,7 +199,8 @@ export class GatewayPeer {
     }
     const msgId = randomMessageId(this.random);
     this.stage = { kind: 'xauth-request', sa, msgId };
-    return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildXauthRequest(this.random(2).readUInt16BE(0))]) }];
+    const token = this.ctx.config.users.some((u) => u.nextPin !== undefined);
+    return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildXauthRequest(this.random(2).readUInt16BE(0), token)]) }];
   }
 
   private phase2(sa: IkeSa, msg: OpenedMessage): PeerAction[] {
@@ -220,10 +221,18 @@ export class GatewayPeer {
     const stage = this.stage;
     const msgId = msg.header.messageId;
     if (stage.kind === 'xauth-request' && msgId === stage.msgId) {
-      const creds = parseXauthReply(p);
-      const ok = checkCredentials(this.ctx.config.users, creds);
-      this.log.notice(`peer ${this.key}: XAUTH for user "${creds.username}" ${ok ? 'accepted' : 'REFUSED'}`);
+      // A token user's second round answers the next-PIN request (the PIN compared as a password would be).
+      const pinOf = stage.nextPinOf;
+      const creds = pinOf ? { username: pinOf.name, password: parseNextPinReply(p) } : parseXauthReply(p);
+      const ok = checkCredentials(pinOf ? [{ name: pinOf.name, password: pinOf.nextPin ?? '' }] : this.ctx.config.users, creds);
+      this.log.notice(`peer ${this.key}: XAUTH${pinOf ? " next PIN" : ""} for user "${creds.username}" ${ok ? 'accepted' : 'REFUSED'}`);
       sa.ivs.forget(msgId);
+      const user = this.ctx.config.users.find((u) => u.name === creds.username);
+      if (ok && !pinOf && user?.nextPin !== undefined) {
+        const next = randomMessageId(this.random);
+        this.stage = { kind: 'xauth-request', sa, msgId: next, nextPinOf: user };
+        return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, next, [buildNextPinRequest(this.random(2).readUInt16BE(0))]) }];
+      }
       const rules = DIALECT_RULES[this.ctx.config.dialect];
       if (ok && rules.pushModeConfig) {
         // Netscreen, WatchGuard: the configuration comes unasked, between the reply and the status.

@@ -228,7 +228,10 @@ export class Phase1Driver {
     const c = this.config;
     const out = new Map<XauthField, string>();
     const interactive = c.xauthInteractive || challenge;
-    if (messages.length && (interactive || c.debug > 0)) for (const m of messages) this.log.notice(m.replace(/\n$/, ''));
+    // The gateway's messages, shown as vpnc shows them (debug, a challenge, interactive XAUTH): with the next
+    // prompt, as plain lines after an empty one (NetworkManager-vpnc takes such lines as the server's message for
+    // the prompt that follows, utils_handle_output), or in the log when nothing is asked.
+    let message = messages.length && (interactive || c.debug > 0) ? messages.map((m) => m.replace(/\n$/, '')).join('\n') : '';
     for (const f of fields) {
       if (f === 'username') out.set(f, c.username);
       else if (f === 'domain') {
@@ -247,13 +250,15 @@ export class Phase1Driver {
         if (this.options.reauthentication && !c.passwordHelper) {
           throw new AuthError(`the gateway asks for the ${f === 'password' ? 'password' : f} again and none may be reused; asking at the terminal would stop the tunnel (a --password-helper can answer)`);
         }
-        const answer = await this.promptSecret(xauthPrompt(f, c.username, this.gatewayAddress));
+        const answer = await this.promptSecret(`${message ? `\n${message}\n` : ''}${xauthPrompt(f, c.username, this.gatewayAddress)}`);
+        message = '';
         if (answer === null) throw new AuthError('unable to get password');
         // Only a plain password outside a challenge may serve again; passcodes and answers are single-use.
         if (f === 'password' && !challenge) this.typedPassword = answer;
         out.set(f, answer);
       }
     }
+    if (message) for (const line of message.split('\n')) this.log.notice(line);
     this.log.debug(99, () => [...out].map(([f, v]) => `XAUTH reply ${f}: "${v}" (hex ${Buffer.from(v).toString('hex')})`).join('\n'));
     return out;
   }

@@ -33,6 +33,10 @@ export const NmVpnFailure = { loginFailed: 0, connectFailed: 1, badIpConfig: 2 }
 export interface NmVpnc {
   /** `Connect` with the connection's vpn data and secrets (all strings), as NetworkManager sends them. */
   connect(data: Record<string, string>, secrets: Record<string, string>): string;
+  /** `ConnectInteractive`: the service runs vpnc in its interactive mode and asks for secrets (SecretsRequired). */
+  connectInteractive(data: Record<string, string>, secrets: Record<string, string>): string;
+  /** `NewSecrets`: the answer to a SecretsRequired, as NetworkManager's secret agent gives it. */
+  newSecrets(data: Record<string, string>, secrets: Record<string, string>): string;
   disconnect(): string;
   signals(): NmSignal[];
   /** Waits for a signal `member` (whose arguments match `args`, when given) seen after the first `after` signals. */
@@ -104,9 +108,12 @@ export async function startNmVpnc(ns: string, vpnc: readonly string[] | undefine
   });
   await new Promise((r) => setTimeout(r, 300)); // gdbus monitor subscribes before the first call
   const call = (method: string, ...args: string[]) => gdbus(['call', '--system', '--dest', NM_VPNC_NAME, '--object-path', PLUGIN_PATH, '--method', `${PLUGIN_IFACE}.${method}`, ...args]);
+  const connection = (data: Record<string, string>, secrets: Record<string, string>) =>
+    `{'connection': {'id': <'vpnc-ts test'>, 'uuid': <'5e2f0c61-5a2b-4d0e-9a53-1c0ffee0a1b2'>, 'type': <'vpn'>}, 'vpn': {'service-type': <'${NM_VPNC_NAME}'>, 'data': <${gdict(data)}>, 'secrets': <${gdict(secrets)}>}}`;
   return {
-    connect: (data, secrets) =>
-      call('Connect', `{'connection': {'id': <'vpnc-ts test'>, 'uuid': <'5e2f0c61-5a2b-4d0e-9a53-1c0ffee0a1b2'>, 'type': <'vpn'>}, 'vpn': {'service-type': <'${NM_VPNC_NAME}'>, 'data': <${gdict(data)}>, 'secrets': <${gdict(secrets)}>}}`),
+    connect: (data, secrets) => call('Connect', connection(data, secrets)),
+    connectInteractive: (data, secrets) => call('ConnectInteractive', connection(data, secrets), '{}'),
+    newSecrets: (data, secrets) => call('NewSecrets', connection(data, secrets)),
     disconnect: () => call('Disconnect'),
     signals: () => [...seen],
     waitForSignal: (member, timeoutMs, args, after = 0) =>

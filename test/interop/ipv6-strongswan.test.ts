@@ -144,14 +144,17 @@ describe('IPv6 split: the gateway names its IPv6 network (INTERNAL_IP6_SUBNET)',
 describe('IPv6 rekeys: strongSwan ends both pairs after 8 s (it states no lifetime in quick mode), our client renews each', () => {
   const h = withGateway('v6r', { childLifeSeconds: 8 });
 
-  it('the IPv4 and the IPv6 pair are each renegotiated when the gateway deletes it, again and again; a steady ping -6 loses nothing', async () => {
+  it('the IPv4 and the IPv6 pair are each renegotiated when the gateway deletes it, again and again; a steady ping -6 loses at most a probe each time', async () => {
     const { bed, gw } = h;
     const v = startVpnc(clientOptions(bed, gw, OUR_SCRIPT));
     try {
       await v.waitForTunnel(30_000);
       const p = await ping(bed.client, BED.innerHost6, 100); // 20 s
-      expect(p.received, `${p.output}\n${v.output()}\n${gw.logTail(80)}`).toBe(100);
       const out = v.output();
+      // strongSwan ends a pair without replacing it and says nothing of its lifetime beforehand: a probe that
+      // leaves in the moment between its DELETE and the new pair is lost (measured: 99 of 100 once in a CI run).
+      const rounds = (out.match(/rekeying the IPv6 ESP SAs/g) ?? []).length;
+      expect(p.received, `${p.output}\n${out}\n${gw.logTail(80)}`).toBeGreaterThanOrEqual(100 - rounds);
       expect((out.match(/rekeying the IPv6 ESP SAs: the gateway deleted the SA in use/g) ?? []).length, out).toBeGreaterThanOrEqual(2);
       expect((out.match(/rekeying the ESP SAs: the gateway deleted the SA in use/g) ?? []).length, out).toBeGreaterThanOrEqual(2);
       expect(out).not.toContain('IPv6 is not carried');

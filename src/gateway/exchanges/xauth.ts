@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ProtocolError } from '../../errors.js';
 import { NotifyType, PayloadType } from '../../ike/constants.js';
 import { CfgAttribute, CfgType, XauthStatus, XauthType } from '../../ike/mode-cfg-constants.js';
-import { attributeString, findAttribute, tlvAttribute, tvAttribute } from '../../ike/payloads/attributes.js';
+import { attributeString, findAttribute, stringAttribute, tlvAttribute, tvAttribute, type DataAttribute } from '../../ike/payloads/attributes.js';
 import type { AttributePayload } from '../../ike/payloads/attribute-payload.js';
 
 /** The credentials a CFG_REPLY carried. */
@@ -16,18 +16,30 @@ export interface XauthCredentials {
   readonly password: string;
 }
 
-/** The CFG_REQUEST: XAUTH_TYPE generic, USER_NAME and USER_PASSWORD (empty values ask for them). */
-export function buildXauthRequest(identifier: number): AttributePayload {
-  return {
-    type: PayloadType.ATTRIBUTE,
-    cfgType: CfgType.REQUEST,
-    identifier,
-    attributes: [
-      tvAttribute(CfgAttribute.XAUTH_TYPE, XauthType.GENERIC),
-      tlvAttribute(CfgAttribute.XAUTH_USER_NAME),
-      tlvAttribute(CfgAttribute.XAUTH_USER_PASSWORD),
-    ],
-  };
+/** A CFG_REQUEST of XAUTH type generic asking for `attributes`. */
+function xauthRequest(identifier: number, attributes: DataAttribute[]): AttributePayload {
+  return { type: PayloadType.ATTRIBUTE, cfgType: CfgType.REQUEST, identifier, attributes: [tvAttribute(CfgAttribute.XAUTH_TYPE, XauthType.GENERIC), ...attributes] };
+}
+
+/**
+ * The CFG_REQUEST: XAUTH_TYPE generic, USER_NAME and USER_PASSWORD (empty values ask for them); with `passcode`,
+ * XAUTH_PASSCODE instead of the password (a token gateway).
+ */
+export function buildXauthRequest(identifier: number, passcode = false): AttributePayload {
+  return xauthRequest(identifier, [tlvAttribute(CfgAttribute.XAUTH_USER_NAME), tlvAttribute(passcode ? CfgAttribute.XAUTH_PASSCODE : CfgAttribute.XAUTH_USER_PASSWORD)]);
+}
+
+/** The second round of a token user: a message and XAUTH_NEXT_PIN (the new PIN to set). */
+export function buildNextPinRequest(identifier: number): AttributePayload {
+  return xauthRequest(identifier, [stringAttribute(CfgAttribute.XAUTH_MESSAGE, 'Enter a new PIN'), tlvAttribute(CfgAttribute.XAUTH_NEXT_PIN)]);
+}
+
+/** The new PIN of the client's CFG_REPLY to buildNextPinRequest. Throws ProtocolError when it is missing. */
+export function parseNextPinReply(p: AttributePayload): string {
+  if (p.cfgType !== CfgType.REPLY) throw new ProtocolError(`expected an XAUTH reply, got CFG type ${p.cfgType}`, NotifyType.INVALID_PAYLOAD_TYPE);
+  const pin = findAttribute(p.attributes, CfgAttribute.XAUTH_NEXT_PIN);
+  if (!pin) throw new ProtocolError('XAUTH reply lacks the next PIN', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  return attributeString(pin);
 }
 
 /**

@@ -101,10 +101,19 @@ describe('parseGatewayConfig', () => {
     [['IKE DH groups dh3'], 'gw.conf:5: IKE DH groups: unknown DH group "dh3"'],
     [['User alice'], 'gw.conf:5: User: needs a name and a password: User NAME PASSWORD'],
     [['User a x', 'User a y'], 'gw.conf:6: User: user "a" is defined twice'],
+    [['Token user bob 123456'], 'gw.conf:5: Token user: needs a name, a passcode and the next PIN: Token user NAME PASSCODE NEXT-PIN'],
+    [['User bob x', 'Token user bob 1 2'], 'gw.conf:6: Token user: user "bob" is defined twice'],
     [['Interface name much-too-long-name'], 'gw.conf:5: Interface name: "much-too-long-name" is not an interface name'],
     [['DPD -1'], 'gw.conf:5: DPD: "-1" is not a number from 0 to 86400'],
   ])('refuses %j', (extra, message) => {
     expect(errorOf([...MINIMAL, ...extra])).toContain(message);
+  });
+
+  it('a token user: a passcode and the next PIN', () => {
+    expect(parse([...MINIMAL, 'User alice wonderland', 'Token user bob 123456 4321']).users).toEqual([
+      { name: 'alice', password: 'wonderland' },
+      { name: 'bob', password: '123456', nextPin: '4321' },
+    ]);
   });
 
   it('ESP lifetime in seconds and kilobytes: off by default, numbers only', () => {

@@ -378,3 +378,45 @@ describe('GatewayPeer: a whole session against a client built from the key sched
     expect(peer.receive(ok).map((a) => a.kind)).toEqual(['send']);
   });
 });
+
+describe('GatewayPeer: a token user (passcode, then a new PIN)', () => {
+  const tokenConfig = parseGatewayConfig(CONFIG_TEXT.replace('User u p\n', 'Token user u 123456 4321\n'), 'unit.conf');
+  /** AM3, then the passcode round; returns what the gateway sent next. */
+  function passcode(code: string) {
+    const init = new TestInitiator();
+    const { peer, am2 } = newPeer(init, tokenConfig);
+    const first = init.open(sent(peer.receive(init.receiveAm2(am2))));
+    const req = attrPayload(first);
+    expect(req.attributes.map((a) => a.type)).toEqual([CfgAttribute.XAUTH_TYPE, CfgAttribute.XAUTH_USER_NAME, CfgAttribute.XAUTH_PASSCODE]);
+    const reply: AttributePayload = {
+      type: PayloadType.ATTRIBUTE, cfgType: CfgType.REPLY, identifier: req.identifier,
+      attributes: [stringAttribute(CfgAttribute.XAUTH_USER_NAME, 'u'), stringAttribute(CfgAttribute.XAUTH_PASSCODE, code)],
+    };
+    return { init, peer, next: init.open(sent(peer.receive(init.transaction(first.header.messageId, reply)))) };
+  }
+  const statusOf = (m: OpenedMessage) => attributeNumber(findAttribute(attrPayload(m).attributes, CfgAttribute.XAUTH_STATUS)!);
+
+  it('the right passcode brings the next-PIN request with its message; the right PIN the status OK', () => {
+    const { init, peer, next } = passcode('123456');
+    const pinRequest = attrPayload(next);
+    expect(pinRequest.cfgType).toBe(CfgType.REQUEST);
+    expect(pinRequest.attributes.map((a) => a.type)).toEqual([CfgAttribute.XAUTH_TYPE, CfgAttribute.XAUTH_MESSAGE, CfgAttribute.XAUTH_NEXT_PIN]);
+    expect(findAttribute(pinRequest.attributes, CfgAttribute.XAUTH_MESSAGE)!.value.toString()).toBe('Enter a new PIN');
+    const pin: AttributePayload = { type: PayloadType.ATTRIBUTE, cfgType: CfgType.REPLY, identifier: pinRequest.identifier, attributes: [stringAttribute(CfgAttribute.XAUTH_NEXT_PIN, '4321')] };
+    const set = init.open(sent(peer.receive(init.transaction(next.header.messageId, pin))));
+    expect(statusOf(set)).toBe(XauthStatus.OK);
+  });
+
+  it('a wrong passcode gets FAIL at once; a wrong PIN gets FAIL; a reply without the PIN is refused and the PIN still awaited', () => {
+    expect(statusOf(passcode('000000').next)).toBe(XauthStatus.FAIL);
+    const a = passcode('123456');
+    const id = attrPayload(a.next).identifier;
+    const wrong: AttributePayload = { type: PayloadType.ATTRIBUTE, cfgType: CfgType.REPLY, identifier: id, attributes: [stringAttribute(CfgAttribute.XAUTH_NEXT_PIN, '9999')] };
+    expect(statusOf(a.init.open(sent(a.peer.receive(a.init.transaction(a.next.header.messageId, wrong)))))).toBe(XauthStatus.FAIL);
+    const b = passcode('123456');
+    const empty: AttributePayload = { type: PayloadType.ATTRIBUTE, cfgType: CfgType.REPLY, identifier: id, attributes: [stringAttribute(CfgAttribute.XAUTH_USER_NAME, 'u')] };
+    // Refused (nothing sent), the peer still waits for the PIN.
+    expect(b.peer.receive(b.init.transaction(b.next.header.messageId, empty))).toEqual([]);
+    expect(b.peer.stageName).toBe('xauth-request');
+  });
+});
