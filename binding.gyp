@@ -9,6 +9,7 @@
         "native/endpoint_errors.cc",
         "native/open.cc",
         "native/link.cc",
+        "native/notify.cc",
         "native/netns.cc",
         "native/errors.cc",
         "native/esp_crypto.cc"

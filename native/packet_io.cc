@@ -8,6 +8,7 @@
 #include "esp_crypto.h"
 #include "open.h"
 #include "link.h"
+#include "notify.h"
 
 namespace packet_io {
 
@@ -20,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pathMtu", Napi::Function::New<PathMtu>(env, "pathMtu"));
   exports.Set("setLinkMtu", Napi::Function::New<SetLinkMtu>(env, "setLinkMtu"));
   exports.Set("openRouteMonitor", Napi::Function::New<OpenRouteMonitor>(env, "openRouteMonitor"));
+  exports.Set("sendUnixDatagram", Napi::Function::New<SendUnixDatagram>(env, "sendUnixDatagram"));
 
   const char* names[kCounterCount] = {"rxPackets", "rxBytes",   "rxTruncated", "rxErrors", "txPackets",
                                       "txBytes",   "txDropped", "txErrors",    "lastErrno"};

@@ -15,7 +15,7 @@ command -v node >/dev/null || { echo "test-all: node (>= 20) is missing: install
 packages=(iproute2 iputils-ping nftables iperf3 tcpdump tshark vpnc vpnc-scripts strongswan-charon
   strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins
   libcharon-extauth-plugins openssl procps util-linux bsdutils coreutils python3 make g++
-  libstrongswan strongswan-libcharon dbus-daemon libglib2.0-bin)
+  libstrongswan strongswan-libcharon dbus-daemon libglib2.0-bin systemd)
 
 if [ "${1:-}" != "--no-apt" ]; then
   export DEBIAN_FRONTEND=noninteractive

@@ -13,6 +13,7 @@ import { controlPathFor, serveControl, type ControlServer } from './control-sock
 import { ExitCode } from './exit-codes.js';
 import type { PromptIo } from './prompt.js';
 import { readSecret } from './prompt.js';
+import { serviceNotifier } from '../io/index.js';
 
 export interface ConnectIo {
   prompt: PromptIo;
@@ -47,6 +48,8 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
   log.debug(1, () => `vpnc (TypeScript) version ${VERSION}, compatible with vpnc ${VPNC_COMPAT_VERSION}`);
   log.debug(99, () => `IPSec secret: "${config.secret}" (hex ${Buffer.from(config.secret).toString('hex')})`);
   const tracer = createTracer(config, log);
+  // A service manager's (systemd Type=notify) READY=1 when the tunnel is up, STOPPING=1 at teardown.
+  const notify = serviceNotifier(process.env, (m) => log.debug(1, () => m));
   let pidWritten = false;
   let control: ControlServer | undefined;
   const client = new VpnClient(config, log, {
@@ -55,7 +58,8 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
     ...(tracer?.wantsPackets ? { datapathTap: tracer } : {}),
     ...(tracer ? { dropTap: tracer } : {}),
     ...(io.detached ? { detached: io.detached } : {}),
-    onUp: () => {
+    onUp: ({ tunDev, address, gateway }) => {
+      notify(['READY=1', `STATUS=connected to ${gateway}: ${address} on ${tunDev}`]);
       if (config.pidFile) {
         writeFileSync(config.pidFile, `${process.pid}\n`);
         pidWritten = true;
@@ -63,6 +67,7 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
       }
       io.onUp?.(process.pid);
     },
+    onStopping: () => notify(['STOPPING=1', 'STATUS=disconnecting']),
   });
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   // vpnc honours SIGHUP only when it was not ignored at start (nohup).

@@ -37,3 +37,4 @@ export { describeNetworkError, ErrorOrigin, type NetworkError } from './network-
 export { watchRoutes, type RouteMonitor } from './route-monitor.js';
 export { TunDevice, openTun, type TunInfo, type TunOptions } from './tun.js';
 export { UDP_SLOT_SIZE, UdpEndpoint, openUdp, type UdpOptions } from './udp.js';
+export { serviceNotifier, type ServiceNotifier } from './notify.js';

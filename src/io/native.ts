@@ -54,6 +54,7 @@ export interface PacketIoBinding {
   openRouteMonitor(options: { netns?: string }): { endpoint: NativeEndpoint };
   pathMtu(address: number, netns?: string): number;
   setLinkMtu(name: string, mtu: number, netns?: string): void;
+  sendUnixDatagram(path: string, data: Buffer): void;
   readonly counterNames: readonly string[];
   readonly metaStride: number;
   readonly maxBatch: number;

@@ -9,7 +9,9 @@ export interface ClientHooks {
   /** Asks the user for an XAUTH secret. */
   promptSecret: SecretPrompt;
   /** Called once the tunnel carries traffic (the CLI detaches here). */
-  onUp?: (info: { tunDev: string; address: string }) => void;
+  onUp?: (info: { tunDev: string; address: string; gateway: string }) => void;
+  /** Called when the teardown begins (DELETEs, the script's disconnect). */
+  onStopping?: () => void;
   /** Optional observer of every packet (diagnostic trace file, debug 3). */
   datapathTap?: DataPath['tap'];
   /** Optional observer of dropped packets only. */

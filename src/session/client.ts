@@ -159,7 +159,7 @@ export class VpnClient {
     const link: Link = { tun, datapath, channel, transport, reusablePassword: outcome.reusablePassword };
     this.opened.link = link;
     this.lifecycle.established(this.clock.now(), slot);
-    this.hooks.onUp?.({ tunDev: tun.name, address: mc.address });
+    this.hooks.onUp?.({ tunDev: tun.name, address: mc.address, gateway });
     return { link, messages };
   }
 
@@ -172,6 +172,7 @@ export class VpnClient {
     const s = this.lifecycle.stage;
     const reason = s.kind === 'ended' ? s.reason : undefined;
     if (reason?.kind === 'signal') this.log.notice(`terminated by signal: ${reason.signal}`);
+    this.hooks.onStopping?.();
     link?.datapath.stop();
     // The SA that carried the tunnel; or, when setup failed after AM2 (XAUTH, mode config), the one it made, so
     // that the gateway does not keep it (and an address) until its own timeout.

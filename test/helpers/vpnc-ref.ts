@@ -48,6 +48,8 @@ export interface VpncRefOptions {
   command?: readonly string[];
   /** Extra profile lines (vpnc.conf syntax). */
   extraConfig?: readonly string[];
+  /** Extra environment variables for the client (e.g. NOTIFY_SOCKET). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** What the tunnel looks like once vpnc is up. */
@@ -130,6 +132,7 @@ export function startVpnc(o: VpncRefOptions): VpncRef {
   // vpnc prints its progress with stdio: line-buffer it (stdbuf execs, so the pid stays vpnc's).
   const child: ChildProcess = nsSpawnPrivateRun(o.netns, 'stdbuf', ['-oL', '-eL', ...(o.command ?? [VPNC]), viaFile ? configPath : '-'], {
     stdio: [viaFile ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(o.env ? { env: { ...process.env, ...o.env } } : {}),
   });
   if (!viaFile) child.stdin?.end(config);
   let out = '';
