@@ -6,6 +6,13 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# VPNC_TS_COMMANDS=DIR runs the installed commands in DIR (vpnc, vpnc-gateway, vpnc-disconnect; e.g. an npm
+# prefix's bin/) instead of this tree's bin/*.js.
+if [ -n "${VPNC_TS_COMMANDS:-}" ]; then
+  vpnc_cmd="$VPNC_TS_COMMANDS/vpnc" gateway_cmd="$VPNC_TS_COMMANDS/vpnc-gateway" disconnect_cmd="$VPNC_TS_COMMANDS/vpnc-disconnect"
+else
+  vpnc_cmd="node $here/bin/vpnc.js" gateway_cmd="node $here/bin/vpnc-gateway.js" disconnect_cmd="node $here/bin/vpnc-disconnect.js"
+fi
 tag="d$$"
 CLIENT="demo-client-$tag" GATEWAY="demo-gw-$tag" INNER="demo-inner-$tag"
 work=$(mktemp -d /tmp/vpnc-demo.XXXXXX)
@@ -26,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (network namespaces, TUN devices)" >&2; exit 1; }
-[ -f "$here/dist/cli/vpnc.js" ] || { echo "demo: run 'npm install' first (it builds dist/ and the native addon)" >&2; exit 1; }
+[ -n "${VPNC_TS_COMMANDS:-}" ] || [ -f "$here/dist/cli/vpnc.js" ] || { echo "demo: run 'npm install' first (it builds dist/ and the native addon)" >&2; exit 1; }
 for tool in ip node; do command -v "$tool" >/dev/null || { echo "demo: $tool is missing" >&2; exit 1; }; done
 
 step "1. A client, a gateway and a host behind it, each in its own network namespace"
@@ -57,7 +64,7 @@ Banner "Welcome to the vpnc-ts demo gateway"
 Split include 203.0.113.0/24
 Netns $GATEWAY
 EOF
-node "$here/bin/vpnc-gateway.js" --debug 1 "$work/gateway.conf" > "$work/gateway.log" 2>&1 &
+$gateway_cmd --debug 1 "$work/gateway.conf" > "$work/gateway.log" 2>&1 &
 gw_pid=$!
 for _ in $(seq 50); do grep -q 'listening\|ready\|started' "$work/gateway.log" 2>/dev/null && break; sleep 0.1; done
 sleep 0.5
@@ -80,7 +87,7 @@ show '/etc/resolv.conf' cat /etc/resolv.conf
 ip route > $work/routes-before; cat /etc/resolv.conf > $work/resolv-before
 
 printf '\n\033[1m== 4. vpnc connects (background mode, as vpnc does by default)\033[0m\n'
-node $here/bin/vpnc.js $work/demo.conf | sed 's/^/   | /'
+$vpnc_cmd $work/demo.conf | sed 's/^/   | /'
 
 echo; echo '   During: the gateway asked for a split tunnel to 203.0.113.0/24 and its DNS server'
 show 'ip route' ip route
@@ -91,7 +98,7 @@ ping -c 3 -i 0.2 -W 2 203.0.113.2 | sed 's/^/   | /'
 node $here/scripts/demo-transfer.mjs client 203.0.113.2 | sed 's/^/   /'
 
 printf '\n\033[1m== 6. vpnc-disconnect\033[0m\n'
-node $here/bin/vpnc-disconnect.js --pid-file $work/vpnc.pid | sed 's/^/   | /'
+$disconnect_cmd --pid-file $work/vpnc.pid | sed 's/^/   | /'
 echo; echo '   After: routes and resolv.conf are as they were'
 show 'ip route' ip route
 show '/etc/resolv.conf' cat /etc/resolv.conf

@@ -2,6 +2,9 @@
 import { defaultFor } from '../config/defaults.js';
 import { OPTIONS } from '../config/options.js';
 import { VERSION, VPNC_COMPAT_VERSION } from '../version.js';
+import { join } from 'node:path';
+import { bundledScript, defaultScript } from '../config/defaults.js';
+import { sysconfdir } from '../config/load.js';
 
 export function usageText(long: boolean, argv0 = 'vpnc'): string {
   let out = `Usage: ${argv0} [--version] [--print-config] [--help] [--long-help] [options] [config files]\n\n`;
@@ -35,6 +38,9 @@ export function versionText(): string {
     'Supported Hash-Methods: md5 sha1 sha256 sha384 sha512',
     'Supported Encryptions: null des 3des aes128 aes192 aes256 aes128-gcm aes256-gcm',
     'Supported Auth-Methods: psk psk+xauth hybrid(rsa)',
+    '',
+    `Default script: ${defaultScript()}${defaultScript() === bundledScript() ? '' : ` (Debian's; this package's own: ${bundledScript()})`}`,
+    `Profiles: ${join(sysconfdir(), 'vpnc')}/NAME or NAME.conf; with none named, ${join(sysconfdir(), 'vpnc', 'default.conf')} and ${join(sysconfdir(), 'vpnc.conf')}`,
     '',
   ].join('\n');
 }
