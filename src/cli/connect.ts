@@ -49,7 +49,7 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
   log.debug(99, () => `IPSec secret: "${config.secret}" (hex ${Buffer.from(config.secret).toString('hex')})`);
   const tracer = createTracer(config, log);
   // A service manager's (systemd Type=notify) READY=1 when the tunnel is up, STOPPING=1 at teardown.
-  const notify = serviceNotifier(process.env, (m) => log.debug(1, () => m));
+  const notify = serviceNotifier(process.env, (m) => log.notice(m));
   let pidWritten = false;
   let control: ControlServer | undefined;
   const client = new VpnClient(config, log, {

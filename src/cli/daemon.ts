@@ -27,7 +27,8 @@ export function startDaemon(config: VpncConfig, prompt: PromptIo, err: (t: strin
     const child = spawn(process.execPath, [BIN], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, [DAEMON_ENV]: '1' },
+      // The service manager hears the process it started, not its background child (NotifyAccess=main).
+      env: { ...withoutNotifySocket(process.env), [DAEMON_ENV]: '1' },
       cwd: process.cwd(),
     });
     child.stdout!.on('data', (d: Buffer) => out(d.toString()));
@@ -110,4 +111,10 @@ export function runDaemon(): Promise<number> {
       });
     });
   });
+}
+
+/** `env` without NOTIFY_SOCKET. */
+function withoutNotifySocket(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NOTIFY_SOCKET: _notify, ...rest } = env;
+  return rest;
 }

@@ -232,33 +232,37 @@ export class Phase1Driver {
     // prompt, as plain lines after an empty one (NetworkManager-vpnc takes such lines as the server's message for
     // the prompt that follows, utils_handle_output), or in the log when nothing is asked.
     let message = messages.length && (interactive || c.debug > 0) ? messages.map((m) => m.replace(/\n$/, '')).join('\n') : '';
-    for (const f of fields) {
-      if (f === 'username') out.set(f, c.username);
-      else if (f === 'domain') {
-        if (!c.domain) throw new ProtocolError('server requested domain, but none set (use "Domain ..." in the profile or --domain)');
-        out.set(f, c.domain);
-      } else if (isSecretField(f)) {
-        // A password written in the profile or on the command line is the user's to reuse; one typed at a
-        // prompt only while it is reusable (Phase1Options.rememberedPassword).
-        const known = c.password !== undefined && !c.passwordTyped ? c.password : this.options.rememberedPassword;
-        if (!interactive && !this.passwordUsed && known !== undefined) {
-          out.set(f, known);
-          this.passwordUsed = true;
-          continue;
+    try {
+      for (const f of fields) {
+        if (f === 'username') out.set(f, c.username);
+        else if (f === 'domain') {
+          if (!c.domain) throw new ProtocolError('server requested domain, but none set (use "Domain ..." in the profile or --domain)');
+          out.set(f, c.domain);
+        } else if (isSecretField(f)) {
+          // A password written in the profile or on the command line is the user's to reuse; one typed at a
+          // prompt only while it is reusable (Phase1Options.rememberedPassword).
+          const known = c.password !== undefined && !c.passwordTyped ? c.password : this.options.rememberedPassword;
+          if (!interactive && !this.passwordUsed && known !== undefined) {
+            out.set(f, known);
+            this.passwordUsed = true;
+            continue;
+          }
+          if (c.nonInteractive) throw new AuthError('authentication failed: the gateway asks for another password and --non-inter forbids asking');
+          if (this.options.reauthentication && !c.passwordHelper) {
+            throw new AuthError(`the gateway asks for the ${f === 'password' ? 'password' : f} again and none may be reused; asking at the terminal would stop the tunnel (a --password-helper can answer)`);
+          }
+          const answer = await this.promptSecret(`${message ? `\n${message}\n` : ''}${xauthPrompt(f, c.username, this.gatewayAddress)}`);
+          message = '';
+          if (answer === null) throw new AuthError('unable to get password');
+          // Only a plain password outside a challenge may serve again; passcodes and answers are single-use.
+          if (f === 'password' && !challenge) this.typedPassword = answer;
+          out.set(f, answer);
         }
-        if (c.nonInteractive) throw new AuthError('authentication failed: the gateway asks for another password and --non-inter forbids asking');
-        if (this.options.reauthentication && !c.passwordHelper) {
-          throw new AuthError(`the gateway asks for the ${f === 'password' ? 'password' : f} again and none may be reused; asking at the terminal would stop the tunnel (a --password-helper can answer)`);
-        }
-        const answer = await this.promptSecret(`${message ? `\n${message}\n` : ''}${xauthPrompt(f, c.username, this.gatewayAddress)}`);
-        message = '';
-        if (answer === null) throw new AuthError('unable to get password');
-        // Only a plain password outside a challenge may serve again; passcodes and answers are single-use.
-        if (f === 'password' && !challenge) this.typedPassword = answer;
-        out.set(f, answer);
       }
+    } finally {
+      // Not shown with a prompt (none came, or asking failed): the log has it, where it may explain the failure.
+      if (message) for (const line of message.split('\n')) this.log.notice(line);
     }
-    if (message) for (const line of message.split('\n')) this.log.notice(line);
     this.log.debug(99, () => [...out].map(([f, v]) => `XAUTH reply ${f}: "${v}" (hex ${Buffer.from(v).toString('hex')})`).join('\n'));
     return out;
   }

@@ -184,7 +184,10 @@ export class RunningTunnel {
     try {
       const { replaced, ipv6Dropped } = await negotiatePairs(this.esp(), slot, true, families);
       for (const old of replaced) this.link.channel.send(espDelete(slot.sa, old));
-      if (ipv6Dropped) await this.applyModeConfig(slot.terms.modeConfig);
+      if (ipv6Dropped) {
+        await this.applyModeConfig(slot.terms.modeConfig);
+        this.setMtu(false); // the script's connect set its own MTU
+      }
     } catch (err) {
       if (this.lc.ended) return;
       await this.performAll(this.lc.rekeyFailed(clock.now(), (err as Error).message));

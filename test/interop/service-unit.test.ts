@@ -94,6 +94,8 @@ describe("the service manager's side of Type=notify", () => {
     expect(unit).toMatch(/^Type=notify$/m);
     expect(unit).toMatch(/^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE$/m);
     expect(unit).toMatch(/^Restart=on-failure$/m);
+    expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
+    expect(unit).toMatch(/^ExecStart=vpnc --no-detach --non-inter --pid-file \/run\/vpnc-%i\.pid %i$/m);
     expect(unit).toMatch(/^PrivateTmp=yes$/m);
     expect(unit).toMatch(/^ProtectHome=yes$/m);
   });
