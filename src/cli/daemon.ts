@@ -55,6 +55,9 @@ export function startDaemon(config: VpncConfig, prompt: PromptIo, err: (t: strin
   });
 }
 
+/** What a prompt sees once detached: no terminal, nothing to read, nothing shown (the helper answers). */
+const DETACHED_IO: PromptIo = { input: { readLine: () => null }, write: () => {}, isTerminal: false };
+
 /** Sends a log line to syslog (facility daemon), as vpnc does once detached. */
 function syslog(line: string): void {
   spawnSync('logger', ['-t', `vpnc[${process.pid}]`, '-p', 'daemon.notice', '--', line], { stdio: 'ignore' });
@@ -86,9 +89,11 @@ export function runDaemon(): Promise<number> {
       }
       const config = m.config;
       runConnection(config, {
-        prompt: { input: { readLine: () => null }, write: () => {}, isTerminal: false },
+        prompt: DETACHED_IO,
         askSecret: (text) =>
           new Promise((res) => {
+            // A password helper answers here, before and after detaching (a re-authentication in the background).
+            if (config.passwordHelper && !attached) return res(readSecret(DETACHED_IO, text, config.passwordHelper));
             if (!attached || !process.connected) return res(null);
             const id = nextId++;
             pending.set(id, res);

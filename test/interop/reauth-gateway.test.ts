@@ -3,6 +3,7 @@
  * purpose): the tunnel keeps carrying traffic, the client re-authenticates at once, and the next quick mode
  * runs on the new ISAKMP SA. Root; never skipped.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +139,52 @@ describe('re-authentication with a password typed at the prompt', () => {
       expect(r.child.exitCode).toBeNull();
     } finally {
       await r.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('re-authentication in the background with a password helper', () => {
+  it('the gateway forbids keeping the password: the detached client asks the helper again, and the tunnel lives on', async () => {
+    requireRoot();
+    const bed = createTestbed({ prefix: 'rq' });
+    const gw = startProjectGateway(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'DPD 0', 'Save password no', 'Interface name gwq%d'], { name: 'reauth-helper.conf' });
+    const dir = mkdtempSync(join(tmpdir(), 'vpnc-ts-reauth-helper-'));
+    const asked = join(dir, 'asked');
+    const helper = join(dir, 'helper.sh');
+    writeFileSync(helper, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${asked}'\necho wonderland\n`, { mode: 0o755 });
+    const pidFile = join(dir, 'vpnc.pid');
+    const profile = join(dir, 'p.conf');
+    writeFileSync(profile, [
+      `IPSec gateway ${BED.gatewayOutside}`, 'IPSec ID testgroup', 'IPSec secret group-secret-42', 'Xauth username alice',
+      `Pidfile ${pidFile}`, `Script ${VPNC_SCRIPT}`, `Password helper ${helper}`, 'IKE lifetime 12', 'Reconnect timeout 0', '',
+    ].join('\n'), { mode: 0o600 });
+    const status = () => JSON.parse(execFileSync('node', [OURS[1]!, '--status', '--pid-file', pidFile, '--json'], { encoding: 'utf8' })) as { events: { reauthentications: number } };
+    try {
+      // The foreground starts the daemon and returns once the tunnel is up.
+      const fg = nsSpawnPrivateRun(bed.client, 'node', [OURS[1]!, profile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      fg.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      fg.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await childExit(fg), out).toEqual({ code: 0, signal: null });
+      expect(out).toContain('VPNC started in background');
+      await waitFor('a re-authentication in the background', () => {
+        try {
+          return status().events.reauthentications >= 1 ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      }, 25_000);
+      // Asked at the start (no password in the profile), and again by XAUTH at the re-authentication.
+      expect(readFileSync(asked, 'utf8').split('\n').filter(Boolean)).toEqual([`Enter password for alice@${BED.gatewayOutside}: `, `Password for VPN alice@${BED.gatewayOutside}: `]);
+    } finally {
+      try {
+        execFileSync('node', [join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc-disconnect.js'), '--pid-file', pidFile], { stdio: 'ignore' });
+      } catch {
+        /* not running */
+      }
+      gw.close();
+      destroyTestbed(bed);
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });
