@@ -3,7 +3,7 @@
  * without cleaning up (SIGKILL, a crash): `vpnc-disconnect` then runs the disconnect step from this file.
  * The file sits next to the pid file (`<pidfile>.state`), holds no secrets, and is removed after a clean end.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ScriptError, ScriptErrorCode } from './errors.js';
 import type { ScriptInvocation } from './env.js';
 
@@ -22,22 +22,49 @@ export function statePathFor(pidFile: string): string {
   return `${pidFile}.state`;
 }
 
-/** Writes atomically (temp file + rename), mode 0600. */
+/**
+ * Writes atomically (temp file + rename), mode 0600. The temp file is created anew (O_EXCL: a link planted at
+ * its name is neither followed nor written through).
+ */
 export function writeRestoreState(path: string, state: RestoreState): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600, flag: 'wx' });
   renameSync(tmp, path);
 }
 
-/** Reads a state file; undefined when absent; throws ScriptError (state) when it is unreadable, not ours or damaged. */
+/**
+ * Why a state file may not be trusted, or undefined: vpnc-disconnect runs the script it names as root, so the
+ * file must be owned by root or by the caller and writable by nobody else.
+ */
+export function distrust(st: { uid: number; mode: number }, callerUid: number): string | undefined {
+  if (st.uid !== 0 && st.uid !== callerUid) return `owned by uid ${st.uid}, not by root or the caller`;
+  if ((st.mode & 0o022) !== 0) return `writable by ${(st.mode & 0o002) !== 0 ? 'others' : 'its group'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  return undefined;
+}
+
+/**
+ * Reads a state file; undefined when absent; throws ScriptError (state) when it is a link, unreadable, owned by
+ * someone else or writable by others (distrust), or damaged.
+ */
 export function readRestoreState(path: string): RestoreState | undefined {
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    // Not through a link: the file itself, checked and read through the same descriptor.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new ScriptError(ScriptErrorCode.state, `${path}: cannot read the state file (${code ?? String(err)})`, { cause: err });
+    const why = code === 'ELOOP' ? 'a symbolic link, not a state file' : `cannot read the state file (${code ?? String(err)})`;
+    throw new ScriptError(ScriptErrorCode.state, `${path}: ${why}`, { cause: err });
+  }
+  try {
+    const bad = distrust(fstatSync(fd), process.getuid?.() ?? 0);
+    if (bad) throw new ScriptError(ScriptErrorCode.state, `${path}: not trusted: ${bad}; the script it names would run as root`);
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
   let parsed: unknown;
   try {
