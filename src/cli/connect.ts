@@ -2,7 +2,8 @@
  * Runs a connection for the `vpnc` command: logging, signals, the pid file, the foreground message, and
  * the mapping of how it ended to an exit code (0 normal end, 1 failure, 2 authentication failure).
  */
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
+import { writePidFile } from './pid-file.js';
 import type { VpncConfig } from '../config/validate.js';
 import { Logger } from '../log.js';
 import { VpnClient } from '../session/client.js';
@@ -61,7 +62,7 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
     onUp: ({ tunDev, address, gateway }) => {
       notify(['READY=1', `STATUS=connected to ${gateway}: ${address} on ${tunDev}`]);
       if (config.pidFile) {
-        writeFileSync(config.pidFile, `${process.pid}\n`);
+        writePidFile(config.pidFile);
         pidWritten = true;
         control = serveControl(controlPathFor(config.pidFile), () => client.status(), (m) => log.notice(m));
       }

@@ -60,7 +60,10 @@ export function readRestoreState(path: string): RestoreState | undefined {
     throw new ScriptError(ScriptErrorCode.state, `${path}: ${why}`, { cause: err });
   }
   try {
-    const bad = distrust(fstatSync(fd), process.getuid?.() ?? 0);
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new ScriptError(ScriptErrorCode.state, `${path}: cannot read the state file (EISDIR)`);
+    if (!st.isFile()) throw new ScriptError(ScriptErrorCode.state, `${path}: not a regular file, not a state file`);
+    const bad = distrust(st, process.getuid?.() ?? 0);
     if (bad) throw new ScriptError(ScriptErrorCode.state, `${path}: not trusted: ${bad}; the script it names would run as root`);
     text = readFileSync(fd, 'utf8');
   } finally {
