@@ -150,11 +150,7 @@ export class VpnClient {
     // the script takes the IPv6 it was given back (vpnc-scripts apply a configuration only at connect).
     if (familiesOf(slot.terms).includes(6)) {
       const v6 = await negotiatePairs({ keeper: this.keeper, log: this.log, quickMode: (s, f) => messages.quickMode(s, f) }, slot, false, [6]);
-      if (v6.ipv6Dropped) {
-        await this.scripts.disconnect();
-        this.scripts.setTunnel(tun.name, gateway, mc, ctx.endpoints.origin);
-        await this.scripts.connect();
-      }
+      if (v6.ipv6Dropped) await this.scripts.reconfigure(tun.name, gateway, mc, ctx.endpoints.origin);
     }
     const link: Link = { tun, datapath, channel, transport, reusablePassword: outcome.reusablePassword };
     this.opened.link = link;

@@ -9,6 +9,7 @@ import { decapsulate, encapsulate, createPacketSpan } from '../esp/packet.js';
 import { ESP_HEADROOM, ESP_TAILROOM, EspStatus, espStatusName } from '../esp/constants.js';
 import type { EspSa } from '../esp/sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
+import type { IpFamily } from '../ike/exchanges/quick-mode-ids.js';
 import type { Logger } from '../log.js';
 import { SEND_QUEUE_LENGTH, type EspTransport } from './esp-transport.js';
 import { classifyFrame, ETHERNET_HEADER_LENGTH, writeEthernetHeader } from './tap.js';
@@ -77,14 +78,14 @@ export class DataPath {
   ) {}
 
   /** Installs a new pair of SAs for one inner family; earlier inbound SAs keep working until removed (no loss on rekey). */
-  install(inbound: EspSa, outbound: EspSa, family: 4 | 6 = 4): void {
+  install(inbound: EspSa, outbound: EspSa, family: IpFamily = 4): void {
     this.inbound.set(inbound.spi, inbound);
     if (family === 6) this.outbound6 = outbound;
     else this.outbound = outbound;
   }
 
   /** No outbound SA for `family` any more (its packets are dropped as "no SA" until one is installed). */
-  removeOutbound(family: 4 | 6): void {
+  removeOutbound(family: IpFamily): void {
     if (family === 6) this.outbound6 = undefined;
     else this.outbound = undefined;
   }

@@ -102,6 +102,16 @@ export class ScriptHost {
     await this.runTunnel('connect');
   }
 
+  /**
+   * Tells the script a new configuration of the same device: `disconnect` with what it was told, then `connect`
+   * with the new one (vpnc-scripts apply a configuration only at connect).
+   */
+  async reconfigure(tunDev: string, gateway: string, mc: ModeConfig, origin?: string): Promise<void> {
+    await this.disconnect();
+    this.setTunnel(tunDev, gateway, mc, origin);
+    await this.connect();
+  }
+
   async disconnect(): Promise<void> {
     try {
       await this.runTunnel('disconnect');

@@ -13,7 +13,7 @@ import { handleGatewayMessage, type MessageSession } from './gateway-messages.js
 import type { IkeChannel } from './ike-channel.js';
 import type { IkeSaSlot, SessionLifecycle } from './lifecycle.js';
 import { IPV6_TARGET, quickMode, type SessionContext } from './negotiate.js';
-import { addressRange, networkRange, type IpFamily, type TunnelIds } from '../ike/exchanges/quick-mode-ids.js';
+import { tunnelIdsOf, type IpFamily, type TunnelIds } from '../ike/exchanges/quick-mode-ids.js';
 import type { EspPair } from './quick-mode-driver.js';
 
 /** Notify types below this are errors (RFC 2408 3.14.1); above are status messages. */
@@ -91,12 +91,10 @@ export class SessionMessages {
     const terms = this.lc.current?.terms;
     const mc = terms?.modeConfig;
     const tunnels: Partial<Record<IpFamily, TunnelIds>> = {};
-    const ours4 = addressRange(mc?.address ?? '0.0.0.0');
-    const theirs4 = networkRange(t.address, t.prefixLength);
-    if (ours4 && theirs4) tunnels[4] = { ours: ours4, theirs: theirs4 };
-    const ours6 = mc?.address6 ? addressRange(mc.address6.address) : undefined;
-    const theirs6 = networkRange(IPV6_TARGET.address, IPV6_TARGET.prefixLength);
-    if (ours6 && theirs6) tunnels[6] = { ours: ours6, theirs: theirs6 };
+    const v4 = tunnelIdsOf(mc?.address ?? '0.0.0.0', t);
+    if (v4) tunnels[4] = v4;
+    const v6 = mc?.address6 ? tunnelIdsOf(mc.address6.address, IPV6_TARGET) : undefined;
+    if (v6) tunnels[6] = v6;
     return { encapMode: terms?.encapMode ?? 0, pfsGroup: terms?.pfsGroup ?? 0, tunnels };
   }
 }

@@ -318,10 +318,10 @@ export class RunningTunnel {
     if (link.datapath.ethernet) link.datapath.ethernet = { ...link.datapath.ethernet, ourAddress: parseIpv4Address(mc.address) };
     if (before) {
       scripts.setTunnelFrom(before);
-      await scripts.disconnect();
-      scripts.setTunnel(link.tun.name, this.ctx.endpoints.gateway, mc, this.ctx.endpoints.origin);
+      await scripts.reconfigure(link.tun.name, this.ctx.endpoints.gateway, mc, this.ctx.endpoints.origin);
+    } else {
+      await scripts.connect();
     }
-    await scripts.connect();
     this.mtu.forget();
   }
 

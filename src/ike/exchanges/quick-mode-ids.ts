@@ -92,6 +92,13 @@ export interface TunnelIds {
   readonly theirs: IpRange;
 }
 
+/** The tunnel of our address to a network (one family); undefined when either is no address of it. */
+export function tunnelIdsOf(ours: string, network: { readonly address: string; readonly prefixLength: number }): TunnelIds | undefined {
+  const o = addressRange(ours);
+  const t = networkRange(network.address, network.prefixLength);
+  return o && t && o.family === t.family ? { ours: o, theirs: t } : undefined;
+}
+
 /**
  * Checks a quick mode's pair of IDs against the tunnel: `ourId` must be exactly our address, `theirId` inside
  * the target network, both of the tunnel's family. No IDs at all is accepted (vpnc and Cisco always send them;

@@ -22,7 +22,7 @@ import type { IdPayload } from '../payloads/id.js';
 import type { Payload } from '../payloads/payload.js';
 import type { Proposal, SaPayload, Transform } from '../payloads/sa.js';
 import { PROPOSED_LIFETIME, parseLifetimeNotify, readLifetimes } from '../proposals.js';
-import { addressRange, checkQuickModeIds, networkRange, quickModeIdData } from './quick-mode-ids.js';
+import { checkQuickModeIds, quickModeIdData, tunnelIdsOf } from './quick-mode-ids.js';
 
 export interface EspPolicy {
   weakEncryption: boolean;
@@ -174,10 +174,9 @@ export class QuickModeInitiator {
       }
     }
     if (!saR || !nonceR) throw new ProtocolError('quick mode response lacks SA or nonce', NotifyType.PAYLOAD_MALFORMED);
-    const ours = addressRange(this.p.localAddress);
-    const theirs = networkRange(this.p.remote.address, this.p.remote.prefixLength);
-    if (!ours || !theirs) throw new EncodeError(`quick mode for ${this.p.localAddress} to ${this.p.remote.address}/${this.p.remote.prefixLength}: not addresses`);
-    checkQuickModeIds(ids, 0, { ours, theirs });
+    const tunnel = tunnelIdsOf(this.p.localAddress, this.p.remote);
+    if (!tunnel) throw new EncodeError(`quick mode for ${this.p.localAddress} to ${this.p.remote.address}/${this.p.remote.prefixLength}: not addresses`);
+    checkQuickModeIds(ids, 0, tunnel);
     if (saR.proposals.length !== 1 || saR.proposals[0]!.transforms.length !== 1) {
       throw new ProtocolError('quick mode response must hold one proposal with one transform', NotifyType.BAD_PROPOSAL_SYNTAX);
     }
