@@ -5,7 +5,8 @@
  * cleaning up (SIGKILL, a crash), the disconnect step is run from the state file it left next to the pid file.
  * Exit codes: 0 stopped (or restored), 1 nothing found or it would not stop.
  */
-import { readFileSync, rmSync, writeSync } from 'node:fs';
+import { rmSync, writeSync } from 'node:fs';
+import { isRunningVpnc, readPidFile } from './pid-file.js';
 import { pidFileOf } from '../config/load.js';
 import { buildScriptEnv } from '../script/env.js';
 import { readRestoreState, removeRestoreState, statePathFor } from '../script/state.js';
@@ -25,24 +26,6 @@ function pidFileFrom(argv: string[]): string {
   if (argv.length === 1 && argv[0]!.startsWith('--pid-file=')) return argv[0]!.slice('--pid-file='.length);
   if (argv.length === 1 && !argv[0]!.startsWith('-')) return pidFileOf([argv[0]!]);
   throw new VpncError('VPNC_ERR_USAGE', `unexpected arguments: ${argv.join(' ')}`);
-}
-
-function readPid(path: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Alive and a vpnc (ours or the C one): never signal a process that merely reused the pid. */
-function isVpnc(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('vpnc');
-  } catch {
-    return false;
-  }
 }
 
 async function restoreFromState(pidFile: string): Promise<boolean> {
@@ -79,17 +62,17 @@ async function disconnect(argv: string[]): Promise<number> {
     err(`vpnc-disconnect: ${(e as Error).message}\n${USAGE}`);
     return 1;
   }
-  const pid = readPid(pidFile);
-  if (pid === undefined || !isVpnc(pid)) {
+  const pid = readPidFile(pidFile);
+  if (pid === undefined || !isRunningVpnc(pid)) {
     if (await restoreFromState(pidFile)) return 0;
     if (pid !== undefined) rmSync(pidFile, { force: true });
-    err(`vpnc-disconnect: no vpnc found running (pid file ${pidFile})\n`);
+    err(`vpnc-disconnect: no vpnc found running (pid file ${pidFile}${pid !== undefined ? `: pid ${pid} is not a vpnc, not signalled` : ''})\n`);
     return 1;
   }
   out(`Terminating vpnc daemon (pid: ${pid})\n`);
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + STOP_WAIT_MS;
-  while (isVpnc(pid)) {
+  while (isRunningVpnc(pid)) {
     if (Date.now() > deadline) {
       err(`vpnc-disconnect: vpnc (pid ${pid}) did not stop within ${STOP_WAIT_MS / 1000} s\n`);
       return 1;
