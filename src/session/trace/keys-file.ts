@@ -7,7 +7,8 @@
  * A path naming an existing directory gets Wireshark configuration files (use it as WIRESHARK_CONFIG_DIR);
  * any other path gets one text file whose non-comment lines are each one `tshark -o` argument.
  */
-import { chmodSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { writePrivate } from './private-file.js';
 import { join } from 'node:path';
 import type { EspSuite } from '../../esp/transforms.js';
 
@@ -94,11 +95,6 @@ export function formatConfigFiles(t: KeyTables): Record<string, string> {
     ikev1_decryption_table: table(t.ikev1),
     esp_sa: table(t.esp),
   };
-}
-
-function writePrivate(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600); // an existing file keeps its mode otherwise
 }
 
 /** Keeps the tables of a session and rewrites the file (or directory) whenever a key is added. */

@@ -8,7 +8,8 @@
  *   kind; debug 99 logs the key material.
  * - At exit with a trace: a summary per ESP SA (packets and bytes each way, drops by reason).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { openPrivate } from './private-file.js';
 import { performance } from 'node:perf_hooks';
 import { SystemError } from '../../errors.js';
 import { parseIpv4Address } from '../../io/index.js';
@@ -75,7 +76,7 @@ export class SessionTracer implements SessionTrace {
     if (opts.traceFile !== undefined) {
       const path = opts.traceFile;
       try {
-        this.fd = openSync(path, 'w', 0o600);
+        this.fd = openPrivate(path);
       } catch (err) {
         throw new SystemError('VPNC_ERR_TRACE_FILE', `cannot open trace file ${path}: ${(err as Error).message}`, (err as NodeJS.ErrnoException).code, { cause: err });
       }

@@ -72,6 +72,7 @@ describe('isVpncCommandLine', () => {
     ['node\0/opt/vpnc-ts/bin/vpnc.js\0corp\0', true],
     ['/usr/bin/node\0--enable-source-maps\0/usr/local/bin/vpnc\0', true],
     ['node /opt/vpnc-ts/bin/vpnc.js --secret * corp', true],
+    ['vpnc --gateway 198.51.100.1 --secret ******** corp', true],
     ['vim\0/etc/vpnc/vpnc.conf\0', false],
     ['sleep\x0030\0vpnc\0', false],
     ['node\0/opt/vpnc-ts/bin/vpnc-gateway.js\0', false],
