@@ -38,10 +38,22 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class VpncError extends Error {
+  /**
+   * Whether typed errors record a stack trace. They are expected outcomes (a malformed packet, a refusal), shown
+   * as one line and never with a stack; recording one costs more than the rest of rejecting junk (a flood of
+   * it measured ~20 us an error). The CLI turns it off, and on again for debugging (Debug 3 and up).
+   */
+  static captureStacks = true;
   /** Stable machine-readable code from ERROR_CODES, e.g. `VPNC_ERR_CONFIG`. */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    const limit = Error.stackTraceLimit;
+    if (!VpncError.captureStacks) Error.stackTraceLimit = 0;
+    try {
+      super(message, options);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.code = code;
     this.name = new.target.name;
   }

@@ -6,6 +6,7 @@ import { unlinkSync } from 'node:fs';
 import { writePidFile } from './pid-file.js';
 import type { VpncConfig } from '../config/validate.js';
 import { Logger } from '../log.js';
+import { VpncError } from '../errors.js';
 import { VpnClient } from '../session/client.js';
 import type { EndReason } from '../session/client-hooks.js';
 import { SessionTracer } from '../session/trace/tracer.js';
@@ -45,6 +46,8 @@ export function exitCodeForEnd(end: EndReason): number {
 }
 
 export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<number> {
+  // Typed errors are one line to the user: their stacks only cost (junk from the network is rejected with them).
+  VpncError.captureStacks = config.debug >= 3;
   const log = new Logger({ level: config.debug, sink: io.logSink, timestamps: config.debug >= 1 });
   log.debug(1, () => `vpnc (TypeScript) version ${VERSION}, compatible with vpnc ${VPNC_COMPAT_VERSION}`);
   log.debug(99, () => `IPSec secret: "${config.secret}" (hex ${Buffer.from(config.secret).toString('hex')})`);

@@ -43,6 +43,8 @@ const FIXED: Partial<Record<SettingId, string>> = {
   // Ours: a laptop's tunnel comes back by itself (OpenConnect's default); 0 gives vpnc's exit on a dead peer.
   reconnectTimeout: '300',
   ikeLifetime: String(VPNC_IKE_LIFETIME),
+  // Ours: patience for a lossy path (a third of the datagrams lost each way still connects); vpnc's is 15 s.
+  ikeTimeout: '30',
 };
 
 /** The default for a setting, or undefined when it has none. */

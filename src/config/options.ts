@@ -51,6 +51,7 @@ export const SettingId = {
   noNattFallback: 'noNattFallback',
   backupServers: 'backupServers',
   noIpv6: 'noIpv6',
+  ikeTimeout: 'ikeTimeout',
 } as const;
 export type SettingId = (typeof SettingId)[keyof typeof SettingId];
 
@@ -172,6 +173,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   row('noNattFallback', '--no-natt-fallback', 'No NAT-T fallback', null, 'when no ESP comes back although IKE answers (something drops IP protocol 50), do not\nswitch to UDP encapsulation by itself (natt mode): say so and exit', { extension: true }),
   row('backupServers', '--backup-servers', 'Backup servers', '<host list>', 'other gateways of the site (comma or space separated), tried in turn when the gateway does not\nanswer at the start or stops answering; a Cisco .pcf\'s BackupServer. The list the gateway sends\n(UNITY_BACKUP_SERVERS) replaces it', { extension: true }),
   row('noIpv6', '--no-ipv6', 'No IPv6', null, 'do not ask the gateway for IPv6 (an IPv6 address, DNS servers and networks, and the second\nquick mode that carries IPv6); vpnc never asks', { extension: true }),
+  row('ikeTimeout', '--ike-timeout', 'IKE timeout', '<2-3600>', 'seconds to keep resending an IKE request the gateway does not answer (pauses from 1 s, doubling to\n4 s, ±20 %), then "no response from target"; vpnc gives up after 15 s', { extension: true }),
   row('trace', '--trace', 'Trace file', '<filename>', 'write a pcapng trace of the outer (IKE, ESP) and inner (cleartext) packets to <filename>', { extension: true }),
 ];
 

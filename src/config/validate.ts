@@ -69,6 +69,8 @@ export interface VpncConfig {
   reconnectTimeout: number;
   /** The ISAKMP SA lifetime we propose, in seconds. */
   ikeLifetime: number;
+  /** Seconds an unanswered IKE request is resent before the gateway is given up. */
+  ikeTimeout: number;
   /** Other gateways to try (Backup servers): names or addresses, resolved when tried. */
   backupServers: string[];
   /** The XAUTH password was typed at the start-up prompt: it serves a re-authentication only if the gateway allows. */
@@ -238,6 +240,7 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     traceKeys: r.optional('traceKeys'),
     backupServers,
     reconnectTimeout: r.integer('reconnectTimeout', 0, 86400, '0-86400 seconds (0 = off)'),
+    ikeTimeout: r.integer('ikeTimeout', 2, 3600, '2-3600 seconds'),
     // FortiGate refuses vpnc's 2147483 s ("peer SA proposal does not match local policy", ndpgroup/vpnc PR #9).
     ikeLifetime: vendor === 'fortigate' && !r.given('ikeLifetime') ? FORTIGATE_IKE_LIFETIME : r.integer('ikeLifetime', 10, VPNC_IKE_LIFETIME, `10-${VPNC_IKE_LIFETIME} seconds`),
   };

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { DeadPeerDetector } from './dpd.js';
 import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
 import type { IkeChannel } from './ike-channel.js';
+import type { LogThrottle } from './log-throttle.js';
 
 /** The part of the session the gateway's messages read and change. */
 export interface MessageSession {
@@ -21,6 +22,8 @@ export interface MessageSession {
   dpd(): DeadPeerDetector | undefined;
   readonly keeper: EspKeeper;
   readonly log: Logger;
+  /** For notices about input anyone could have sent: one line per kind per interval. */
+  readonly notices: LogThrottle;
   rekeyTerms(): GatewayRekeyTerms;
   /** The gateway ended the connection (DELETE of `sa` with the ESP SAs, or with none). */
   peerEnded(sa: IkeSa): void;
@@ -43,7 +46,7 @@ export function handleGatewayMessage(s: MessageSession, d: Buffer): Informationa
       const qm2 = s.keeper.gatewayQuickMode(sa, sa.open(d), s.rekeyTerms());
       if (qm2) s.channel().reply(qm2);
     } catch (err) {
-      s.log.notice(`gateway's quick mode refused: ${(err as Error).message}`);
+      s.notices.notice("gateway's quick mode refused", () => `gateway's quick mode refused: ${(err as Error).message}`);
     }
     return [];
   }
@@ -89,7 +92,7 @@ function onEvent(s: MessageSession, sa: IkeSa, ev: InformationalEvent): void {
       s.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);
       break;
     case 'malformed':
-      s.log.notice(`gateway's informational message: ${ev.error.message}`);
+      s.notices.notice("gateway's informational message malformed", () => `gateway's informational message: ${ev.error.message}`);
       break;
     default:
       s.log.debug(2, () => `informational from the gateway: ${ev.kind}`);

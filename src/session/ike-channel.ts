@@ -1,20 +1,28 @@
 /**
  * The IKE side of the UDP socket: sends ISAKMP datagrams (with the 4-byte non-ESP marker once floated to
  * port 4500), receives them, drops duplicates and NAT keepalives, and hands ESP-in-UDP datagrams that
- * share the socket to the data path. Requests are retransmitted with the same bytes: 1 s, doubling, four
- * sends in all (vpnc's schedule), then "no response from target".
+ * share the socket to the data path. Requests are retransmitted with the same bytes on the retransmission
+ * policy (retransmit.ts: backoff with jitter until the `IKE timeout`), then "no response from target". A
+ * request that also answers the gateway's last message (AM3, our XAUTH reply) is resent at once when the
+ * gateway repeats that message, as a reply() is.
  */
-import { createHash } from 'node:crypto';
 import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
+import { classifyNattDatagram, NattDatagram, NON_ESP_MARKER_LENGTH } from '../esp/natt-demux.js';
 import { PeerTimeoutError, VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { describeNetworkError, openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import type { DatagramTap } from './trace/taps.js';
+import { retransmitWaits, type RetransmitPolicy } from './retransmit.js';
 import { systemClock, Timers, type Clock } from './timers.js';
 
 /** Called for an ESP packet that arrived on the IKE socket (zero-copy: valid during the call only). */
 export type EspSink = (buf: Buffer, offset: number, length: number) => void;
+
+/** IKE datagrams waiting for the session: a conversation has one or two; more is a flood, dropped. */
+const IKE_QUEUE_LIMIT = 64;
+/** Initiator cookies of ours recognised: the SA in use, one being made, and a few before them. */
+const OUR_COOKIES_KEPT = 4;
 
 export interface IkeChannelOptions {
   localAddress: string;
@@ -27,6 +35,19 @@ export interface IkeChannelOptions {
   tap?: DatagramTap;
   /** The session's clock (default: the system's). */
   clock?: Clock;
+  /** When requests are resent and given up (default Timers.retransmit). */
+  retransmit?: RetransmitPolicy;
+  /** [0, 1) for the jitter (default Math.random). */
+  random?: () => number;
+}
+
+export interface ExchangeOptions {
+  /** Declined datagrams go here (e.g. a DPD arriving meanwhile). */
+  other?: (d: Buffer) => void;
+  /** The waits after each send (default: from the channel's retransmission policy). */
+  waits?: readonly number[];
+  /** The request is also our answer to the datagram just taken: resent at once should the gateway repeat that. */
+  answersLast?: boolean;
 }
 
 
@@ -48,7 +69,12 @@ export class IkeChannel {
   private networkError: { text: string; at: number } | undefined;
   /** Set by cancel(): every wait, interruptible or not, ends and exchanges give up (the user stopped us). */
   private cancelled = false;
-  private lastDigest = '';
+  /** The last datagram delivered (its copy in the queue): a datagram equal to it is a repeat. */
+  private lastDelivered: Buffer | undefined;
+  /** Initiator cookies of what we sent, newest last: a datagram with another one is not for us. */
+  private readonly ourCookies: Buffer[] = [];
+  /** IKE datagrams dropped: of strangers (a cookie we never sent) and for a full queue. */
+  readonly dropped = { stranger: 0, queueFull: 0 };
   /** Our answer to the last delivered datagram: resent when the gateway repeats that datagram. */
   private lastResponse: Buffer | undefined;
   private espSink: EspSink | undefined;
@@ -129,13 +155,11 @@ export class IkeChannel {
       const buf = batch.buffer;
       this.lastReceive = this.clock.now();
       this.opts.tap?.datagram('in', buf, off, len, this);
-      if (len === 1 && buf[off] === 0xff) continue; // NAT keepalive
+      const kind = classifyNattDatagram(buf, off, len);
+      if (kind === NattDatagram.KEEPALIVE) continue;
       if (this.nonEspMarker) {
-        if (len >= 4 && buf.readUInt32BE(off) === 0) {
-          this.deliverIke(buf.subarray(off + 4, off + len));
-        } else if (len > 8 && this.espSink) {
-          this.espSink(buf, off, len);
-        }
+        if (kind === NattDatagram.IKE) this.deliverIke(buf.subarray(off + NON_ESP_MARKER_LENGTH, off + len));
+        else if (kind === NattDatagram.ESP && this.espSink) this.espSink(buf, off, len);
         continue;
       }
       this.deliverIke(buf.subarray(off, off + len));
@@ -144,23 +168,46 @@ export class IkeChannel {
 
   private deliverIke(view: Buffer): void {
     if (view.length < 28) return;
-    const digest = createHash('sha1').update(view).digest('hex');
-    if (digest === this.lastDigest) {
+    // Before anything costs: every exchange of ours carries an initiator cookie we sent (we initiate phase 1).
+    if (!this.isOurCookie(view)) {
+      this.dropped.stranger++;
+      return;
+    }
+    const last = this.lastDelivered;
+    if (last !== undefined && last.length === view.length && last.equals(view)) {
       this.log.debug(2, () => `received duplicated packet${this.lastResponse ? ', answering it again' : ', dropped'}`);
       if (this.lastResponse) this.send(this.lastResponse);
       return;
     }
-    this.lastDigest = digest;
+    if (this.queue.length >= IKE_QUEUE_LIMIT) {
+      this.dropped.queueFull++;
+      return;
+    }
+    const copy = Buffer.from(view);
+    this.lastDelivered = copy;
     this.lastResponse = undefined;
-    this.queue.push(Buffer.from(view));
+    this.queue.push(copy);
     const w = this.waiter;
     this.waiter = undefined;
     w?.();
   }
 
+  private isOurCookie(view: Buffer): boolean {
+    for (let i = this.ourCookies.length - 1; i >= 0; i--) if (view.compare(this.ourCookies[i]!, 0, 8, 0, 8) === 0) return true;
+    return false;
+  }
+
+  /** Notes the initiator cookie of an ISAKMP datagram we send (the last few are kept: old SA, new one). */
+  private noteCookie(datagram: Buffer): void {
+    if (datagram.length < 8 || this.isOurCookie(datagram)) return;
+    this.ourCookies.push(Buffer.from(datagram.subarray(0, 8)));
+    if (this.ourCookies.length > OUR_COOKIES_KEPT) this.ourCookies.shift();
+  }
+
   /** Sends an ISAKMP datagram (the marker is added when floated). */
   send(datagram: Buffer): void {
     if (this.closed) return;
+    this.noteCookie(datagram);
     const data = this.nonEspMarker ? Buffer.concat([Buffer.alloc(4), datagram]) : datagram;
     this.opts.tap?.datagram('out', data, 0, data.length, this);
     this.socket.send(data, 0, data.length, this.gatewayAddr, this.gatewayPort);
@@ -206,26 +253,23 @@ export class IkeChannel {
   }
 
   /**
-   * Sends `request` and waits for a datagram that `accept` takes, resending the same bytes on the vpnc
-   * schedule. Datagrams `accept` declines go to `other` (e.g. a DPD arriving meanwhile).
+   * Sends `request` and waits for a datagram that `accept` takes, resending the same bytes on the channel's
+   * retransmission policy (or `o.waits`). Datagrams `accept` declines go to `o.other`.
    */
-  async exchange(
-    request: Buffer,
-    accept: (d: Buffer) => boolean,
-    other: (d: Buffer) => void = () => {},
-    delays: readonly number[] = Timers.retransmitDelaysMs,
-  ): Promise<Buffer> {
+  async exchange(request: Buffer, accept: (d: Buffer) => boolean, o: ExchangeOptions = {}): Promise<Buffer> {
     const started = this.clock.now();
-    for (let attempt = 0; attempt < delays.length; attempt++) {
+    const waits = o.waits ?? retransmitWaits(this.opts.retransmit ?? Timers.retransmit, this.opts.random);
+    if (o.answersLast) this.lastResponse = request;
+    for (let attempt = 0; attempt < waits.length; attempt++) {
       if (attempt > 0) this.log.debug(2, () => `no answer yet, resending (attempt ${attempt + 1})`);
       this.send(request);
-      const deadline = this.clock.now() + delays[attempt]!;
+      const deadline = this.clock.now() + waits[attempt]!;
       for (;;) {
         const d = await this.take(deadline - this.clock.now(), false);
         if (this.cancelled) throw new VpncError('VPNC_ERR_INTERRUPTED', 'stopped while waiting for the gateway');
         if (!d) break;
         if (accept(d)) return d;
-        other(d);
+        o.other?.(d);
       }
     }
     throw new PeerTimeoutError(`no response from target ${this.opts.gateway}:${this.gatewayPort}${this.networkSaid(started)}`);

@@ -20,7 +20,8 @@ import { Phase1Driver, type Phase1Outcome } from './phase1.js';
 import { encapModeFor, pfsGroupFor, runQuickMode, type EspPair } from './quick-mode-driver.js';
 import { networkNotices } from './network-notices.js';
 import { localAddressFor, resolveGateway } from './route.js';
-import type { Clock } from './timers.js';
+import { Timers, type Clock } from './timers.js';
+import { withTotal } from './retransmit.js';
 import type { DataPath } from './datapath.js';
 import type { TunDevice } from '../io/index.js';
 
@@ -103,6 +104,7 @@ export function openChannel(ctx: SessionContext): IkeChannel {
     gatewayPort: 500,
     log: ctx.log,
     clock: ctx.clock,
+    retransmit: withTotal(Timers.retransmit, c.ikeTimeout),
     ...(hooks.netns ? { netns: hooks.netns } : {}),
     ...(hooks.trace ? { tap: hooks.trace } : {}),
   });
@@ -195,9 +197,17 @@ async function moveTo(ctx: SessionContext, ch: IkeChannel, address: string): Pro
 }
 
 /**
+ * Phase 1 attempts per setup. A gateway that answered AM2 and then went silent is alive behind a lossy path, or
+ * has dropped its half-open SA (strongSwan does after 30 s): a new phase 1 from AM1 gets through where resending
+ * into the dropped SA cannot.
+ */
+export const SETUP_ATTEMPTS = 3;
+
+/**
  * A session's first phase 1: at the configured gateway (following redirects), then, while AM1 gets no answer, at each
  * of the profile's backup servers in turn (`Backup servers`, a .pcf's BackupServer); one that does not resolve
- * is skipped. The last silence is the error.
+ * is skipped. The last silence is the error. A gateway that stops answering after AM2 gets a new phase 1, up to
+ * SETUP_ATTEMPTS in all (the abandoned SA is deleted: the gateway may still hold it).
  */
 export async function firstPhase1(
   ctx: SessionContext,
@@ -211,10 +221,25 @@ export async function firstPhase1(
     ch = m;
     moved(m);
   };
-  for (;;) {
+  let keyed: IkeSa | undefined;
+  const attempt: Phase1Request = {
+    ...req,
+    keyed: (sa) => {
+      keyed = sa;
+      req.keyed?.(sa);
+    },
+  };
+  for (let attempts = 1; ; attempts++) {
     try {
-      return await phase1Following(ctx, ch, req, track);
+      return await phase1Following(ctx, ch, attempt, track);
     } catch (err) {
+      if (err instanceof PeerTimeoutError && !err.unanswered && attempts < SETUP_ATTEMPTS) {
+        ctx.log.notice(`${err.message} after it had answered; starting phase 1 again (attempt ${attempts + 1} of ${SETUP_ATTEMPTS})`);
+        if (keyed) ch.send(buildDeleteIsakmp(keyed, randomMessageId()));
+        keyed = undefined;
+        track(await moveTo(ctx, ch, ctx.endpoints.gateway));
+        continue;
+      }
       // Only silence to AM1 moves on: a gateway that answered and then went quiet is not down.
       if (!(err instanceof PeerTimeoutError) || !err.unanswered || backups.length === 0) throw err;
       let address: string | undefined;

@@ -91,11 +91,7 @@ export class Phase1Driver {
     const am = aggressiveModeFor(c, this.log, { dhGroup: c.dhGroup, initialContact: opts.initialContact });
     this.log.debug(2, () => 'S4.3 AM packet_1');
     const am2 = await this.channel
-      .exchange(
-        am.start(),
-        (d) => am.accepts(d),
-        (d) => this.other(am.cookieI, d),
-      )
+      .exchange(am.start(), (d) => am.accepts(d), { other: (d) => this.other(am.cookieI, d) })
       .catch((err: unknown) => {
         throw err instanceof PeerTimeoutError ? new PeerTimeoutError(err.message, true) : err;
       });
@@ -132,9 +128,10 @@ export class Phase1Driver {
     this.log.debug(2, () => 'S4.5 AM packet_3');
     let first: Buffer | undefined;
     if (xauth) {
-      first = await this.channel.exchange(result.am3, (d) => isTransactionOf(sa, d), (d) => this.unexpected(sa, d));
+      // AM3 answers AM2: should the gateway repeat AM2 (AM3 lost), it is resent at once.
+      first = await this.channel.exchange(result.am3, (d) => isTransactionOf(sa, d), { other: (d) => this.unexpected(sa, d), answersLast: true });
     } else {
-      this.channel.send(result.am3);
+      this.channel.reply(result.am3);
     }
     let pushed: ModeConfig | undefined;
     if (first) pushed = await this.xauth(sa, first, dialect);
@@ -212,12 +209,12 @@ export class Phase1Driver {
           if (dialect.push === 'take-noted') this.log.notice('the gateway pushed its mode config during XAUTH (as Netscreen and WatchGuard gateways do): taking it');
           this.log.debug(2, () => 'S5.5.1 mode config pushed during XAUTH');
           // The ACK is resent until the status comes: a gateway answers a repeated ACK with its status again.
-          d = await this.channel.exchange(step.send, (x) => xauth.accepts(x), (x) => this.unexpected(sa, x));
+          d = await this.channel.exchange(step.send, (x) => xauth.accepts(x), { other: (x) => this.unexpected(sa, x), answersLast: true });
           break;
         case 'ask': {
           const { fields, challenge, messages } = step.request;
           const reply = xauth.answer(await this.answers(fields, challenge, messages));
-          d = await this.channel.exchange(reply, (x) => xauth.accepts(x), (x) => this.unexpected(sa, x));
+          d = await this.channel.exchange(reply, (x) => xauth.accepts(x), { other: (x) => this.unexpected(sa, x), answersLast: true });
           break;
         }
       }
@@ -275,7 +272,7 @@ export class Phase1Driver {
       applicationVersion: this.config.applicationVersion,
       hostname: hostname(),
     });
-    return pull.receive(await this.channel.exchange(pull.request(), (x) => pull.accepts(x), (x) => this.unexpected(sa, x)));
+    return pull.receive(await this.channel.exchange(pull.request(), (x) => pull.accepts(x), { other: (x) => this.unexpected(sa, x) }));
   }
 }
 

@@ -55,7 +55,7 @@ export async function probeGateway(config: VpncConfig, log: Logger, netns?: stri
       const am = aggressiveModeFor(config, log, { dhGroup, initialContact: false });
       let answer: ProbeAnswer;
       try {
-        const am2 = await channel.exchange(am.start(), (d) => am.accepts(d), () => {}, Timers.probeDelaysMs);
+        const am2 = await channel.exchange(am.start(), (d) => am.accepts(d), { waits: Timers.probeDelaysMs });
         const result = am.receive(am2, { address: localAddress, port: channel.localPort }, { address: gateway, port: 500 });
         peer ??= result.peer;
         nat ??= result.nat;

@@ -75,10 +75,11 @@ export async function runQuickMode(
         return false;
       }
     },
-    other,
+    { other },
   );
   const r = qm.receive(sa.open(reply));
-  channel.send(r.qm3);
+  // QM3 answers QM2: should the gateway repeat QM2 (QM3 lost), the channel resends it.
+  channel.reply(r.qm3);
   const inbound = EspSa.fromKeymat(r.spiIn.readUInt32BE(0), r.suite, r.keymatIn);
   const outbound = EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut);
   const family = addressRange(p.localAddress)?.family ?? 4;

@@ -10,6 +10,7 @@ import type { InformationalEvent } from '../ike/exchanges/informational.js';
 import type { IkeSa } from '../ike/ike-sa.js';
 import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
 import { handleGatewayMessage, type MessageSession } from './gateway-messages.js';
+import { LogThrottle } from './log-throttle.js';
 import type { IkeChannel } from './ike-channel.js';
 import type { IkeSaSlot, SessionLifecycle } from './lifecycle.js';
 import { IPV6_TARGET, quickMode, type SessionContext } from './negotiate.js';
@@ -25,6 +26,7 @@ export class SessionMessages {
   /** When an authenticated IKE message last came from the gateway (0: never). */
   ikeHeardAt = 0;
   private readonly session: MessageSession;
+  private readonly notices: LogThrottle;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -33,12 +35,14 @@ export class SessionMessages {
     private readonly channel: () => IkeChannel,
   ) {
     const { log, clock } = ctx;
+    this.notices = new LogThrottle(log, clock);
     this.session = {
       saFor: (cookieI) => lc.saFor(cookieI),
       channel,
       dpd: () => lc.current?.dpd,
       keeper,
       log,
+      notices: this.notices,
       rekeyTerms: () => this.rekeyTerms(),
       peerEnded: (sa) => {
         if (sa !== lc.current?.sa) return void this.deletedSas.add(sa);
@@ -65,6 +69,11 @@ export class SessionMessages {
     this.ctx.log.notice('the gateway ended the old session as the new one came up');
     this.lc.isakmpDeleted(this.ctx.clock.now());
     return true;
+  }
+
+  /** Tells the counts of notices held back (from the main loop). */
+  flushNotices(): void {
+    this.notices.flush();
   }
 
   /** One datagram from the gateway; returns the informational events it carried. */

@@ -34,12 +34,17 @@ export const Timers = {
   reauthRetryMs: 30_000,
   /** How long an inbound ESP SA stays usable after a rekey replaced it (packets already in flight). */
   retiredEspGraceMs: 30_000,
-  /** Request retransmission: the delay before each resend (vpnc: 1, 2, 4, 8 s; four sends in all). */
-  retransmitDelaysMs: [1000, 2000, 4000, 8000],
+  /**
+   * Request retransmission (retransmit.ts): first resend after 1 s, pauses doubling to 4 s, ±20 % jitter, given
+   * up 30 s after the first send (`IKE timeout`). vpnc: 1, 2, 4, 8 s, four sends in all.
+   */
+  retransmit: { firstMs: 1_000, maxIntervalMs: 4_000, jitter: 0.2, totalMs: 30_000 },
   /** ESP sent and none received for this long: probe IKE and the tunnel (black-hole detection, esp-watch.ts). */
   espSilenceMs: 5_000,
   /** How long the probes have to bring an answer before the verdict. */
   espProbeWaitMs: 5_000,
+  /** Notices about unauthenticated input: at most one line per kind this often (log-throttle.ts). */
+  noticeThrottleMs: 10_000,
   /** `vpnc --probe`: a shorter schedule per aggressive mode tried (two sends, 3 s), many are tried. */
   probeDelaysMs: [1000, 2000],
 } as const;

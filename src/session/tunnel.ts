@@ -67,6 +67,7 @@ export class RunningTunnel {
         const duties = this.lc.tick(now, { lastHeard: this.lastHeard(), espDue: this.keeper.due(now), transport: this.link.transport.kind, esp });
         await this.performAll(duties);
         this.keeper.expire(clock.now());
+        this.messages.flushNotices();
       }
     } finally {
       monitor?.close();

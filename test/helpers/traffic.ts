@@ -29,10 +29,10 @@ export interface PingResult {
   output: string;
 }
 
-/** Pings `target` from namespace `ns` (`count` probes 0.2 s apart); does not throw on loss. */
-export async function ping(ns: string, target: string, count = 3): Promise<PingResult> {
-  const output = await execFileAsync('ip', ['netns', 'exec', ns, 'ping', ...(target.includes(':') ? ['-6'] : []), '-n', '-c', String(count), '-i', '0.2', '-W', '2', target], {
-    timeout: Math.max(20_000, count * 200 + 10_000),
+/** Pings `target` from namespace `ns` (`count` probes `intervalSeconds` apart, 0.2 s by default); does not throw on loss. */
+export async function ping(ns: string, target: string, count = 3, intervalSeconds = 0.2): Promise<PingResult> {
+  const output = await execFileAsync('ip', ['netns', 'exec', ns, 'ping', ...(target.includes(':') ? ['-6'] : []), '-n', '-c', String(count), '-i', String(intervalSeconds), '-W', '2', target], {
+    timeout: Math.max(20_000, count * intervalSeconds * 1000 + 10_000),
   }).then(
     (r) => r.stdout,
     (e: { stdout?: string }) => e.stdout ?? '',

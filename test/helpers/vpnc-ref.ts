@@ -10,7 +10,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childExit, nsRun, nsSpawnPrivateRun, stopChild, waitFor, type ExitStatus } from './netns.js';
-import { gatewayFailureSince, gatewayLogMarks } from './strongswan.js';
+import { gatewayFailureSince, gatewayLogMarks, type StrongSwanGateway } from './strongswan.js';
+import { BED } from './testbed.js';
 
 /** Debian's vpnc binary and route script. */
 export const VPNC = '/usr/sbin/vpnc';
@@ -73,6 +74,13 @@ export interface VpncRef {
   readonly exited: Promise<ExitStatus>;
   /** Stops vpnc by its pid (SIGTERM: it sends DELETEs and runs the disconnect script), removes the temp dir. */
   stop(): Promise<ExitStatus>;
+}
+
+/** Options for a client in namespace `netns` with the strongSwan gateway's group and first XAUTH account. */
+export function strongSwanClient(netns: string, gw: StrongSwanGateway, extra: Partial<VpncRefOptions> = {}): VpncRefOptions {
+  const user = gw.options.users[0];
+  if (!user) throw new Error('gateway has no XAUTH user');
+  return { netns, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret, user: user.name, password: user.password, ...extra };
 }
 
 /** The vpnc.conf text for these options (secrets included: keep it in a private temp dir or on stdin). */

@@ -11,23 +11,13 @@ import { childExit, netnsPids, nsRun, nsSpawnPrivateRun, pidAlive, requireBinari
 import { CHARON, IKE_PROPOSALS, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping, startCapture, tcpTransferBothWays } from '../helpers/traffic.js';
-import { readPidFile, runVpncToExit, startVpnc, VPNC, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
+import { readPidFile, runVpncToExit, startVpnc, strongSwanClient, VPNC, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
 
 const OURS = ['node', join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'vpnc.js')];
 const BIG = 64 << 20;
 
 function options(bed: Testbed, gw: StrongSwanGateway, extra: Partial<VpncRefOptions> = {}): VpncRefOptions {
-  const user = gw.options.users[0]!;
-  return {
-    netns: bed.client,
-    gateway: BED.gatewayOutside,
-    group: gw.options.group,
-    groupSecret: gw.options.groupSecret,
-    user: user.name,
-    password: user.password,
-    command: OURS,
-    ...extra,
-  };
+  return strongSwanClient(bed.client, gw, { command: OURS, ...extra });
 }
 
 /** What must be identical before the connection and after it ended. */
@@ -134,7 +124,8 @@ describe('our client against strongSwan (no NAT in between)', () => {
   });
 
   it('an unreachable gateway exits 1 with "no response from target"', async () => {
-    await expectExit(bed, { ...options(bed, gw), gateway: '198.51.100.77' }, 1, /no response from target 198\.51\.100\.77/);
+    // IKE timeout 10: the gateway given up after 10 s (30 by default), the option exercised.
+    await expectExit(bed, { ...options(bed, gw), gateway: '198.51.100.77', extraConfig: ['IKE timeout 10'] }, 1, /no response from target 198\.51\.100\.77/);
   }, 60_000);
 });
 
@@ -319,7 +310,7 @@ describe('prompts and less common settings', () => {
     const wrongSecret = await backgroundFailure(['Xauth password x', 'Noninteractive', 'IPSec secret wrong-secret'], '');
     expect(wrongSecret.output).toMatch(/check the group password/);
     expect(wrongSecret.status, wrongSecret.output).toEqual({ code: 2, signal: null });
-    const unreachable = await backgroundFailure(['Xauth password x', 'Noninteractive', 'IPSec gateway 198.51.100.77'], '');
+    const unreachable = await backgroundFailure(['Xauth password x', 'Noninteractive', 'IPSec gateway 198.51.100.77', 'IKE timeout 10'], '');
     expect(unreachable.output).toMatch(/^vpnc: no response from target 198\.51\.100\.77/m);
     expect(unreachable.status, unreachable.output).toEqual({ code: 1, signal: null });
   }, 90_000);

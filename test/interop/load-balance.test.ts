@@ -77,7 +77,7 @@ describe('backup servers (UNITY_BACKUP_SERVERS)', () => {
     const log: string[] = [];
     const backup = member(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwb%d'], 'bs-backup.conf', log);
     const script = envRecordingScript();
-    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: script.path, command: OURS, extraConfig: [`Backup servers no-such-host.invalid, ${MEMBER}`] });
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: script.path, command: OURS, extraConfig: [`Backup servers no-such-host.invalid, ${MEMBER}`, 'IKE timeout 10'] });
     try {
       await v.waitForTunnel(60_000);
       expect(v.output()).toContain(`no response from target ${BED.gatewayOutside}:500`);
@@ -102,7 +102,7 @@ describe('backup servers (UNITY_BACKUP_SERVERS)', () => {
     const primary = member(bed.gateway, BED.gatewayOutside, [`Backup servers ${MEMBER}`, 'Pool 192.0.2.60-192.0.2.61', 'Interface name gwp%d'], 'bk-primary.conf', log);
     const backup = member(bed.gateway, MEMBER, [`Pool ${BED.poolFirst}-${BED.poolLast}`, 'Interface name gwb%d'], 'bk-backup.conf', log);
     const script = envRecordingScript();
-    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: script.path, command: OURS, dpdIdle: 10 });
+    const v = startVpnc({ netns: bed.client, gateway: BED.gatewayOutside, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', script: script.path, command: OURS, dpdIdle: 10, extraConfig: ['IKE timeout 10'] });
     try {
       await v.waitForTunnel(20_000);
       expect(script.env('connect').get('CISCO_BACKUP_SERVERS')).toBe(MEMBER);

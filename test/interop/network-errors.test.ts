@@ -58,7 +58,7 @@ describe('our client when nothing listens at the gateway address', () => {
   it('"no response from target" names what the network said; exit 1', async () => {
     const bed = createTestbed({ prefix: 'ne' });
     try {
-      const r = await runVpncToExit({ netns: bed.client, gateway: BED.gatewayOutside, group: 'g', groupSecret: 's', user: 'u', password: 'p', command: OURS }, 40_000);
+      const r = await runVpncToExit({ netns: bed.client, gateway: BED.gatewayOutside, group: 'g', groupSecret: 's', user: 'u', password: 'p', command: OURS, extraConfig: ['IKE timeout 10'] }, 40_000);
       expect(r.code, r.output).toBe(1);
       expect(r.output).toContain(`vpnc: no response from target ${BED.gatewayOutside}:500; the network said: port 500 unreachable at ${BED.gatewayOutside}: nothing listens there (ICMP from ${BED.gatewayOutside})`);
     } finally {

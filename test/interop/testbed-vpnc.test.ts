@@ -9,7 +9,7 @@ import { listNetns, nsRun, pidAlive, requireBinaries, requireRoot } from '../hel
 import { CHARON, IKE_PROPOSALS, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../helpers/strongswan.js';
 import { BED, CLIENT_RESOLV_CONF, createTestbed, destroyTestbed, readClientResolvConf, type Testbed } from '../helpers/testbed.js';
 import { ping, startCapture, tcpTransferBothWays } from '../helpers/traffic.js';
-import { readPidFile, runVpncToExit, startVpnc, VPNC, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
+import { readPidFile, runVpncToExit, startVpnc, strongSwanClient, VPNC, VPNC_SCRIPT, type VpncRefOptions } from '../helpers/vpnc-ref.js';
 import { envRecordingScript } from '../helpers/vpnc-ref.js';
 
 const PREREQUISITES = [CHARON, SWANCTL, VPNC, VPNC_SCRIPT, 'ip', 'unshare', 'mount', 'stdbuf', 'nft', 'tcpdump', 'ping', 'sysctl'];
@@ -22,17 +22,7 @@ function checkPrerequisites(): void {
 
 /** vpnc options matching the gateway's account, for the bed's client namespace. */
 function clientOptions(bed: Testbed, gw: StrongSwanGateway, extra: Partial<VpncRefOptions> = {}): VpncRefOptions {
-  const user = gw.options.users[0];
-  if (!user) throw new Error('gateway has no XAUTH user');
-  return {
-    netns: bed.client,
-    gateway: BED.gatewayOutside,
-    group: gw.options.group,
-    groupSecret: gw.options.groupSecret,
-    user: user.name,
-    password: user.password,
-    ...extra,
-  };
+  return strongSwanClient(bed.client, gw, extra);
 }
 
 

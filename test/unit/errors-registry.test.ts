@@ -51,3 +51,21 @@ describe('the error-code registry', () => {
     expect(exitCodeFor(new RangeError('x'))).toBe(1);
   });
 });
+
+describe('VpncError.captureStacks', () => {
+  it('off: typed errors carry no stack frames (they are one line to the user); on: they do; Error itself is untouched', () => {
+    const before = Error.stackTraceLimit;
+    try {
+      VpncError.captureStacks = false;
+      const quiet = new ProtocolError('junk');
+      expect(quiet.stack?.split('\n').filter((l) => l.trim().startsWith('at '))).toEqual([]);
+      expect([quiet.message, quiet.code, quiet.name]).toEqual(['junk', 'VPNC_ERR_PROTOCOL', 'ProtocolError']);
+      expect(Error.stackTraceLimit).toBe(before);
+      expect(new Error('plain').stack).toMatch(/\n\s+at /);
+      VpncError.captureStacks = true;
+      expect(new ProtocolError('debugging').stack).toMatch(/\n\s+at /);
+    } finally {
+      VpncError.captureStacks = true;
+    }
+  });
+});

@@ -1,15 +1,16 @@
 /**
  * IkeChannel over real UDP sockets on loopback (the addon's socket for the client, node:dgram for a fake
  * gateway; no root, ports chosen by the kernel, and 127.0.0.2:4500 for the NAT-T float): retransmission
- * with identical bytes on vpnc's 1+2+4+8 s schedule (on a fake clock), duplicate suppression and the
- * repeated answer, NAT keepalives, foreign senders, the non-ESP marker and the ESP sink after floatTo4500,
+ * with identical bytes on the backoff schedule until the IKE timeout (on a fake clock, jitter pinned), a
+ * request that answers the gateway's last message resent at once when that is repeated, duplicate suppression
+ * and the repeated answer, NAT keepalives, foreign senders, the non-ESP marker and the ESP sink after floatTo4500,
  * next()/expect()/interrupt()/close().
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PeerTimeoutError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
-import { IkeChannel } from '../../../src/session/ike-channel.js';
+import { IkeChannel, type IkeChannelOptions } from '../../../src/session/ike-channel.js';
 import { Timers } from '../../../src/session/timers.js';
 
 /** A fake gateway: a dgram socket that records what it receives. */
@@ -18,6 +19,7 @@ class Gateway {
   private wanted: { n: number; resolve: () => void } | undefined;
   private constructor(private readonly socket: Socket) {
     socket.on('message', (msg) => {
+      if (tag(msg).startsWith(PRIME)) return;
       this.received.push(msg);
       if (this.wanted && this.received.length >= this.wanted.n) this.wanted.resolve();
     });
@@ -62,18 +64,26 @@ async function gateway(address?: string, port?: number): Promise<Gateway> {
   return g;
 }
 
-function channel(gatewayPort: number, gatewayAddress = '127.0.0.1'): IkeChannel {
-  const c = new IkeChannel({ localAddress: '127.0.0.1', localPort: 0, gateway: gatewayAddress, gatewayPort, log: silentLogger });
+function channel(gatewayPort: number, gatewayAddress = '127.0.0.1', o: Partial<IkeChannelOptions> = {}): IkeChannel {
+  const c = new IkeChannel({ localAddress: '127.0.0.1', localPort: 0, gateway: gatewayAddress, gatewayPort, log: silentLogger, ...o });
   cleanup.push(() => c.close());
+  c.send(ike(PRIME));
   return c;
 }
 
-/** An ISAKMP-sized datagram (IkeChannel drops anything under 28 bytes). */
-const ike = (tag: string, len = 40): Buffer => {
+/** The initiator cookie of every test datagram: the channel takes only datagrams with a cookie it has sent. */
+const COOKIE = 'OURCOOKI';
+/** An ISAKMP-sized datagram (IkeChannel drops anything under 28 bytes): our cookie, then `tag`. */
+const ike = (tag: string, len = 40, cookie = COOKIE): Buffer => {
   const b = Buffer.alloc(len, 0x11);
-  b.write(tag);
+  b.write(cookie);
+  b.write(tag, 8);
   return b;
 };
+/** The tag of a test datagram. */
+const tag = (d: Buffer): string => d.subarray(8).toString();
+/** What each channel sends first, so that it knows COOKIE; the fake gateway does not record it. */
+const PRIME = 'PRIME';
 
 describe('IkeChannel: sending and receiving', () => {
   it('sends datagrams unchanged before a float and hands received ones to next() as copies', async () => {
@@ -98,10 +108,31 @@ describe('IkeChannel: sending and receiving', () => {
     await stranger.send(ike('from a stranger'), ch.localPort);
     for (const d of [ike('X'), ike('X'), Buffer.from([0xff]), ike('short', 27), ike('Y'), ike('X')]) await gw.send(d, ch.localPort);
     const got: string[] = [];
-    for (let i = 0; i < 3; i++) got.push((await ch.next(2000))!.subarray(0, 1).toString());
+    for (let i = 0; i < 3; i++) got.push((await ch.next(2000))!.subarray(8, 9).toString());
     expect(got).toEqual(['X', 'Y', 'X']);
     expect(await ch.next(50)).toBeNull();
     expect(ch.lastReceive).toBeGreaterThanOrEqual(before);
+  });
+
+  it('drops datagrams with an initiator cookie it never sent, before any work, and counts them', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    for (let i = 0; i < 5; i++) await gw.send(ike(`stranger ${i}`, 40, 'STRANGER'), ch.localPort);
+    await gw.send(ike('ours'), ch.localPort);
+    expect(await ch.next(2000)).toEqual(ike('ours'));
+    expect(await ch.next(50)).toBeNull();
+    expect(ch.dropped).toEqual({ stranger: 5, queueFull: 0 });
+  });
+
+  it('keeps at most 64 datagrams waiting; the rest of a flood is dropped and counted', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    for (let i = 0; i < 100; i++) await gw.send(ike(`flood ${i}`), ch.localPort);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ch.dropped).toEqual({ stranger: 0, queueFull: 36 });
+    const got: string[] = [];
+    for (let d = await ch.next(50); d; d = await ch.next(50)) got.push(tag(d).replace(/\x11+$/, ''));
+    expect(got).toEqual(Array.from({ length: 64 }, (_, i) => `flood ${i}`));
   });
 
   it('answers a repeated datagram with the reply() already sent for it, and only that datagram', async () => {
@@ -124,21 +155,21 @@ describe('IkeChannel: exchange() and retransmission', () => {
     const ch = channel(gw.port);
     const started = Date.now();
     const others: Buffer[] = [];
-    const answer = ch.exchange(ike('AM1'), (d) => d.toString().startsWith('AM2'), (d) => others.push(d));
+    const answer = ch.exchange(ike('AM1'), (d) => tag(d).startsWith('AM2'), { other: (d) => others.push(d) });
     await gw.waitFor(1);
     await gw.send(ike('DPD meanwhile'), ch.localPort);
     await gw.waitFor(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(Timers.retransmitDelaysMs[0] - 50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(Timers.retransmit.firstMs * (1 - Timers.retransmit.jitter) - 50);
     expect(gw.received[1]).toEqual(gw.received[0]);
     await gw.send(ike('AM2'), ch.localPort);
     expect(await answer).toEqual(ike('AM2'));
     expect(others).toEqual([ike('DPD meanwhile')]);
   });
 
-  it('sends four times at 0, 1, 3 and 7 s, then fails with "no response from target" at 15 s', async () => {
+  it('with the jitter at its middle: sends at 0, 1, 3, 7, 11, ... 27 s, then fails with "no response from target" at 30 s', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const gw = await gateway();
-    const ch = channel(gw.port);
+    const ch = channel(gw.port, undefined, { random: () => 0.5 });
     const request = ike('QM1', 200);
     let outcome: unknown;
     const done = ch.exchange(request, () => false).then(
@@ -146,27 +177,70 @@ describe('IkeChannel: exchange() and retransmission', () => {
       (err: unknown) => (outcome = err),
     );
     const sent = () => ch.endpoint.stats.txPackets;
-    const at: number[] = [sent()];
-    for (const ms of [999, 1, 1999, 1, 3999, 1]) {
-      await vi.advanceTimersByTimeAsync(ms);
-      at.push(sent());
+    const sendTimes = [0];
+    let count = sent();
+    for (let ms = 1; ms < 30_000; ms++) {
+      await vi.advanceTimersByTimeAsync(1);
+      if (sent() !== count) sendTimes.push(ms), (count = sent());
     }
-    expect(at).toEqual([1, 1, 2, 2, 3, 3, 4]);
-    await vi.advanceTimersByTimeAsync(7999);
-    expect([sent(), outcome]).toEqual([4, undefined]);
+    expect(sendTimes).toEqual([0, 1000, 3000, 7000, 11000, 15000, 19000, 23000, 27000]);
+    expect(outcome).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
     await done;
     expect(outcome).toBeInstanceOf(PeerTimeoutError);
     expect((outcome as Error).message).toBe(`no response from target 127.0.0.1:${gw.port}`);
-    await gw.waitFor(4);
-    expect(gw.received).toEqual([request, request, request, request]);
+    await gw.waitFor(9);
+    expect(gw.received).toEqual(Array(9).fill(request));
+  }, 30_000);
+
+  it('--ike-timeout sets the total: 5 s gives sends at 0, 1 and 3 s and the end at 5 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const gw = await gateway();
+    const ch = channel(gw.port, undefined, { random: () => 0.5, retransmit: { ...Timers.retransmit, totalMs: 5_000 } });
+    let outcome: unknown;
+    void ch.exchange(ike('AM1'), () => false).catch((err: unknown) => (outcome = err));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect([ch.endpoint.stats.txPackets - 1, outcome]).toEqual([3, undefined]); // less the PRIME
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome).toBeInstanceOf(PeerTimeoutError);
+  });
+
+  it('a request that answers the last message (AM3 to AM2) is resent at once when the gateway repeats that message', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    await gw.send(ike('AM2'), ch.localPort);
+    expect(await ch.next(2000)).toEqual(ike('AM2'));
+    const started = Date.now();
+    const answer = ch.exchange(ike('AM3'), (d) => tag(d).startsWith('XAUTH'), { answersLast: true });
+    await gw.waitFor(1);
+    await gw.send(ike('AM2'), ch.localPort); // AM3 was lost: the gateway repeats AM2
+    await gw.waitFor(2);
+    expect(Date.now() - started).toBeLessThan(Timers.retransmit.firstMs * (1 - Timers.retransmit.jitter));
+    expect(gw.received).toEqual([ike('AM3'), ike('AM3')]);
+    await gw.send(ike('XAUTH request'), ch.localPort);
+    expect(await answer).toEqual(ike('XAUTH request'));
+  });
+
+  it('a request that answers nothing (QM1) is not sent again for a repeated earlier message', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    await gw.send(ike('status'), ch.localPort);
+    expect(await ch.next(2000)).toEqual(ike('status'));
+    ch.reply(ike('ack'));
+    const answer = ch.exchange(ike('QM1'), (d) => tag(d).startsWith('QM2'));
+    await gw.waitFor(2);
+    await gw.send(ike('status'), ch.localPort); // our ACK was lost: the ACK is repeated, not QM1
+    await gw.waitFor(3);
+    expect(gw.received.map((d) => d.subarray(8, 11).toString())).toEqual(['ack', 'QM1', 'ack']);
+    await gw.send(ike('QM2'), ch.localPort);
+    expect(await answer).toEqual(ike('QM2'));
   });
 
   it('expect() waits for an accepted datagram and times out with what it waited for', async () => {
     const gw = await gateway();
     const ch = channel(gw.port);
     const others: string[] = [];
-    const p = ch.expect((d) => d.toString().startsWith('XAUTH'), 5000, 'the XAUTH request', (d) => others.push(d.subarray(0, 4).toString()));
+    const p = ch.expect((d) => tag(d).startsWith('XAUTH'), 5000, 'the XAUTH request', (d) => others.push(d.subarray(8, 12).toString()));
     await gw.send(ike('INFO'), ch.localPort);
     await gw.send(ike('XAUTH'), ch.localPort);
     expect(await p).toEqual(ike('XAUTH'));
