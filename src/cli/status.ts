@@ -34,7 +34,10 @@ export function formatStatus(s: TunnelStatus): string {
   const d = s.traffic.drops;
   lines.push(`traffic     ESP out ${s.traffic.espSent}, in ${s.traffic.espReceived}; ${drops({ 'unknown SPI': d.unknownSpi, 'routing loop': d.routingLoop, 'not sent': d.notSent, 'send failed': d.sendFailed })}`);
   const ago = (x: number | null) => (x === null ? 'never' : `${x} s ago`);
+  const pr = s.process;
+  const resources = Object.entries(pr.resources).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ');
   lines.push(`DPD         ${s.dpd.enabled ? `on${s.dpd.probing ? ', probing now' : ''}` : 'off'}; gateway last heard ${ago(s.dpd.lastHeardSecondsAgo)}, IKE ${ago(s.dpd.lastIkeSecondsAgo)}`);
+  lines.push(`process     RSS ${pr.rssKb} kB, heap ${pr.heapUsedKb} kB, ${pr.fds} descriptors; Node resources: ${resources || 'none'}`);
   return `${lines.join('\n')}\n`;
 }
 

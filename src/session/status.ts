@@ -4,6 +4,7 @@
  * kilobytes left, traffic and drops; never keys), the data path's totals, DPD, and how often the tunnel was
  * rekeyed, re-authenticated and reconnected. Built on request from the session's own objects.
  */
+import { readdirSync } from 'node:fs';
 import type { EspPair } from './quick-mode-driver.js';
 import type { IkeSaSlot, SessionLifecycle, Stage } from './lifecycle.js';
 import type { DataPathDrops } from './datapath.js';
@@ -42,6 +43,30 @@ export interface TunnelStatus {
   readonly traffic: { readonly espSent: number; readonly espReceived: number; readonly drops: DataPathDrops };
   readonly dpd: { readonly enabled: boolean; readonly probing: boolean; readonly lastHeardSecondsAgo: number | null; readonly lastIkeSecondsAgo: number | null };
   readonly events: { readonly espRekeys: number; readonly reauthentications: number; readonly reconnects: number; readonly mtuChanges: number };
+  /** What the process holds: memory, descriptors, and Node's live timers, sockets and handles by kind (a leak shows here). */
+  readonly process: ProcessStatus;
+}
+
+export interface ProcessStatus {
+  readonly rssKb: number;
+  readonly heapUsedKb: number;
+  readonly fds: number;
+  /** process.getActiveResourcesInfo() counted by kind (Timeout, TCPWrap, FSReqCallback, ...). */
+  readonly resources: Readonly<Record<string, number>>;
+}
+
+/** The process's own figures, read when asked. */
+export function processStatus(): ProcessStatus {
+  const resources: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
+  let fds = -1;
+  try {
+    fds = readdirSync('/proc/self/fd').length - 1; // less the descriptor reading the directory
+  } catch {
+    /* not Linux: unknown */
+  }
+  const m = process.memoryUsage();
+  return { rssKb: Math.round(m.rss / 1024), heapUsedKb: Math.round(m.heapUsed / 1024), fds, resources };
 }
 
 const hex8 = (spi: number): string => (spi >>> 0).toString(16).padStart(8, '0');
@@ -124,5 +149,6 @@ export function statusOf(v: StatusView): TunnelStatus {
     traffic: { espSent: link.datapath.espSent, espReceived: link.datapath.espReceived, drops: { ...link.datapath.drops } },
     dpd: { enabled: slot?.dpd !== undefined, probing: slot?.dpd?.probing.outstanding ?? false, lastHeardSecondsAgo: ago(now, v.lastHeard), lastIkeSecondsAgo: ago(now, v.ikeHeardAt) },
     events: { espRekeys: v.keeper.replacements, reauthentications: v.counts.reauthentications, reconnects: v.counts.reconnects, mtuChanges: v.mtu.changes },
+    process: processStatus(),
   };
 }

@@ -34,6 +34,7 @@ const STATUS: TunnelStatus = {
   traffic: { espSent: 512, espReceived: 0, drops: { unknownSpi: 0, routingLoop: 2, notSent: 0, sendFailed: 0 } },
   dpd: { enabled: true, probing: false, lastHeardSecondsAgo: 3, lastIkeSecondsAgo: null },
   events: { espRekeys: 1, reauthentications: 0, reconnects: 0, mtuChanges: 1 },
+  process: { rssKb: 61234, heapUsedKb: 8123, fds: 23, resources: { Timeout: 3, UDPWRAP: 1, PipeWrap: 2 } },
 };
 
 describe('vpnc --status: the command line', () => {
@@ -112,6 +113,7 @@ describe('vpnc --status: the text', () => {
       'ESP SA out  0xcafe0001 AES-CBC-256/HMAC-SHA1-96, age 75 s, 3525 s left, no kB limit; 1 packet, 84 bytes, no drops',
       'traffic     ESP out 512, in 0; drops: routing loop 2',
       'DPD         on; gateway last heard 3 s ago, IKE never',
+      'process     RSS 61234 kB, heap 8123 kB, 23 descriptors; Node resources: PipeWrap 2, Timeout 3, UDPWRAP 1',
       '',
     ]);
   });
