@@ -77,8 +77,11 @@ export function promptMissing(settings: Settings, io: PromptIo, scope: 'all' | '
     if (answer) settings.set(id, { value: answer, origin: { kind: 'option', option: 'prompt' } });
   };
   ask('gateway', () => 'Enter IPSec gateway address: ', false);
-  ask('id', () => `Enter IPSec ID for ${get('gateway')}: `, false);
-  ask('secret', () => `Enter IPSec secret for ${get('id')}@${get('gateway')}: `, true);
+  // Certificates replace the group: main mode sends neither the group ID nor uses the group secret.
+  if (settings.get('authMode')?.value !== 'cert') {
+    ask('id', () => `Enter IPSec ID for ${get('gateway')}: `, false);
+    ask('secret', () => `Enter IPSec secret for ${get('id')}@${get('gateway')}: `, true);
+  }
   if (scope === 'group') return;
   ask('username', () => `Enter username for ${get('gateway')}: `, false);
   if (!settings.has('xauthInteractive')) {

@@ -52,6 +52,9 @@ export const SettingId = {
   backupServers: 'backupServers',
   noIpv6: 'noIpv6',
   ikeTimeout: 'ikeTimeout',
+  certFile: 'certFile',
+  keyFile: 'keyFile',
+  certPassword: 'certPassword',
 } as const;
 export type SettingId = (typeof SettingId)[keyof typeof SettingId];
 
@@ -110,7 +113,7 @@ const UDP_PORT_HELP = [
 const AUTH_HELP = [
   'Authentication mode:',
   ' * psk:    pre-shared key (default)',
-  ' * cert:   server + client certificate (not implemented yet)',
+  ' * cert:   server + client certificate (main mode with RSA signatures; --cert, --key)',
   ' * hybrid: server certificate + xauth (if built with openssl support)',
 ].join('\n');
 
@@ -174,6 +177,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   row('backupServers', '--backup-servers', 'Backup servers', '<host list>', 'other gateways of the site (comma or space separated), tried in turn when the gateway does not\nanswer at the start or stops answering; a Cisco .pcf\'s BackupServer. The list the gateway sends\n(UNITY_BACKUP_SERVERS) replaces it', { extension: true }),
   row('noIpv6', '--no-ipv6', 'No IPv6', null, 'do not ask the gateway for IPv6 (an IPv6 address, DNS servers and networks, and the second\nquick mode that carries IPv6); vpnc never asks', { extension: true }),
   row('ikeTimeout', '--ike-timeout', 'IKE timeout', '<2-3600>', 'seconds to keep resending an IKE request the gateway does not answer (pauses from 1 s, doubling to\n4 s, ±20 %), then "no response from target"; vpnc gives up after 15 s', { extension: true }),
+  // "IPSec certificate password" before "IPSec certificate": keys match as prefixes, the first entry wins.
+  row('certPassword', '--cert-password', 'IPSec certificate password', '<ASCII string>', 'the password of an encrypted private key or PKCS#12 file (asked for when needed and not given)', { extension: true, secret: true }),
+  row('certFile', '--cert', 'IPSec certificate', '<filename>', 'our certificate for --auth-mode cert: a PEM file (with the chain, and the key unless --key\ngives it) or a PKCS#12 file', { extension: true }),
+  row('keyFile', '--key', 'IPSec private key', '<filename>', 'the private key of --cert (PEM, PKCS#1 or PKCS#8, encrypted or not)', { extension: true }),
   row('trace', '--trace', 'Trace file', '<filename>', 'write a pcapng trace of the outer (IKE, ESP) and inner (cleartext) packets to <filename>', { extension: true }),
 ];
 

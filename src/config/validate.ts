@@ -69,6 +69,10 @@ export interface VpncConfig {
   reconnectTimeout: number;
   /** The ISAKMP SA lifetime we propose, in seconds. */
   ikeLifetime: number;
+  /** Our certificate (PEM or PKCS#12), its key (PEM) and their password, for authMode cert. */
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  certPassword: string | undefined;
   /** Seconds an unanswered IKE request is resent before the gateway is given up. */
   ikeTimeout: number;
   /** Other gateways to try (Backup servers): names or addresses, resolved when tried. */
@@ -241,19 +245,25 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
     backupServers,
     reconnectTimeout: r.integer('reconnectTimeout', 0, 86400, '0-86400 seconds (0 = off)'),
     ikeTimeout: r.integer('ikeTimeout', 2, 3600, '2-3600 seconds'),
+    certFile: r.optional('certFile'),
+    keyFile: r.optional('keyFile'),
+    certPassword: r.optional('certPassword'),
     // FortiGate refuses vpnc's 2147483 s ("peer SA proposal does not match local policy", ndpgroup/vpnc PR #9).
     ikeLifetime: vendor === 'fortigate' && !r.given('ikeLifetime') ? FORTIGATE_IKE_LIFETIME : r.integer('ikeLifetime', 10, VPNC_IKE_LIFETIME, `10-${VPNC_IKE_LIFETIME} seconds`),
   };
 }
 
 /** The credentials vpnc insists on, with its messages; checked after prompting. */
-/** What a phase 1 needs of the group: the gateway, the group ID and the group secret. */
+/** What a phase 1 needs of the group: the gateway, the group ID and the group secret (with certificates: our certificate). */
 export function requireGroup(config: VpncConfig): void {
-  const missing: Array<[string, string]> = [
-    [config.gateway, 'missing IPSec gateway address (--gateway, or "IPSec gateway" in a profile)'],
-    [config.id, 'missing IPSec ID (--id, or "IPSec ID" in a profile)'],
-    [config.secret, 'missing IPSec secret (--secret, or "IPSec secret" in a profile)'],
-  ];
+  const cert = config.authMode === 'cert';
+  const group: Array<readonly [string | undefined, string]> = cert
+    ? [[config.certFile, 'IKE Authmode cert needs our certificate (--cert FILE, or "IPSec certificate" in a profile)']]
+    : [
+        [config.id, 'missing IPSec ID (--id, or "IPSec ID" in a profile)'],
+        [config.secret, 'missing IPSec secret (--secret, or "IPSec secret" in a profile)'],
+      ];
+  const missing = [[config.gateway, 'missing IPSec gateway address (--gateway, or "IPSec gateway" in a profile)'] as const, ...group];
   for (const [value, message] of missing) if (!value) throw new ConfigError(message);
 }
 
@@ -262,8 +272,5 @@ export function requireCredentials(config: VpncConfig): void {
   if (!config.username) throw new ConfigError('missing Xauth username (--username, or "Xauth username" in a profile)');
   if (config.password === undefined && !config.xauthInteractive) {
     throw new ConfigError('missing Xauth password (--password, or "Xauth password" in a profile)');
-  }
-  if (config.authMode === 'cert') {
-    throw new ConfigError(`${'IKE Authmode'} cert: client certificate authentication is not implemented (use psk or hybrid)`);
   }
 }

@@ -21,7 +21,7 @@ import type { SaPayload, Transform } from './payloads/sa.js';
 /** vpnc's proposed lifetime for IKE and IPsec SAs, in seconds. */
 export const PROPOSED_LIFETIME = 2147483;
 
-export type AuthModeName = 'psk' | 'hybrid';
+export type AuthModeName = 'psk' | 'hybrid' | 'cert';
 
 export interface Phase1Policy {
   authMode: AuthModeName;
@@ -77,7 +77,9 @@ const HASHES: readonly HashChoice[] = [
 ];
 
 function authMethods(mode: AuthModeName): number[] {
-  return mode === 'hybrid' ? [IkeAuthMethod.HybridInitRSA] : [IkeAuthMethod.XAUTHInitPreShared, IkeAuthMethod.PRESHARED_KEY];
+  if (mode === 'hybrid') return [IkeAuthMethod.HybridInitRSA];
+  if (mode === 'cert') return [IkeAuthMethod.XAUTHInitRSA, IkeAuthMethod.RSA_SIGNATURES];
+  return [IkeAuthMethod.XAUTHInitPreShared, IkeAuthMethod.PRESHARED_KEY];
 }
 
 function authLabel(method: number): string {
@@ -88,6 +90,10 @@ function authLabel(method: number): string {
       return 'psk+xauth';
     case IkeAuthMethod.HybridInitRSA:
       return 'hybrid(rsa)';
+    case IkeAuthMethod.RSA_SIGNATURES:
+      return 'rsa';
+    case IkeAuthMethod.XAUTHInitRSA:
+      return 'rsa+xauth';
     default:
       return ikeAuthMethodName(method);
   }

@@ -18,6 +18,7 @@ import { negotiatePairs } from './esp-pairs.js';
 import { ciscoPortOf, familiesOf, firstPhase1, openChannel, resolveBackups, sendDeletes, transportFor, type Link, type SessionContext } from './negotiate.js';
 import { localAddressFor, resolveGateway, resolveLocalAddress } from './route.js';
 import { backupServersOf, ScriptHost } from './script-host.js';
+import { loadClientCredentials } from './client-credentials.js';
 import { SessionMessages } from './session-messages.js';
 import { fakePeerMac } from './tap.js';
 import { systemClock, type Clock } from './timers.js';
@@ -81,7 +82,9 @@ export class VpnClient {
     const bindAddress = await resolveLocalAddress(c.localAddr);
     const localAddress = bindAddress !== '0.0.0.0' ? bindAddress : await localAddressFor(gateway);
     this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
-    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: this.policy, endpoints: { gateway, origin: gateway, bindAddress, localAddress, backupAddresses: new Map() } };
+    const credentials = c.authMode === 'cert' ? await loadClientCredentials(c, this.hooks.promptSecret) : undefined;
+    if (credentials) this.log.debug(1, () => `our certificate: ${credentials.chain.length} in the chain, RSA key loaded`);
+    return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: this.policy, endpoints: { gateway, origin: gateway, bindAddress, localAddress, backupAddresses: new Map() }, ...(credentials ? { credentials } : {}) };
   }
 
   private interrupted(): VpncError {

@@ -11,6 +11,7 @@ import { buildDeleteEsp, buildDeleteIsakmp } from '../ike/exchanges/informationa
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import type { IpFamily } from '../ike/exchanges/quick-mode-ids.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
+import type { ClientCredentials } from '../ike/exchanges/main-mode.js';
 import { backupServersOf } from './script-host.js';
 import type { ClientHooks } from './client-hooks.js';
 import { CiscoUdpTransport, DraftUdpTransport, RawEspTransport, UdpEspTransport, type EspTransport } from './esp-transport.js';
@@ -93,6 +94,8 @@ export interface SessionContext {
   readonly clock: Clock;
   readonly policy: LifecyclePolicy;
   readonly endpoints: Endpoints;
+  /** Our certificate chain and key (--auth-mode cert), read once at the start. */
+  readonly credentials?: ClientCredentials;
 }
 
 export function openChannel(ctx: SessionContext): IkeChannel {
@@ -135,6 +138,7 @@ export async function phase1(ctx: SessionContext, channel: IkeChannel, req: Phas
     {
       reauthentication: req.reauthentication,
       clock: ctx.clock,
+      ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
       ...(req.foreign ? { foreign: req.foreign } : {}),
       ...(req.rememberedPassword !== undefined ? { rememberedPassword: req.rememberedPassword } : {}),
     },
@@ -154,7 +158,7 @@ export async function phase1(ctx: SessionContext, channel: IkeChannel, req: Phas
     lifetimeSeconds: outcome.lifetimeSeconds,
     terms,
     policy: ctx.policy,
-    peerDpd: outcome.am.peer.dpd,
+    peerDpd: outcome.peer.dpd,
     dpdSeq: randomBytes(4).readUInt32BE(0) & 0x7fffffff,
   });
   return { slot, outcome };

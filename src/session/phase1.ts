@@ -8,7 +8,9 @@ import { AuthError, GatewayRedirect, PeerTimeoutError, ProtocolError } from '../
 import { parseInformational } from '../ike/exchanges/informational.js';
 import type { Logger } from '../log.js';
 import { ExchangeType, IdType } from '../ike/constants.js';
-import { AggressiveModeInitiator, type AggressiveModeResult, type SocketAddress } from '../ike/exchanges/aggressive-mode.js';
+import { AggressiveModeInitiator, type SocketAddress } from '../ike/exchanges/aggressive-mode.js';
+import { MainModeInitiator, type ClientCredentials } from '../ike/exchanges/main-mode.js';
+import type { NatStatus, PeerFeatures } from '../ike/exchanges/phase1-common.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
 import { ModeConfigClient } from '../ike/exchanges/mode-config-client.js';
 import { isTransactionOf } from '../ike/exchanges/transaction.js';
@@ -27,8 +29,28 @@ import { loadTrustAnchors } from './trust-anchors.js';
 /** Asks the user for a secret (XAUTH challenge or interactive mode); null when none can be had. */
 export type SecretPrompt = (prompt: string) => Promise<string | null>;
 
+/** What either phase-1 mode ends with, before XAUTH. */
+interface Phase1Done {
+  sa: IkeSa;
+  nat: NatStatus;
+  peer: PeerFeatures;
+  /** The gateway's first XAUTH message, when XAUTH was negotiated. */
+  first: Buffer | undefined;
+  /** The lifetime the gateway stated (transform or RESPONDER-LIFETIME), 0 if none. */
+  lifetimeStated: number;
+  gatewayChain: readonly string[] | undefined;
+  establishedAt: number;
+}
+
+/** How ESP travels after phase 1: UDP encapsulation when a NAT was found (RFC or draft NAT-T). */
+function nattOf(nat: NatStatus, peer: PeerFeatures): Phase1Outcome['natt'] {
+  if (nat.natdType === 0 || !(nat.localBehindNat || nat.remoteBehindNat)) return 'none';
+  return peer.nattVersion >= 2 ? 'rfc' : 'draft';
+}
+
 export interface Phase1Outcome {
-  am: AggressiveModeResult;
+  /** What phase 1 learnt of the gateway (vendor IDs: DPD, XAUTH, Unity, NAT-T). */
+  peer: PeerFeatures;
   sa: IkeSa;
   modeConfig: ModeConfig;
   /** How ESP travels: decided by NAT detection and the natt mode. */
@@ -57,6 +79,8 @@ export interface Phase1Options {
   reauthentication?: boolean;
   /** The session's clock (default: the system's). */
   clock?: Clock;
+  /** Our certificate chain and key (--auth-mode cert). */
+  credentials?: ClientCredentials;
 }
 
 
@@ -84,55 +108,20 @@ export class Phase1Driver {
     private readonly options: Phase1Options = {},
   ) {}
 
-  /** Runs aggressive mode, XAUTH (when negotiated) and mode config. */
+  /** Runs phase 1 (aggressive mode, or main mode with certificates), XAUTH (when negotiated) and mode config. */
   async run(local: SocketAddress, remote: SocketAddress, opts: { initialContact: boolean }): Promise<Phase1Outcome> {
     this.gatewayAddress = remote.address;
     const c = this.config;
-    const am = aggressiveModeFor(c, this.log, { dhGroup: c.dhGroup, initialContact: opts.initialContact });
-    this.log.debug(2, () => 'S4.3 AM packet_1');
-    const am2 = await this.channel
-      .exchange(am.start(), (d) => am.accepts(d), { other: (d) => this.other(am.cookieI, d) })
-      .catch((err: unknown) => {
-        throw err instanceof PeerTimeoutError ? new PeerTimeoutError(err.message, true) : err;
-      });
-    this.log.debug(2, () => 'S4.4 AM packet_2');
-    const result = am.receive(am2, local, remote);
-    const establishedAt = (this.options.clock ?? systemClock).now();
-    this.onIkeSa(result.sa);
-    const { sa, nat, peer } = result;
+    const { sa, nat, peer, first, lifetimeStated, gatewayChain, establishedAt } = c.authMode === 'cert' ? await this.mainMode(local, remote, opts) : await this.aggressiveMode(local, remote, opts);
     this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
-    const lifetimeSeconds = result.ikeLifetimeSeconds || c.ikeLifetime;
+    const lifetimeSeconds = lifetimeStated || c.ikeLifetime;
     if (lifetimeSeconds < c.ikeLifetime) this.log.notice(`the gateway limits the ISAKMP SA to ${lifetimeSeconds} s; phase 1 will be re-authenticated before then`);
     this.log.debug(1, () => `ISAKMP SA lifetime ${lifetimeSeconds} s`);
-    if (result.gatewayChain) this.log.debug(1, () => `gateway certificate verified: ${result.gatewayChain!.map((s) => `"${s}"`).join(' <- ')}`);
-    for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
+    if (gatewayChain) this.log.debug(1, () => `gateway certificate verified: ${gatewayChain.map((s) => `"${s}"`).join(' <- ')}`);
     const dialect = chooseDialect(c.vendor, c.vendorGiven, gatewayMakerOf(peer.vendorIds));
     this.log.debug(1, () => dialect.describe);
     if (dialect.notice) this.log.notice(dialect.notice);
-    let natt: Phase1Outcome['natt'] = 'none';
-    if (nat.natdType === 0) {
-      this.log.debug(1, () => (peer.nattVersion < 0 ? 'NAT status: no NAT-T VID seen' : 'NAT status: NAT-T not in use'));
-    } else if (nat.localBehindNat || nat.remoteBehindNat) {
-      this.log.debug(1, () => `NAT status: this end behind NAT? ${nat.localBehindNat ? 'YES' : 'no'} -- remote end behind NAT? ${nat.remoteBehindNat ? 'YES' : 'no'}`);
-      if (peer.nattVersion >= 2) {
-        this.channel.floatTo4500();
-        natt = 'rfc';
-      } else {
-        natt = 'draft';
-      }
-    } else {
-      this.log.debug(1, () => 'NAT status: NAT-T VID seen, no NAT device detected');
-    }
-
-    const xauth = sa.suite.authMethod === IkeAuthMethod.XAUTHInitPreShared || sa.suite.authMethod === IkeAuthMethod.HybridInitRSA;
-    this.log.debug(2, () => 'S4.5 AM packet_3');
-    let first: Buffer | undefined;
-    if (xauth) {
-      // AM3 answers AM2: should the gateway repeat AM2 (AM3 lost), it is resent at once.
-      first = await this.channel.exchange(result.am3, (d) => isTransactionOf(sa, d), { other: (d) => this.unexpected(sa, d), answersLast: true });
-    } else {
-      this.channel.reply(result.am3);
-    }
+    const natt = nattOf(nat, peer);
     let pushed: ModeConfig | undefined;
     if (first) pushed = await this.xauth(sa, first, dialect);
     if (!pushed && !dialect.pull) {
@@ -150,7 +139,87 @@ export class Phase1Driver {
     // A typed password is kept only when the gateway says it may be (UNITY_SAVE_PASSWD 1); silence is no.
     const typed = this.typedPassword ?? (c.passwordTyped && this.passwordUsed ? this.options.rememberedPassword : undefined);
     const reusablePassword = modeConfig.savePassword === true ? typed : undefined;
-    return { am: result, sa, modeConfig, natt, lifetimeSeconds, establishedAt, reusablePassword };
+    return { peer, sa, modeConfig, natt, lifetimeSeconds, establishedAt, reusablePassword };
+  }
+
+  /** AM1 to AM3 (floating to 4500 first when a NAT was found), and the first XAUTH message when XAUTH follows. */
+  private async aggressiveMode(local: SocketAddress, remote: SocketAddress, opts: { initialContact: boolean }): Promise<Phase1Done> {
+    const c = this.config;
+    const am = aggressiveModeFor(c, this.log, { dhGroup: c.dhGroup, initialContact: opts.initialContact });
+    this.log.debug(2, () => 'S4.3 AM packet_1');
+    const am2 = await this.firstAnswer(am.start(), (d) => am.accepts(d), am.cookieI);
+    this.log.debug(2, () => 'S4.4 AM packet_2');
+    const result = am.receive(am2, local, remote);
+    const establishedAt = (this.options.clock ?? systemClock).now();
+    this.onIkeSa(result.sa);
+    const { sa, nat, peer } = result;
+    this.logPeer(peer);
+    this.float(nat, peer);
+    const xauth = sa.suite.authMethod === IkeAuthMethod.XAUTHInitPreShared || sa.suite.authMethod === IkeAuthMethod.HybridInitRSA;
+    this.log.debug(2, () => 'S4.5 AM packet_3');
+    let first: Buffer | undefined;
+    if (xauth) {
+      // AM3 answers AM2: should the gateway repeat AM2 (AM3 lost), it is resent at once.
+      first = await this.channel.exchange(result.am3, (d) => isTransactionOf(sa, d), { other: (d) => this.unexpected(sa, d), answersLast: true });
+    } else {
+      this.channel.reply(result.am3);
+    }
+    return { sa, nat, peer, first, lifetimeStated: result.ikeLifetimeSeconds, gatewayChain: result.gatewayChain, establishedAt };
+  }
+
+  /** MM1 to MM6 with our certificate (floating to 4500 before MM5 when a NAT was found), then the first XAUTH message. */
+  private async mainMode(local: SocketAddress, remote: SocketAddress, opts: { initialContact: boolean }): Promise<Phase1Done> {
+    const c = this.config;
+    const credentials = this.options.credentials;
+    if (!credentials) throw new AuthError('certificate authentication needs our certificate and key (--cert, --key)');
+    const mm = new MainModeInitiator({
+      policy: { authMode: 'cert', dhGroup: c.dhGroup, weakEncryption: c.weakEncryption, weakAuthentication: c.weakAuthentication, lifetimeSeconds: c.ikeLifetime },
+      credentials,
+      trust: { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => this.log.debug(2, () => `CA skipped: ${m}`)) },
+      nattMode: c.nattMode,
+      dpd: c.dpdIdle !== 0,
+      initialContact: opts.initialContact,
+    });
+    const accepts = (d: Buffer) => mm.accepts(d);
+    this.log.debug(2, () => 'MM packet_1');
+    const mm3 = mm.receiveMm2(await this.firstAnswer(mm.start(), accepts, mm.cookieI), local, remote);
+    this.log.debug(2, () => 'MM packet_3');
+    const keyed = mm.receiveMm4(await this.channel.exchange(mm3, accepts, { other: (d) => this.other(mm.cookieI, d), answersLast: true }), local, remote);
+    const establishedAt = (this.options.clock ?? systemClock).now();
+    this.onIkeSa(keyed.sa);
+    this.logPeer(keyed.peer);
+    this.float(keyed.nat, keyed.peer);
+    this.log.debug(2, () => 'MM packet_5');
+    const result = mm.receiveMm6(await this.channel.exchange(mm.mm5(), accepts, { other: (d) => this.unexpected(keyed.sa, d), answersLast: true }));
+    const { sa } = result;
+    let first: Buffer | undefined;
+    if (sa.suite.authMethod === IkeAuthMethod.XAUTHInitRSA) {
+      first = await this.channel.expect((d) => isTransactionOf(sa, d), c.ikeTimeout * 1000, 'the XAUTH request', (d) => this.unexpected(sa, d));
+    }
+    return { sa, nat: keyed.nat, peer: keyed.peer, first, lifetimeStated: result.ikeLifetimeSeconds, gatewayChain: result.gatewayChain, establishedAt };
+  }
+
+  /** Sends the first message until answered; silence is "unanswered" (the gateway may be down: backups). */
+  private firstAnswer(request: Buffer, accepts: (d: Buffer) => boolean, cookieI: Buffer): Promise<Buffer> {
+    return this.channel.exchange(request, accepts, { other: (d) => this.other(cookieI, d) }).catch((err: unknown) => {
+      throw err instanceof PeerTimeoutError ? new PeerTimeoutError(err.message, true) : err;
+    });
+  }
+
+  private logPeer(peer: PeerFeatures): void {
+    for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
+  }
+
+  /** NAT-T (RFC 3947): when a NAT is between us and the gateway speaks RFC NAT-T, IKE moves to port 4500 now. */
+  private float(nat: NatStatus, peer: PeerFeatures): void {
+    if (nat.natdType === 0) {
+      this.log.debug(1, () => (peer.nattVersion < 0 ? 'NAT status: no NAT-T VID seen' : 'NAT status: NAT-T not in use'));
+    } else if (nat.localBehindNat || nat.remoteBehindNat) {
+      this.log.debug(1, () => `NAT status: this end behind NAT? ${nat.localBehindNat ? 'YES' : 'no'} -- remote end behind NAT? ${nat.remoteBehindNat ? 'YES' : 'no'}`);
+      if (peer.nattVersion >= 2) this.channel.floatTo4500();
+    } else {
+      this.log.debug(1, () => 'NAT status: NAT-T VID seen, no NAT device detected');
+    }
   }
 
   /** A datagram that is not this exchange's: another SA's goes to `foreign`. */

@@ -46,6 +46,22 @@ CN = unused
 [v3_ca]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
+[v3_client]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = clientAuth
+[ca]
+default_ca = testca
+[testca]
+database = index.txt
+new_certs_dir = .
+serial = serial.txt
+default_md = sha256
+policy = anything
+copy_extensions = none
+[anything]
+commonName = supplied
+organizationName = optional
 [v3_gateway]
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature,keyEncipherment
@@ -90,6 +106,25 @@ export function makePki(): Pki {
   const otherRoot = makeRoot(dir, 'other-root', '/O=Someone Else/CN=Other Root CA');
   const gatewayByOther = makeIssued(dir, 'gateway-other', '/O=Someone Else/CN=gw.other.test', otherRoot, 'v3_gateway', 5);
   return { dir, root, intermediate, gateway, gatewayByRoot, otherRoot, gatewayByOther, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A client certificate (digitalSignature, clientAuth) for `subject` issued by `issuer`, in `pki.dir` as NAME.pem
+ * and NAME.key; `expired` makes one valid for a day in 2020 (through `openssl ca`, which can set past dates).
+ */
+export function issueClientCert(pki: Pki, name: string, subject: string, issuer: Issued, o: { expired?: boolean } = {}): Issued {
+  const dir = pki.dir;
+  openssl(dir, ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject, '-config', 'pki.cnf']);
+  if (o.expired) {
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'serial.txt'), '1000\n');
+    openssl(dir, ['ca', '-batch', '-config', 'pki.cnf', '-cert', issuer.certPath, '-keyfile', issuer.keyPath, '-in', `${name}.csr`, '-out', `${name}.pem`,
+      '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extfile', 'pki.cnf', '-extensions', 'v3_client', '-notext']);
+  } else {
+    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', issuer.certPath, '-CAkey', issuer.keyPath, '-set_serial', String(1000 + Math.floor(Math.random() * 1_000_000)),
+      '-sha256', '-days', '3650', '-out', `${name}.pem`, '-extfile', 'pki.cnf', '-extensions', 'v3_client']);
+  }
+  return issued(dir, name, subject);
 }
 
 /** The OpenSSL subject hash of a certificate (`openssl x509 -subject_hash`), for hashed-name CA directories. */

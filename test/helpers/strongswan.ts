@@ -96,6 +96,11 @@ export interface GatewayOptions {
   childLifeSeconds?: number;
   /** Hybrid authentication instead of PSK + XAUTH. */
   hybrid?: HybridCredentials;
+  /**
+   * Certificate authentication both ways (main mode, `auth = pubkey` then a second round `auth = xauth`): the
+   * gateway's certificate and key, and in caPaths the CA that issued the clients' certificates.
+   */
+  certAuth?: HybridCredentials;
   /** charon's `load` list (default CHARON_PLUGINS); tests of this helper name a plugin that does not exist. */
   plugins?: readonly string[];
 }
@@ -155,7 +160,7 @@ export interface StrongSwanGateway {
   readonly dir: string;
   readonly logPath: string;
   readonly viciUri: string;
-  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid' | 'plugins' | 'dpdTimeoutSeconds' | 'pool6'>>> & {
+  readonly options: Readonly<Required<Omit<GatewayOptions, 'pfsGroup' | 'childRekeySeconds' | 'childLifeSeconds' | 'hybrid' | 'certAuth' | 'plugins' | 'dpdTimeoutSeconds' | 'pool6'>>> & {
     pool6: GatewayOptions['pool6'];
     dpdTimeoutSeconds: number | undefined;
     plugins: readonly string[];
@@ -163,6 +168,7 @@ export interface StrongSwanGateway {
     childRekeySeconds: number | undefined;
     childLifeSeconds: number | undefined;
     hybrid: HybridCredentials | undefined;
+    certAuth: HybridCredentials | undefined;
   };
   /** The last `lines` lines of charon's log. */
   logTail(lines?: number): string;
@@ -189,6 +195,7 @@ function resolveOptions(o: GatewayOptions): ResolvedOptions {
     childRekeySeconds: o.childRekeySeconds,
     childLifeSeconds: o.childLifeSeconds,
     hybrid: o.hybrid,
+    certAuth: o.certAuth,
     plugins: o.plugins ?? CHARON_PLUGINS,
     dpdTimeoutSeconds: o.dpdTimeoutSeconds,
     dpdDelaySeconds: o.dpdDelaySeconds ?? 30,
@@ -256,10 +263,10 @@ export function swanctlConf(o: ResolvedOptions): string {
   return `connections {
   cisco {
     version = 1
-    aggressive = yes
+    aggressive = ${o.certAuth ? 'no' : 'yes'}
     proposals = ${o.ikeProposals}
     pools = testpool${o.pool6 ? ', testpool6' : ''}${dpd}
-${o.hybrid ? hybridRounds(o.localId, firstUser.name) : pskXauthRounds(o.localId, o.group, firstUser.name)}
+${o.certAuth ? certRounds(o.localId, firstUser.name) : o.hybrid ? hybridRounds(o.localId, firstUser.name) : pskXauthRounds(o.localId, o.group, firstUser.name)}
     children {
       inner {
         local_ts = ${o.localTs}
@@ -319,6 +326,22 @@ function hybridRounds(localId: string, xauthId: string): string {
       id = ${localId}
     }
     remote {
+      auth = xauth
+      xauth_id = ${quote(xauthId)}
+    }`;
+}
+
+/** Certificates both ways in main mode, then XAUTH of the client (charon-cmd's ikev1-xauth, as a responder). */
+function certRounds(localId: string, xauthId: string): string {
+  return `    local {
+      auth = pubkey
+      certs = gateway.pem
+      id = ${localId}
+    }
+    remote {
+      auth = pubkey
+    }
+    remote-xauth {
       auth = xauth
       xauth_id = ${quote(xauthId)}
     }`;
@@ -395,6 +418,7 @@ export async function startStrongSwan(opts: GatewayOptions): Promise<StrongSwanG
   writeFileSync(confPath, strongswanConf(viciPath, logPath, o.logLevel, o.plugins));
   writeFileSync(swanctlPath, swanctlConf(o), { mode: 0o600 });
   if (o.hybrid) writeHybridCredentials(dir, o.hybrid);
+  if (o.certAuth) writeHybridCredentials(dir, o.certAuth);
   const child = nsSpawnPrivateRun(o.netns, CHARON, [], { env: { ...process.env, STRONGSWAN_CONF: confPath } });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

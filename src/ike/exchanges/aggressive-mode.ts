@@ -13,29 +13,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
-import { hash as plainHash } from '../../crypto/hash.js';
 import { AuthError, ProtocolError } from '../../errors.js';
 import { authenticateGateway, subjectOf, type TrustAnchors } from '../cert-verify.js';
 import { CertEncoding, Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
-import { ipv4ToBuffer } from '../payloads/attributes.js';
 import { encodePayloadBody, type Payload } from '../payloads/payload.js';
 import { IkeSa } from '../ike-sa.js';
 import { derivePhase1Keys, hashI, hashR, presharedKeyHash } from '../keys.js';
-import { decodeHeader, decodeMessage, encodeMessage } from '../message.js';
+import { decodeMessage, encodeMessage } from '../message.js';
 import type { IdPayload } from '../payloads/id.js';
 import type { NatDPayload } from '../payloads/data.js';
 import type { SaPayload } from '../payloads/sa.js';
-import { buildPhase1Sa, describeOffer, parseLifetimeNotify, PROPOSED_LIFETIME, selectPhase1Suite, type Phase1Policy } from '../proposals.js';
+import { buildPhase1Sa, parseLifetimeNotify, selectPhase1Suite, type Phase1Policy } from '../proposals.js';
 import { VendorId } from '../vendor-ids.js';
 import { IpsecAttribute } from '../ipsec-attributes.js';
 import { IkeAttribute } from '../ike-attributes.js';
+import { answersUs, detectNat, natdHash, nattVids, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
 
-export type NattMode = 'natt' | 'none' | 'force-natt' | 'cisco-udp';
-
-export interface SocketAddress {
-  readonly address: string;
-  readonly port: number;
-}
+export { natdHash, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
 
 export interface AggressiveModeParams {
   readonly policy: Phase1Policy;
@@ -55,24 +49,6 @@ export interface AggressiveModeParams {
   readonly trust?: TrustAnchors;
 }
 
-/** What aggressive mode learnt about the peer. */
-export interface PeerFeatures {
-  xauth: boolean;
-  dpd: boolean;
-  unity: boolean;
-  /** Best NAT-T version the peer announced: -1 none, 0/1 old drafts (port 500), 2 draft-02+ or RFC 3947. */
-  nattVersion: number;
-  /** Names of every vendor ID seen, for the debug log. */
-  vendorIds: Buffer[];
-}
-
-export interface NatStatus {
-  /** NAT-D payload type the peer used (20 or 130), 0 when it sent none. */
-  readonly natdType: number;
-  readonly localBehindNat: boolean;
-  readonly remoteBehindNat: boolean;
-}
-
 export interface AggressiveModeResult {
   readonly sa: IkeSa;
   /** AM3, encrypted, to send (after the session has floated to 4500 if it decides to). */
@@ -85,25 +61,6 @@ export interface AggressiveModeResult {
   readonly ikeLifetimeSeconds: number;
   /** Hybrid authentication: the verified chain's subjects, gateway first, trusted CA last. */
   readonly gatewayChain?: readonly string[];
-}
-
-/** NAT-D hash (RFC 3947 3.2): hash(CKY-I | CKY-R | IP | Port) with the negotiated hash. */
-export function natdHash(hashName: Parameters<typeof plainHash>[0], ckyI: Buffer, ckyR: Buffer, addr: SocketAddress): Buffer {
-  const port = Buffer.alloc(2);
-  port.writeUInt16BE(addr.port);
-  return plainHash(hashName, ckyI, ckyR, ipv4ToBuffer(addr.address), port);
-}
-
-function nattVids(mode: NattMode): Buffer[] {
-  if (mode !== 'natt' && mode !== 'force-natt') return [];
-  return [VendorId.NATT_RFC3947, VendorId.NATT_DRAFT_03, VendorId.NATT_DRAFT_02N, VendorId.NATT_DRAFT_02, VendorId.NATT_DRAFT_01, VendorId.NATT_DRAFT_00];
-}
-
-function nattVersionOf(vid: Buffer): number {
-  if ([VendorId.NATT_RFC3947, VendorId.NATT_DRAFT_03, VendorId.NATT_DRAFT_02N, VendorId.NATT_DRAFT_02].some((v) => v.equals(vid))) return 2;
-  if (VendorId.NATT_DRAFT_01.equals(vid)) return 1;
-  if (VendorId.NATT_DRAFT_00.equals(vid)) return 0;
-  return -1;
 }
 
 export class AggressiveModeInitiator {
@@ -138,13 +95,7 @@ export class AggressiveModeInitiator {
 
   /** Whether `d` answers our AM1: AM2, or an informational (a refusal), under our initiator cookie. */
   accepts(d: Buffer): boolean {
-    let h;
-    try {
-      h = decodeHeader(d);
-    } catch {
-      return false;
-    }
-    return h.initiatorCookie.equals(this.cookieI) && (h.exchangeType === ExchangeType.AGGRESSIVE || h.exchangeType === ExchangeType.INFORMATIONAL);
+    return answersUs(d, this.cookieI, ExchangeType.AGGRESSIVE);
   }
 
   /** AM1. Calling it again returns the same bytes (for retransmission). */
@@ -210,11 +161,7 @@ export class AggressiveModeInitiator {
           hashRData = p.data;
           break;
         case PayloadType.VENDOR_ID:
-          peer.vendorIds.push(p.data);
-          if (p.data.equals(VendorId.XAUTH)) peer.xauth = true;
-          else if (p.data.equals(VendorId.DPD)) peer.dpd = true;
-          else if (p.data.subarray(0, 14).equals(VendorId.CISCO_UNITY.subarray(0, 14))) peer.unity = true;
-          else peer.nattVersion = Math.max(peer.nattVersion, nattVersionOf(p.data));
+          notePeerVendorId(peer, p.data);
           break;
         case PayloadType.NAT_D:
         case PayloadType.NAT_D_DRAFT:
@@ -271,7 +218,7 @@ export class AggressiveModeInitiator {
       throw new AuthError('hash comparison failed: the gateway\'s HASH_R does not match (AUTHENTICATION-FAILED); check the group password (IPSec secret)');
     }
 
-    const nat = this.detectNat(sa, natd, local, remote);
+    const nat = detectNat(this.params.nattMode, sa, natd, local, remote);
     const am3Payloads: Payload[] = [{ type: PayloadType.HASH, data: hashI(sa.prf, keys.skeyid, hashInput, this.idIib) }];
     if (this.params.initialContact) {
       am3Payloads.push({ type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: NotifyType.INITIAL_CONTACT, spi: sa.spi, data: Buffer.alloc(0) });
@@ -293,33 +240,5 @@ export class AggressiveModeInitiator {
     return { sa, am3, peer, nat, espLifetime, ikeLifetimeSeconds, ...(gatewayChain ? { gatewayChain } : {}) };
   }
 
-  private detectNat(sa: IkeSa, natd: NatDPayload[], local: SocketAddress, remote: SocketAddress): NatStatus {
-    const mode = this.params.nattMode;
-    if (natd.length === 0 || (mode !== 'natt' && mode !== 'force-natt')) return { natdType: 0, localBehindNat: false, remoteBehindNat: false };
-    const hashName = sa.suite.hash;
-    const us = natdHash(hashName, sa.cookieI, sa.cookieR, local);
-    const them = natdHash(hashName, sa.cookieI, sa.cookieR, remote);
-    // RFC 3947 3.2: the first NAT-D is the hash of the destination (us as the gateway saw us), the others
-    // of the sender's addresses.
-    const localBehindNat = mode === 'force-natt' || !natd[0]!.hash.equals(us);
-    const remoteBehindNat = !natd.slice(1).some((n) => n.hash.equals(them));
-    return { natdType: natd[0]!.type, localBehindNat, remoteBehindNat };
-  }
 }
 
-/** The error for an informational answer to AM1 (the gateway refused). */
-function refusal(payloads: readonly Payload[], policy: Phase1Policy): Error {
-  const n = payloads.find((p) => p.type === PayloadType.NOTIFICATION);
-  if (!n || n.type !== PayloadType.NOTIFICATION) return new ProtocolError('gateway answered aggressive mode with an informational message');
-  const name = notifyTypeName(n.messageType);
-  if (n.messageType === NotifyType.NO_PROPOSAL_CHOSEN) {
-    // FortiGate refuses a lifetime above its keylife (a day by default), vpnc's 2147483 s among them (ndpgroup/vpnc PR #9).
-    const lifetime = policy.lifetimeSeconds ?? PROPOSED_LIFETIME;
-    const hint = lifetime > 86400 ? `; a gateway may refuse the lifetime of ${lifetime} s (FortiGate does): try --vendor fortigate or --ike-lifetime 28800` : '';
-    return new ProtocolError(`gateway refused phase 1: NO-PROPOSAL-CHOSEN (${describeOffer(policy)})${hint}`, n.messageType);
-  }
-  if (n.messageType === NotifyType.AUTHENTICATION_FAILED || n.messageType === NotifyType.INVALID_ID_INFORMATION) {
-    return new AuthError(`gateway refused phase 1: ${name}; check the group name (IPSec ID) and group password (IPSec secret)`);
-  }
-  return new ProtocolError(`gateway refused phase 1: ${name}`, n.messageType);
-}

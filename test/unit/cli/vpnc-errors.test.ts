@@ -157,9 +157,15 @@ describe('vpnc: command line', () => {
     expect(failing.status).toBe(1);
   });
 
-  it('--auth-mode cert exits 1 saying that client certificates are not implemented, before any network', () => {
+  it('--auth-mode cert without --cert exits 1 naming what is missing, before any network', () => {
     const r = vpnc([...CREDS, '--auth-mode', 'cert']);
-    expect(r.stderr).toBe('vpnc: IKE Authmode cert: client certificate authentication is not implemented (use psk or hybrid)\n');
+    expect(r.stderr).toBe('vpnc: IKE Authmode cert needs our certificate (--cert FILE, or "IPSec certificate" in a profile)\n');
+    expect(r.status).toBe(1);
+  });
+
+  it('--auth-mode cert with a certificate file that cannot be read exits 1 naming it', () => {
+    const r = vpnc([...CREDS, '--auth-mode', 'cert', '--cert', '/nonexistent/me.pem', '--gateway', '127.0.0.1']);
+    expect(r.stderr).toContain('vpnc: cannot read certificate file /nonexistent/me.pem: ENOENT\n');
     expect(r.status).toBe(1);
   });
 

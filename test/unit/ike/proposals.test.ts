@@ -103,7 +103,7 @@ describe('selectPhase1Suite', () => {
     ['no hash', answer(attrs(7, 256, 2).filter((a) => a.type !== IkeAttribute.HASH_ALGORITHM)), 'a mandatory attribute (cipher, hash, auth, group) is missing', NotifyType.BAD_PROPOSAL_SYNTAX],
     ['no group', answer(attrs(7, 256, 2).filter((a) => a.type !== IkeAttribute.GROUP_DESCRIPTION)), 'a mandatory attribute (cipher, hash, auth, group) is missing', NotifyType.BAD_PROPOSAL_SYNTAX],
     ['another group', answer(attrs(7, 256, 2, 14)), 'group 14 is not the proposed dh2', NotifyType.NO_PROPOSAL_CHOSEN],
-    ['RSA signatures', answer(attrs(7, 256, 2, 2, IkeAuthMethod.RSA_SIGNATURES)), 'authentication method RSA_SIGNATURES was not proposed', NotifyType.NO_PROPOSAL_CHOSEN],
+    ['RSA signatures', answer(attrs(7, 256, 2, 2, IkeAuthMethod.RSA_SIGNATURES)), 'authentication method rsa was not proposed', NotifyType.NO_PROPOSAL_CHOSEN],
     ['AES without a key length', answer(attrs(7, 0, 2)), 'cipher 7/0 was not proposed', NotifyType.NO_PROPOSAL_CHOSEN],
     ['Blowfish', answer(attrs(3, 0, 2)), 'cipher 3/0 was not proposed', NotifyType.NO_PROPOSAL_CHOSEN],
     ['3DES without the flag', answer(attrs(5, 0, 2)), 'gateway selected 3des, which is refused as too weak (--enable-weak-encryption allows it)', NotifyType.NO_PROPOSAL_CHOSEN],

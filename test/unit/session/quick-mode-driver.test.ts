@@ -50,6 +50,9 @@ const CONFIG = {
   targetNetwork: { address: '203.0.113.0', prefixLength: 24 }, passwordHelper: undefined, trace: undefined, traceKeys: undefined,
   reconnectTimeout: 0,
   ikeTimeout: 30,
+  certFile: undefined,
+  keyFile: undefined,
+  certPassword: undefined,
   ikeLifetime: 2147483,
   passwordTyped: false,
 } satisfies VpncConfig;
