@@ -25,6 +25,7 @@ import {
   type IkeProposal,
 } from './algorithms.js';
 import { GATEWAY_DIALECTS, type GatewayDialect } from './dialect.js';
+import { HOSTILE_STEPS, type HostileConfig } from './hostile/plan.js';
 import { parseIpv4, parseIpv4Cidr, parseNetmask, formatIpv4, type Ipv4Network } from './ipv4-text.js';
 
 /** An XAUTH account. */
@@ -87,6 +88,8 @@ export interface GatewayConfig {
   /** Network namespace (name under /run/netns) for sockets, the TUN device and its routes. */
   readonly netns: string | undefined;
   readonly debug: number;
+  /** A test tool's test tool: attack each client at one step (hostile/plan.ts); undefined = behave. */
+  readonly hostile: HostileConfig | undefined;
 }
 
 type Draft = { -readonly [K in keyof GatewayConfig]?: GatewayConfig[K] };
@@ -128,6 +131,14 @@ function parsePool(value: string): { first: number; last: number } {
   if (first > last) throw new Error(`first address ${m[1]} comes after last address ${m[2]}`);
   if (last - first > 65535) throw new Error('a pool of more than 65536 addresses is not supported');
   return { first, last };
+}
+
+function parseHostile(value: string): HostileConfig {
+  const m = /^(0x[0-9a-f]+|\d+)(?:\s+(\S+))?$/i.exec(value);
+  const seed = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isSafeInteger(seed) || seed > 0xffffffff) throw new Error(`"${value}" is not SEED [STEP] with a SEED from 0 to 4294967295`);
+  const step = m[2] === undefined || m[2].toLowerCase() === 'any' ? undefined : oneOf(m[2], HOSTILE_STEPS);
+  return { seed, step };
 }
 
 /** Longer keys first: matching is by prefix (`Group secret` before `Group`). */
@@ -185,6 +196,7 @@ const KEYS: readonly KeySpec[] = [
   { key: 'Interface MTU', set: (v, d) => (d.interfaceMtu = int(v, 576, 9000)) },
   { key: 'Netns', set: (v, d) => (d.netns = v) },
   { key: 'Debug', set: (v, d) => (d.debug = int(v, 0, 99)) },
+  { key: 'Hostile seed', set: (v, d) => (d.hostile = parseHostile(v)) },
 ];
 
 const MANDATORY: ReadonlyArray<[keyof GatewayConfig, string]> = [
@@ -266,6 +278,7 @@ function withDefaults(d: Draft, file: string): GatewayConfig {
     interfaceMtu: d.interfaceMtu ?? 1412,
     netns: d.netns,
     debug: d.debug ?? 0,
+    hostile: d.hostile,
   };
 }
 

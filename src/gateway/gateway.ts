@@ -5,6 +5,7 @@
  * and forgets clients that are deleted, dead or stuck half-way.
  */
 import { randomBytes } from 'node:crypto';
+import { classifyNattDatagram, NattDatagram, NON_ESP_MARKER_LENGTH } from '../esp/natt-demux.js';
 import { spiBytes } from '../esp/sa.js';
 import { decodeHeader } from '../ike/message.js';
 import { ExchangeType, NotifyType } from '../ike/constants.js';
@@ -22,6 +23,8 @@ import { AggressiveModeResponder } from './exchanges/aggressive-mode.js';
 import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../ike/exchanges/informational.js';
 import { buildPlainNotify } from './exchanges/informational.js';
 import { setUpTun } from './net-setup.js';
+import { HostileMode } from './hostile/mode.js';
+import type { HostileSession } from './hostile/session.js';
 import { GatewayPeer, peerKey, responderParams, type PeerAction } from './peer.js';
 import { AddressPool, rangeToCidrs } from './pool.js';
 
@@ -40,6 +43,8 @@ interface PeerSession {
   readonly created: number;
   lastIke: number;
   dpd: { seq: number; outstanding: boolean; sentAt: number; attempts: number };
+  /** Hostile mode: what every datagram to this client goes through. */
+  hostile?: HostileSession;
 }
 
 const IKE_PORT = 500;
@@ -72,12 +77,14 @@ export class Gateway {
   readonly tun: TunDevice;
   readonly dataPlane: DataPlane;
   private readonly timer: NodeJS.Timeout;
+  private readonly hostile: HostileMode | undefined;
   private closed = false;
 
   private constructor(readonly config: GatewayConfig, options: GatewayOptions) {
     this.log = options.log ?? silentLogger;
     this.random = options.random ?? randomBytes;
     this.pool = new AddressPool(config.pool.first, config.pool.last);
+    this.hostile = config.hostile ? new HostileMode(config.hostile, this.log) : undefined;
     const netns = config.netns === undefined ? {} : { netns: config.netns };
     const opened: PacketEndpoint[] = [];
     const open = <T extends PacketEndpoint>(e: T): T => (opened.push(e), e);
@@ -133,10 +140,11 @@ export class Gateway {
       const off = batch.offset(i);
       const len = batch.length(i);
       const buf = batch.buffer;
-      if (len === 1 && buf[off] === 0xff) continue; // NAT keepalive
-      if (len >= 4 && buf.readUInt32BE(off) === 0) {
-        this.onIke(Buffer.from(buf.subarray(off + 4, off + len)), { socket: 'natt', address: batch.address(i), port: batch.port(i) });
-      } else {
+      // NAT keepalives and runts end here (receiveEsp would drop a runt too).
+      const kind = classifyNattDatagram(buf, off, len);
+      if (kind === NattDatagram.IKE) {
+        this.onIke(Buffer.from(buf.subarray(off + NON_ESP_MARKER_LENGTH, off + len)), { socket: 'natt', address: batch.address(i), port: batch.port(i) });
+      } else if (kind === NattDatagram.ESP) {
         this.dataPlane.receiveEsp(buf, off, len, 'udp', batch.address(i), batch.port(i));
       }
     }
@@ -172,7 +180,8 @@ export class Gateway {
     session.endpoint = from;
     session.lastIke = Date.now();
     try {
-      this.perform(session, session.peer.receive(datagram));
+      // Hostile mode: the client's answer in the gateway's own quick mode is not the peer's.
+      this.perform(session, session.hostile?.receive(datagram) ?? session.peer.receive(datagram), datagram);
     } catch (err) {
       // A bug, not the peer's fault: drop that client rather than the whole gateway.
       this.log.error(`peer ${session.peer.key}: internal error: ${err instanceof Error ? err.stack : String(err)}`);
@@ -183,7 +192,7 @@ export class Gateway {
   private onFirstMessage(am1: Buffer, cookieI: Buffer, from: IkeEndpoint): void {
     const known = this.halfOpen.get(cookieI.toString('hex'));
     if (known) {
-      this.perform(known, known.peer.receive(am1));
+      this.perform(known, known.peer.receive(am1), am1);
       return;
     }
     const remote = { address: formatIpv4Address(from.address), port: from.port };
@@ -206,21 +215,24 @@ export class Gateway {
     this.sessions.set(peer.key, session);
     this.halfOpen.set(cookieI.toString('hex'), session);
     this.log.debug(1, () => `peer ${peer.key}: aggressive mode from ${describe(from)}, group "${responder.peerId}"`);
-    this.send(from, responder.am2);
+    if (this.hostile) session.hostile = this.hostile.open(peer, remote, (d) => !this.ike.closed && this.send(session.endpoint, d));
+    this.sendTo(session, responder.am2, am1);
   }
 
-  private perform(session: PeerSession, actions: readonly PeerAction[]): void {
+  /** `trigger`: the client's datagram the actions answer (hostile mode re-encrypts under its IV). */
+  private perform(session: PeerSession, actions: readonly PeerAction[], trigger?: Buffer): void {
     const { peer } = session;
     if (peer.stageName !== 'phase1') this.halfOpen.delete(peer.cookieI.toString('hex'));
     for (const a of actions) {
       switch (a.kind) {
         case 'send':
-          this.send(session.endpoint, a.data);
+          this.sendTo(session, a.data, trigger);
           break;
         case 'install':
           // Pairs for this address left by an earlier session of the client (its ISAKMP SA deleted) end now.
           this.dataPlane.removeOthers(a.address, peer.key);
           this.dataPlane.install(peer.key, a.address, a.keys, this.espPath(session));
+          session.hostile?.installed(a.keys);
           break;
         case 'delete-esp':
           this.dataPlane.removeSpis(a.spis);
@@ -244,6 +256,12 @@ export class Gateway {
     return { kind: 'raw', address: endpoint.address };
   }
 
+  /** A datagram for a client: through its hostile treatment when there is one. */
+  private sendTo(session: PeerSession, data: Buffer, trigger?: Buffer): void {
+    if (session.hostile) session.hostile.send(data, trigger);
+    else this.send(session.endpoint, data);
+  }
+
   private send(to: IkeEndpoint, data: Buffer): void {
     if (to.socket === 'natt') {
       const framed = Buffer.concat([NON_ESP_MARKER, data]);
@@ -262,7 +280,7 @@ export class Gateway {
     const session = this.sessions.get(peerKey);
     const sa = session?.peer.sa;
     if (!session || !sa || session.peer.stageName !== 'ready') return false;
-    this.send(session.endpoint, buildDeleteIsakmp(sa, randomMessageId(this.random)));
+    this.sendTo(session, buildDeleteIsakmp(sa, randomMessageId(this.random)));
     this.forget(session, 'ISAKMP SA deleted, ESP SAs kept', { keepEsp: true });
     return true;
   }
@@ -285,7 +303,7 @@ export class Gateway {
     for (const gone of this.dataPlane.expire(now)) {
       const session = [...this.sessions.values()].find((s) => s.peer.key === gone.peerKey);
       const sa = session?.peer.sa;
-      if (session && sa) this.send(session.endpoint, buildDeleteEsp(sa, randomMessageId(this.random), gone.spis.map(spiBytes)));
+      if (session && sa) this.sendTo(session, buildDeleteEsp(sa, randomMessageId(this.random), gone.spis.map(spiBytes)));
     }
     for (const session of [...this.sessions.values()]) {
       const { peer } = session;
@@ -312,7 +330,7 @@ export class Gateway {
     }
     dpd.sentAt = now;
     this.log.debug(2, () => `peer ${peer.key}: R-U-THERE ${dpd.seq}`);
-    this.send(session.endpoint, buildDpd(sa, randomMessageId(this.random), false, dpd.seq));
+    this.sendTo(session, buildDpd(sa, randomMessageId(this.random), false, dpd.seq));
   }
 
   /**
@@ -330,7 +348,7 @@ export class Gateway {
       if (sa && session.peer.stageName === 'ready') {
         // As concentrators do when they end a session: the ESP SAs, then the ISAKMP SA (one message).
         const spis = this.dataPlane.spisOf(session.peer.key).map(spiBytes);
-        this.send(session.endpoint, buildDeleteAll(sa, randomMessageId(this.random), spis));
+        this.sendTo(session, buildDeleteAll(sa, randomMessageId(this.random), spis));
         told++;
       }
       this.forget(session, 'gateway shutting down');
@@ -348,6 +366,7 @@ export class Gateway {
   }
 
   private closeSockets(): void {
+    this.hostile?.close();
     for (const e of [this.ike, this.natt, this.raw, this.cisco, this.tun]) if (e && !e.closed) e.close();
   }
 }
