@@ -28,6 +28,7 @@ import { VendorId } from '../vendor-ids.js';
 import { IpsecAttribute } from '../ipsec-attributes.js';
 import { IkeAttribute } from '../ike-attributes.js';
 import { answersUs, detectNat, natdHash, nattVids, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
+import { checkedNonce } from './nonce.js';
 
 export { natdHash, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
 
@@ -152,7 +153,7 @@ export class AggressiveModeInitiator {
           ke = p.data;
           break;
         case PayloadType.NONCE:
-          nonceR = p.data;
+          nonceR = checkedNonce(p.data, 'AM2');
           break;
         case PayloadType.ID:
           idR = p;

@@ -31,6 +31,7 @@ import type { SaPayload } from '../payloads/sa.js';
 import { buildPhase1Sa, parseLifetimeNotify, selectPhase1Suite, type IkeSuite, type Phase1Policy } from '../proposals.js';
 import { VendorId } from '../vendor-ids.js';
 import { answersUs, detectNat, natdHash, nattVids, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
+import { checkedNonce } from './nonce.js';
 
 /** Our certificate chain (DER, ours first) and its private key. */
 export interface ClientCredentials {
@@ -145,7 +146,7 @@ export class MainModeInitiator {
     const natd: NatDPayload[] = [];
     for (const p of msg.payloads) {
       if (p.type === PayloadType.KE) ke = p.data;
-      else if (p.type === PayloadType.NONCE) nonceR = p.data;
+      else if (p.type === PayloadType.NONCE) nonceR = checkedNonce(p.data, 'MM4');
       else if (p.type === PayloadType.NAT_D || p.type === PayloadType.NAT_D_DRAFT) natd.push(p);
       else if (p.type === PayloadType.VENDOR_ID) notePeerVendorId(this.peer, p.data);
       else if (p.type !== PayloadType.CR) throw new ProtocolError(`unexpected payload type ${p.type} in MM4`, NotifyType.INVALID_PAYLOAD_TYPE);

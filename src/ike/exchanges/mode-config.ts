@@ -248,5 +248,18 @@ export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: n
   if (mc.address6 && netmask6 !== undefined) mc.address6 = { address: mc.address6.address, prefixLength: netmask6 };
   if (mc.ipv6Problem !== undefined) mc.address6 = undefined;
   if (!mc.address) throw new ProtocolError('mode config reply carries no INTERNAL_IP4_ADDRESS', NotifyType.ATTRIBUTES_NOT_SUPPORTED);
+  const unusable = unusableAddress(mc.address);
+  if (unusable) throw new ProtocolError(`the gateway assigned ${mc.address} as our address, ${unusable}: no tunnel can use it`, NotifyType.ATTRIBUTES_NOT_SUPPORTED);
   return mc;
+}
+
+/** Why an assigned inner IPv4 address cannot be ours (unspecified, loopback, multicast, broadcast), or undefined. */
+function unusableAddress(address: string): string | undefined {
+  const a = Number(address.split('.')[0]);
+  if (address === '0.0.0.0') return 'the unspecified address';
+  if (address === '255.255.255.255') return 'the broadcast address';
+  if (a === 0) return 'in 0.0.0.0/8 ("this network")';
+  if (a === 127) return 'a loopback address';
+  if (a >= 224) return a < 240 ? 'a multicast address' : 'in the reserved 240.0.0.0/4';
+  return undefined;
 }

@@ -23,6 +23,7 @@ import { readLifetimes } from '../proposals.js';
 import type { IdPayload } from '../payloads/id.js';
 import { espChoices, isOffered, readEspTransform, type EspPolicy, type QuickModeResult } from './quick-mode.js';
 import { checkQuickModeIds, type IpFamily, type TunnelIds } from './quick-mode-ids.js';
+import { checkedNonce } from './nonce.js';
 
 export interface QuickModeResponderParams {
   readonly sa: IkeSa;
@@ -60,7 +61,7 @@ export class QuickModeResponder {
     const ids: IdPayload[] = [];
     for (const pl of msg.payloads.slice(1)) {
       if (pl.type === PayloadType.SA) saI = pl;
-      else if (pl.type === PayloadType.NONCE) this.nonceI = pl.data;
+      else if (pl.type === PayloadType.NONCE) this.nonceI = checkedNonce(pl.data, "the gateway's QM1");
       else if (pl.type === PayloadType.KE) ke = pl.data;
       else if (pl.type === PayloadType.ID) ids.push(pl);
     }

@@ -23,6 +23,7 @@ import type { Payload } from '../payloads/payload.js';
 import type { Proposal, SaPayload, Transform } from '../payloads/sa.js';
 import { PROPOSED_LIFETIME, parseLifetimeNotify, readLifetimes } from '../proposals.js';
 import { checkQuickModeIds, quickModeIdData, tunnelIdsOf } from './quick-mode-ids.js';
+import { checkedNonce } from './nonce.js';
 
 export interface EspPolicy {
   weakEncryption: boolean;
@@ -167,7 +168,7 @@ export class QuickModeInitiator {
     for (const p of msg.payloads.slice(1)) {
       if (p.type === PayloadType.SA) saR = p;
       else if (p.type === PayloadType.ID) ids.push(p);
-      else if (p.type === PayloadType.NONCE) nonceR = p.data;
+      else if (p.type === PayloadType.NONCE) nonceR = checkedNonce(p.data, 'QM2');
       else if (p.type === PayloadType.KE) ke = p.data;
       else if (p.type === PayloadType.NOTIFICATION && p.messageType === NotifyType.RESPONDER_LIFETIME && p.protocol === ProtocolId.IPSEC_ESP) {
         espLife = parseLifetimeNotify(p.data, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);

@@ -168,6 +168,19 @@ describe('mode config parsing', () => {
   const reply = (attrs: DataAttribute[], cfgType: number = CfgType.REPLY, id = 3) => attrPayload(cfgType, id, attrs);
   const addr = ipv4Attribute(CfgAttribute.INTERNAL_IP4_ADDRESS, '192.0.2.7');
 
+  it.each([
+    ['0.0.0.0', 'the unspecified address'],
+    ['0.1.2.3', 'in 0.0.0.0/8 ("this network")'],
+    ['127.0.0.9', 'a loopback address'],
+    ['224.0.0.5', 'a multicast address'],
+    ['250.1.1.1', 'in the reserved 240.0.0.0/4'],
+    ['255.255.255.255', 'the broadcast address'],
+  ])('refuses an assigned address %s (%s) in one line (the hostile campaign found 0.0.0.0 taken)', (address, why) => {
+    const err = thrownBy(() => parseModeConfigReply(reply([ipv4Attribute(CfgAttribute.INTERNAL_IP4_ADDRESS, address)])));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toBe(`the gateway assigned ${address} as our address, ${why}: no tunnel can use it`);
+  });
+
   it('asks for UNITY_NATT_PORT only in cisco-udp mode, and reads it', () => {
     const q = buildModeConfigRequest({ identifier: 1, ciscoUdp: true, applicationVersion: 'v', hostname: 'h' });
     expect(q.attributes[5]!.type).toBe(CfgAttribute.UNITY_NATT_PORT);
