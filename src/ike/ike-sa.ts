@@ -92,6 +92,26 @@ export class IkeSa {
    * forged message does not derail later ones.
    */
   open(datagram: Buffer): OpenedMessage {
+    const { msg, lastBlock, mode } = this.decrypt(datagram);
+    this.ivs.advance(msg.header.messageId, lastBlock, mode);
+    return msg;
+  }
+
+  /**
+   * Whether `datagram` decrypts, decodes and starts with a HASH that verifies (prf(SKEYID_a, M-ID | [extra |]
+   * rest)): a message the gateway really sent. Moves nothing (the IV chain is read, not advanced), so an
+   * exchange can pass over a forged or mangled datagram and wait for the real one.
+   */
+  isAuthentic(datagram: Buffer, extra?: Buffer): boolean {
+    try {
+      this.verifyHash(this.decrypt(datagram).msg, extra);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private decrypt(datagram: Buffer): { msg: OpenedMessage; lastBlock: Buffer; mode: IvMode } {
     const { header, body } = splitMessage(datagram);
     if (!header.initiatorCookie.equals(this.cookieI) || !header.responderCookie.equals(this.cookieR)) {
       throw new ProtocolError('message for another ISAKMP SA (cookies differ)', NotifyType.INVALID_COOKIE);
@@ -108,8 +128,7 @@ export class IkeSa {
     const { data, lastBlock } = cbcDecrypt(this.ivs.cipher, this.ivs.key, iv, body);
     const len = chainLength(data);
     const payloads = decodePayloads(header.nextPayload, data.subarray(0, len));
-    this.ivs.advance(header.messageId, lastBlock, mode);
-    return { header, payloads, chain: data.subarray(0, len) };
+    return { msg: { header, payloads, chain: data.subarray(0, len) }, lastBlock: Buffer.from(lastBlock), mode };
   }
 
   /**

@@ -160,7 +160,7 @@ export class Phase1Driver {
     let first: Buffer | undefined;
     if (xauth) {
       // AM3 answers AM2: should the gateway repeat AM2 (AM3 lost), it is resent at once.
-      first = await this.channel.exchange(result.am3, (d) => isTransactionOf(sa, d), { other: (d) => this.unexpected(sa, d), answersLast: true });
+      first = await this.channel.exchange(result.am3, (d) => isTransactionOf(sa, d) && sa.isAuthentic(d), { other: (d) => this.unexpected(sa, d), answersLast: true });
     } else {
       this.channel.reply(result.am3);
     }
@@ -194,7 +194,7 @@ export class Phase1Driver {
     const { sa } = result;
     let first: Buffer | undefined;
     if (sa.suite.authMethod === IkeAuthMethod.XAUTHInitRSA) {
-      first = await this.channel.expect((d) => isTransactionOf(sa, d), c.ikeTimeout * 1000, 'the XAUTH request', (d) => this.unexpected(sa, d));
+      first = await this.channel.expect((d) => isTransactionOf(sa, d) && sa.isAuthentic(d), c.ikeTimeout * 1000, 'the XAUTH request', (d) => this.unexpected(sa, d));
     }
     return { sa, nat: keyed.nat, peer: keyed.peer, first, lifetimeStated: result.ikeLifetimeSeconds, gatewayChain: result.gatewayChain, establishedAt };
   }
@@ -228,7 +228,11 @@ export class Phase1Driver {
     if (h && !h.initiatorCookie.equals(cookieI)) this.options.foreign?.(d);
   }
 
-  /** A message that arrived out of turn: an informational is read (it may be a refusal), anything else logged. */
+  /**
+   * A message that arrived out of turn, or one that is not authentic (exchanges take only datagrams whose HASH
+   * verifies: a forged or mangled one is passed over while the real one is awaited): an informational is read
+   * (it may be a refusal), anything else logged.
+   */
   private unexpected(sa: IkeSa, d: Buffer): void {
     const h = headerOf(d);
     if (!h) return;
@@ -278,12 +282,12 @@ export class Phase1Driver {
           if (dialect.push === 'take-noted') this.log.notice('the gateway pushed its mode config during XAUTH (as Netscreen and WatchGuard gateways do): taking it');
           this.log.debug(2, () => 'S5.5.1 mode config pushed during XAUTH');
           // The ACK is resent until the status comes: a gateway answers a repeated ACK with its status again.
-          d = await this.channel.exchange(step.send, (x) => xauth.accepts(x), { other: (x) => this.unexpected(sa, x), answersLast: true });
+          d = await this.channel.exchange(step.send, (x) => xauth.accepts(x) && sa.isAuthentic(x), { other: (x) => this.unexpected(sa, x), answersLast: true });
           break;
         case 'ask': {
           const { fields, challenge, messages } = step.request;
           const reply = xauth.answer(await this.answers(fields, challenge, messages));
-          d = await this.channel.exchange(reply, (x) => xauth.accepts(x), { other: (x) => this.unexpected(sa, x), answersLast: true });
+          d = await this.channel.exchange(reply, (x) => xauth.accepts(x) && sa.isAuthentic(x), { other: (x) => this.unexpected(sa, x), answersLast: true });
           break;
         }
       }
@@ -341,7 +345,7 @@ export class Phase1Driver {
       applicationVersion: this.config.applicationVersion,
       hostname: hostname(),
     });
-    return pull.receive(await this.channel.exchange(pull.request(), (x) => pull.accepts(x), { other: (x) => this.unexpected(sa, x) }));
+    return pull.receive(await this.channel.exchange(pull.request(), (x) => pull.accepts(x) && sa.isAuthentic(x), { other: (x) => this.unexpected(sa, x) }));
   }
 }
 

@@ -70,7 +70,8 @@ export async function runQuickMode(
     (d) => {
       try {
         const h = decodeHeader(d);
-        return h.initiatorCookie.equals(sa.cookieI) && h.exchangeType === ExchangeType.QUICK && h.messageId === msgId;
+        // A datagram of ours whose HASH(2) does not verify is forged or mangled: passed over, the real QM2 awaited.
+        return h.initiatorCookie.equals(sa.cookieI) && h.exchangeType === ExchangeType.QUICK && h.messageId === msgId && qm.isAnswer(d);
       } catch {
         return false;
       }

@@ -148,6 +148,11 @@ export class QuickModeInitiator {
     return this.qm1;
   }
 
+  /** Whether `datagram` is an authentic QM2 of this exchange (HASH(2) verifies); a forged or mangled one is not. */
+  isAnswer(datagram: Buffer): boolean {
+    return this.p.sa.isAuthentic(datagram, this.nonceI);
+  }
+
   /** Processes QM2 (already opened by IkeSa.open) and returns QM3 and the ESP keys. */
   receive(msg: ReturnType<IkeSa['open']>): QuickModeResult {
     const { sa } = this.p;

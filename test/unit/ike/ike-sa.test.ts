@@ -117,6 +117,20 @@ describe('IkeSa', () => {
     expect(good.payloads[1]).toEqual(nonce(2));
   });
 
+  it('isAuthentic: true for a message the gateway sealed, false for a forged HASH, a mangled body or junk; it moves no IV, so the real message opens after a forged one of the same message id', () => {
+    const { result, resp } = establish();
+    const sa = result.sa;
+    const real = resp.seal(ExchangeType.TRANSACTION, 9, [nonce(2)]);
+    const forged = Buffer.from(real);
+    forged[forged.length - 1] ^= 0x55; // the last block: its plaintext (padding, the nonce) changes, the HASH does not
+    const junk = Buffer.concat([real.subarray(0, 28), Buffer.alloc(32, 7)]);
+    junk.writeUInt32BE(junk.length, 24);
+    expect([sa.isAuthentic(forged), sa.isAuthentic(junk), sa.isAuthentic(real), sa.isAuthentic(real, Buffer.from('Ni_b'))]).toEqual([false, false, true, false]);
+    const opened = sa.open(real);
+    sa.verifyHash(opened);
+    expect(opened.payloads[1]).toEqual(nonce(2));
+  });
+
   it('verifyHash refuses a forged HASH and a message without one', () => {
     const { result, resp } = establish();
     const sa = result.sa;
