@@ -107,8 +107,9 @@ function perlNumber(value: string): number {
 
 /**
  * Converts the text of a .pcf file (as a byte string) to vpnc settings. Unknown keys are ignored. An `enc_`
- * value that cannot be de-obfuscated, or whose plaintext holds a line break (it would inject lines into
- * the vpnc.conf), and an unknown AuthType are reported in `warnings` and leave the setting as it was.
+ * value that cannot be de-obfuscated, a value written out that holds a line break (a CR inside a line, or in
+ * an `enc_` plaintext: it would inject lines into the vpnc.conf), and an unknown AuthType are reported in
+ * `warnings` and leave the setting as it was.
  */
 export function convertPcf(text: string, deobfuscate: Deobfuscator = deobfuscateToByteString): PcfConversion {
   const settings = new Map<VpncKey, VpncSetting>();
@@ -122,7 +123,10 @@ export function convertPcf(text: string, deobfuscate: Deobfuscator = deobfuscate
   for (const { key, value, line } of readPcfEntries(text)) {
     const plainKey = PLAIN_KEYS.get(key);
     const obfuscatedKey = OBFUSCATED_KEYS.get(key);
-    if (plainKey !== undefined) {
+    if (value.includes('\r') && (plainKey !== undefined || key === 'DHGroup' || key === 'BackupServer')) {
+      // vpnc ends a line at CR too: written out, the rest would become a line of its own (a `Script`, say).
+      warnings.push(`${key} on line ${line} ignored: its value contains a line break`);
+    } else if (plainKey !== undefined) {
       set(plainKey, value, false);
     } else if (obfuscatedKey !== undefined) {
       try {

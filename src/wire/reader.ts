@@ -103,7 +103,7 @@ export class Reader {
    * `notify` (PAYLOAD_MALFORMED unless given).
    */
   sub(n: number, field: string, child: ReaderScope, notify: DecodeNotify = DecodeNotify.PAYLOAD_MALFORMED): Reader {
-    if (n > this.remaining) {
+    if (!Number.isInteger(n) || n < 0 || n > this.remaining) {
       this.fail(`${field} ${n} exceeds ${this.scope.bound} (${this.remaining} bytes left)`, notify);
     }
     const r = new Reader(this.buf.subarray(this.pos, this.pos + n), child);
@@ -117,7 +117,8 @@ export class Reader {
   }
 
   private need(n: number, field: string): void {
-    if (n > this.end - this.pos) {
+    // A negative or fractional count would move the cursor backwards or off the bytes: refused like a truncation.
+    if (!Number.isInteger(n) || n < 0 || n > this.end - this.pos) {
       this.fail(`truncated ${field} (needs ${n} bytes, ${this.end - this.pos} left)`);
     }
   }
