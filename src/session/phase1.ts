@@ -3,6 +3,7 @@
  * IKE channel with retransmission. The exchanges themselves are pure (src/ike/exchanges); this file only
  * moves their bytes and asks the user when the gateway wants a secret we do not have.
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { AuthError, GatewayRedirect, PeerTimeoutError, ProtocolError } from '../errors.js';
 import { parseInformational } from '../ike/exchanges/informational.js';
@@ -176,6 +177,7 @@ export class Phase1Driver {
       policy: { authMode: 'cert', dhGroup: c.dhGroup, weakEncryption: c.weakEncryption, weakAuthentication: c.weakAuthentication, lifetimeSeconds: c.ikeLifetime },
       credentials,
       trust: { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => this.log.debug(2, () => `CA skipped: ${m}`)) },
+      ...gatewayNameOf(c),
       nattMode: c.nattMode,
       dpd: c.dpdIdle !== 0,
       initialContact: opts.initialContact,
@@ -371,6 +373,11 @@ export function aggressiveModeFor(c: VpncConfig, log: Logger, o: { dhGroup: numb
     nattMode: c.nattMode,
     dpd: c.dpdIdle !== 0,
     initialContact: o.initialContact,
-    ...(trust ? { trust } : {}),
+    ...(trust ? { trust, ...gatewayNameOf(c) } : {}),
   });
+}
+
+/** The gateway's host name as configured, which its certificate may name instead of its address. */
+function gatewayNameOf(c: VpncConfig): { gatewayName?: string } {
+  return isIP(c.gateway) === 0 && c.gateway !== '' ? { gatewayName: c.gateway } : {};
 }

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import { AuthError, ProtocolError } from '../../errors.js';
 import { authenticateGateway, subjectOf, type TrustAnchors } from '../cert-verify.js';
+import { checkGatewayIdentity } from '../gateway-identity.js';
 import { CertEncoding, Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
 import { encodePayloadBody, type Payload } from '../payloads/payload.js';
 import { IkeSa } from '../ike-sa.js';
@@ -48,6 +49,8 @@ export interface AggressiveModeParams {
   readonly dh?: DhKeyPair;
   /** The CAs the gateway's certificate must chain to; required when policy.authMode is 'hybrid'. */
   readonly trust?: TrustAnchors;
+  /** The gateway's host name as configured (its certificate must name it or the address); none for an address. */
+  readonly gatewayName?: string;
 }
 
 export interface AggressiveModeResult {
@@ -214,7 +217,9 @@ export class AggressiveModeInitiator {
     if (hybrid) {
       if (!sigData) throw new ProtocolError('AM2 lacks the SIG payload hybrid authentication needs', NotifyType.INVALID_SIGNATURE);
       if (!this.params.trust) throw new AuthError('hybrid authentication needs trusted CA certificates (CA-File / CA-Dir)');
-      gatewayChain = authenticateGateway(certs, sigData, expectedR, this.params.trust).map(subjectOf);
+      const chain = authenticateGateway(certs, sigData, expectedR, this.params.trust);
+      checkGatewayIdentity(chain[0]!, { address: remote.address, name: this.params.gatewayName }, idR);
+      gatewayChain = chain.map(subjectOf);
     } else if (!hashRData || !expectedR.equals(hashRData)) {
       throw new AuthError('hash comparison failed: the gateway\'s HASH_R does not match (AUTHENTICATION-FAILED); check the group password (IPSec secret)');
     }

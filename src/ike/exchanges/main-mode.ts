@@ -18,6 +18,7 @@ import { constants, privateEncrypt, randomBytes, type KeyObject } from 'node:cry
 import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import { AuthError, ProtocolError } from '../../errors.js';
 import { authenticateGateway, subjectOf, type TrustAnchors } from '../cert-verify.js';
+import { checkGatewayIdentity } from '../gateway-identity.js';
 import { CertEncoding, Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId } from '../constants.js';
 import { subjectDer } from '../der-name.js';
 import { IkeAttribute } from '../ike-attributes.js';
@@ -44,6 +45,8 @@ export interface MainModeParams {
   readonly policy: Phase1Policy;
   readonly credentials: ClientCredentials;
   readonly trust: TrustAnchors;
+  /** The gateway's host name as configured (its certificate must name it or the address); none for an address. */
+  readonly gatewayName?: string;
   readonly nattMode: NattMode;
   readonly dpd: boolean;
   readonly initialContact: boolean;
@@ -78,6 +81,8 @@ export class MainModeInitiator {
   private stage: Stage = { kind: 'mm1' };
   private ikeLifetimeSeconds = 0;
   private mm1: Buffer | undefined;
+  /** Where the gateway is (from MM2 on): its certificate must name it. */
+  private remote: SocketAddress | undefined;
 
   constructor(private readonly params: MainModeParams) {
     this.random = params.random ?? randomBytes;
@@ -108,6 +113,7 @@ export class MainModeInitiator {
   /** MM2 in, MM3 out. */
   receiveMm2(datagram: Buffer, local: SocketAddress, remote: SocketAddress): Buffer {
     if (this.stage.kind !== 'mm1') throw new ProtocolError('MM2 out of turn');
+    this.remote = remote;
     const msg = this.open(datagram, 'MM2');
     let saR: SaPayload | undefined;
     for (const p of msg.payloads) {
@@ -203,7 +209,9 @@ export class MainModeInitiator {
     if (certs.length === 0) throw new AuthError('the gateway sent no certificate in MM6: it cannot be authenticated');
     const input = { gxi: this.dh.publicValue, gxr, ckyI: this.cookieI, ckyR: sa.cookieR, saIb: this.saIb };
     const expected = hashR(sa.prf, sa.keys.skeyid, input, idR.raw ?? encodePayloadBody(idR));
-    const chain = authenticateGateway(certs, sig, expected, this.params.trust).map(subjectOf);
+    const verified = authenticateGateway(certs, sig, expected, this.params.trust);
+    checkGatewayIdentity(verified[0]!, { address: this.remote?.address ?? '', name: this.params.gatewayName }, idR);
+    const chain = verified.map(subjectOf);
     this.stage = { kind: 'done' };
     return { sa, ikeLifetimeSeconds: this.ikeLifetimeSeconds || sa.suite.lifetimeSeconds, gatewayChain: chain };
   }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, ProtocolError } from '../../../src/errors.js';
 import { CertEncoding, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId } from '../../../src/ike/constants.js';
 import { subjectDer } from '../../../src/ike/der-name.js';
+import { checkGatewayIdentity } from '../../../src/ike/gateway-identity.js';
 import { MainModeInitiator, type MainModeParams } from '../../../src/ike/exchanges/main-mode.js';
 import { IkeAuthMethod, IkeAttribute } from '../../../src/ike/ike-attributes.js';
 import { decodeMessage, encodeMessage } from '../../../src/ike/message.js';
@@ -104,6 +105,31 @@ describe('main mode with signatures: what the gateway can get wrong', () => {
     const err = thrown(() => init.receiveMm6(resp.mm6({ certs: [pki.gatewayByOther.der], keyPem: pki.gatewayByOther.keyPem })));
     expect(err).toBeInstanceOf(AuthError);
     expect((err as Error).message).toContain('gw.other.test');
+  });
+
+  it("another user's client certificate from the same CA is not the gateway's: AuthError (the review found it accepted)", () => {
+    const mallory = issueClientCert(pki, 'mallory', '/O=vpnc-ts test/CN=mallory', pki.root);
+    const { init, resp } = toMm5();
+    const err = thrown(() => init.receiveMm6(resp.mm6({ certs: [mallory.der], keyPem: mallory.keyPem })));
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err.message).toBe('the certificate "O=vpnc-ts test, CN=mallory" is not a gateway\'s: its extended key usage (1.3.6.1.5.5.7.3.2) allows no server or IKE use');
+  });
+
+  it('a gateway ID that is not its certificate\'s: AuthError', () => {
+    const { init, resp } = toMm5();
+    const idR = { type: PayloadType.ID, idType: IdType.FQDN, protocol: 17, port: 500, data: Buffer.from('other.example.test') } as const;
+    const err = thrown(() => init.receiveMm6(resp.mm6({ ...gatewayProof(), idR })));
+    expect(err.message).toBe('the gateway\'s ID (type 2) is not one of its certificate "O=vpnc-ts test, CN=gw-direct.example.test"');
+  });
+
+  it('a certificate that names another host: AuthError; the configured name is matched too', () => {
+    const leaf = new X509Certificate(pki.gatewayByRoot.der);
+    expect(thrown(() => checkGatewayIdentity(leaf, { address: '203.0.113.9' })).message).toBe(
+      'the certificate "O=vpnc-ts test, CN=gw-direct.example.test" does not name the gateway 203.0.113.9; it names IP Address:198.51.100.1, DNS:gw.example.test',
+    );
+    expect(thrown(() => checkGatewayIdentity(leaf, { address: '203.0.113.9', name: 'vpn.example.org' })).message).toContain('does not name the gateway vpn.example.org (203.0.113.9)');
+    checkGatewayIdentity(leaf, { address: '203.0.113.9', name: 'gw.example.test' });
+    checkGatewayIdentity(leaf, { address: '198.51.100.1' });
   });
 
   it('MM6 without a certificate: AuthError', () => {

@@ -29,6 +29,8 @@ export interface Mm6Options {
   certs: readonly Buffer[];
   keyPem: string;
   signWhat?: (hashR: Buffer) => Buffer;
+  /** IDir (default ID_IPV4_ADDR 198.51.100.1, which the test PKI's gateway certificates name). */
+  idR?: IdPayload;
 }
 
 export class MainModeResponder extends FakeResponder {
@@ -98,7 +100,7 @@ export class MainModeResponder extends FakeResponder {
 
   /** MM6: IDir, CERT*, SIG_R (encrypted under the phase-1 IV chain, message ID 0). */
   mm6(o: Mm6Options): Buffer {
-    const idR: IdPayload = { type: PayloadType.ID, idType: IdType.IPV4_ADDR, protocol: 17, port: 500, data: Buffer.from([198, 51, 100, 1]) };
+    const idR: IdPayload = o.idR ?? { type: PayloadType.ID, idType: IdType.IPV4_ADDR, protocol: 17, port: 500, data: Buffer.from([198, 51, 100, 1]) };
     const h = hashR(this.prf, this.keys.skeyid, this.mmHashInput, encodePayloadBody(idR));
     const payloads: Payload[] = [
       idR,

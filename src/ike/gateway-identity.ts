@@ -1,0 +1,54 @@
+/**
+ * Whether a verified certificate is the gateway's, not merely one the trusted CA issued: it names the gateway we
+ * connect to (a subjectAltName IP equal to its address, or a DNS name / CN matching the name we were given), it
+ * may serve (an extended key usage, when present, allows a server or IKE), and the ID the gateway sent (IDir) is
+ * one of the certificate's. Without these checks any certificate of the CA would do, another user's client
+ * certificate included (RFC 4945 3.1, 4.1.3.12). vpnc checks none of it.
+ */
+import { X509Certificate } from 'node:crypto';
+import { AuthError } from '../errors.js';
+import { subjectOf } from './cert-verify.js';
+import { IdType } from './constants.js';
+import { subjectDer } from './der-name.js';
+import type { IdPayload } from './payloads/id.js';
+
+/** Who the gateway must be: the address we send to, and the host name it was configured by (none for an address). */
+export interface GatewayIdentity {
+  readonly address: string;
+  readonly name?: string | undefined;
+}
+
+/** Extended key usages that allow a gateway: serverAuth, ipsecIKE (RFC 4945), iKEIntermediate, anyExtendedKeyUsage. */
+const GATEWAY_USAGES = ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.17', '1.3.6.1.5.5.8.2.2', '2.5.29.37.0'];
+
+function idMatches(id: IdPayload, leaf: X509Certificate): boolean {
+  switch (id.idType) {
+    case IdType.IPV4_ADDR:
+      return id.data.length === 4 && leaf.checkIP(Array.from(id.data).join('.')) !== undefined;
+    case IdType.FQDN:
+      return leaf.checkHost(id.data.toString('latin1')) !== undefined;
+    case IdType.USER_FQDN:
+      return leaf.checkEmail(id.data.toString('latin1')) !== undefined;
+    case IdType.DER_ASN1_DN:
+      return subjectDer(leaf.raw).equals(id.data);
+    default:
+      return false;
+  }
+}
+
+/** Throws AuthError naming what does not fit unless `leaf` (already verified up to a trust anchor) is the gateway's. */
+export function checkGatewayIdentity(leaf: X509Certificate, expected: GatewayIdentity, idR?: IdPayload): void {
+  const who = subjectOf(leaf);
+  const usages = leaf.keyUsage;
+  if (usages && usages.length > 0 && !usages.some((u) => GATEWAY_USAGES.includes(u))) {
+    throw new AuthError(`the certificate "${who}" is not a gateway's: its extended key usage (${usages.join(', ')}) allows no server or IKE use`);
+  }
+  const named = leaf.checkIP(expected.address) !== undefined || (expected.name !== undefined && leaf.checkHost(expected.name) !== undefined);
+  if (!named) {
+    const alt = leaf.subjectAltName ? `; it names ${leaf.subjectAltName}` : '; it has no subjectAltName';
+    throw new AuthError(`the certificate "${who}" does not name the gateway ${expected.name ? `${expected.name} (${expected.address})` : expected.address}${alt}`);
+  }
+  if (idR && !idMatches(idR, leaf)) {
+    throw new AuthError(`the gateway's ID (type ${idR.idType}) is not one of its certificate "${who}"`);
+  }
+}
