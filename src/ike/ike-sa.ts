@@ -111,6 +111,18 @@ export class IkeSa {
     }
   }
 
+  /**
+   * Decrypts a datagram and hands it to `use` (which checks its hash and acts on it); the IV chain advances only
+   * when `use` returns. A forged message that merely decodes, refused by `use`, moves nothing: the real one that
+   * follows under the same message ID still decrypts.
+   */
+  openWith<T>(datagram: Buffer, use: (msg: OpenedMessage) => T): T {
+    const { msg, lastBlock, mode } = this.decrypt(datagram);
+    const result = use(msg);
+    this.ivs.advance(msg.header.messageId, lastBlock, mode);
+    return result;
+  }
+
   private decrypt(datagram: Buffer): { msg: OpenedMessage; lastBlock: Buffer; mode: IvMode } {
     const { header, body } = splitMessage(datagram);
     if (!header.initiatorCookie.equals(this.cookieI) || !header.responderCookie.equals(this.cookieR)) {

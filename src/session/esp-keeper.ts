@@ -195,8 +195,9 @@ export class EspKeeper {
       this.responders.set(msgId, responder);
       return qm2;
     }
-    this.responders.delete(msgId);
+    // Checked first: a QM3 whose HASH(3) fails (forged, mangled) leaves the rekey waiting for the real one.
     const r = pending.finish(msg);
+    this.responders.delete(msgId);
     const fresh: EspPair = {
       family: pending.family,
       inbound: EspSa.fromKeymat(r.spiIn.readUInt32BE(0), r.suite, r.keymatIn),

@@ -245,8 +245,7 @@ export class Phase1Driver {
     if (h.exchangeType === ExchangeType.INFORMATIONAL && h.initiatorCookie.equals(sa.cookieI)) {
       let msg: OpenedMessage;
       try {
-        msg = sa.open(d);
-        sa.verifyHash(msg);
+        msg = sa.openWith(d, (m) => (sa.verifyHash(m), m));
       } catch {
         return;
       }

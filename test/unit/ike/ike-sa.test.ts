@@ -159,3 +159,25 @@ describe('IkeSa', () => {
     sa.verifyHash(sa.open(resp.seal(ExchangeType.TRANSACTION, 0x46, [nonce(2)])));
   });
 });
+
+describe('IkeSa.openWith', () => {
+  it('advances the IV only when `use` returns: a forged message that decodes, refused by its hash, leaves the real one of the same id decryptable', () => {
+    const { result, resp } = establish();
+    const sa = result.sa;
+    // Both encrypted from the IV a new message ID starts with (the responder's chain would move after the first).
+    const fresh = resp.ivCopy();
+    const forged = resp.seal(ExchangeType.QUICK, 0x4242, [nonce(2)], () => Buffer.alloc(20, 1));
+    resp.ivs = fresh;
+    const real = resp.seal(ExchangeType.QUICK, 0x4242, [nonce(3)]);
+    expect(thrown(() => sa.openWith(forged, (m) => sa.verifyHash(m))).message).toBe('HASH payload does not match: message not authentic');
+    expect(sa.openWith(real, (m) => (sa.verifyHash(m), m.payloads[1]))).toEqual(nonce(3));
+    // With open() the forged one would have moved the IV: the real one no longer decrypts to its payloads.
+    const { result: r2, resp: p2 } = establish();
+    const fresh2 = p2.ivCopy();
+    const forged2 = p2.seal(ExchangeType.QUICK, 0x4242, [nonce(2)], () => Buffer.alloc(20, 1));
+    p2.ivs = fresh2;
+    const real2 = p2.seal(ExchangeType.QUICK, 0x4242, [nonce(3)]);
+    r2.sa.open(forged2);
+    expect(() => r2.sa.verifyHash(r2.sa.open(real2))).toThrow();
+  });
+});
