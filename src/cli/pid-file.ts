@@ -51,12 +51,20 @@ export function isVpncCommandLine(cmdline: string): boolean {
   const nul = cmdline.replace(/\0+$/, '');
   const argv = nul.includes('\0') ? nul.split('\0') : nul.split(' ');
   const program = basename(argv[0] ?? '');
-  if (program === 'vpnc') return true;
+  // Debian's vpnc-connect is a link to vpnc: the kernel shows the name it was started by.
+  if (program === 'vpnc' || program === 'vpnc-connect') return true;
   if (program !== 'node' && program !== 'nodejs' && !/^node\d+$/.test(program)) return false;
-  // Node's own options come before the script.
-  const script = argv.slice(1).find((a) => !a.startsWith('-'));
-  return script !== undefined && /^vpnc(\.js)?$/.test(basename(script));
+  // The script is the first argument that is neither one of Node's options nor the value of one that takes it.
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (NODE_OPTIONS_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith('-')) return /^vpnc(\.js)?$/.test(basename(a));
+  }
+  return false;
 }
+
+/** Node options whose value is the next argument (a module or file, never the script). */
+const NODE_OPTIONS_WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '--env-file', '--title', '--cpu-prof-dir', '--heapsnapshot-signal']);
 
 /** The process `pid` is alive and a vpnc (ours or the C one): never signal a process that merely reused the pid. */
 export function isRunningVpnc(pid: number): boolean {

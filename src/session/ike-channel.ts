@@ -21,8 +21,8 @@ export type EspSink = (buf: Buffer, offset: number, length: number) => void;
 
 /** IKE datagrams waiting for the session: a conversation has one or two; more is a flood, dropped. */
 const IKE_QUEUE_LIMIT = 64;
-/** Initiator cookies of ours recognised: the SA in use, one being made, and a few before them. */
-const OUR_COOKIES_KEPT = 4;
+/** Initiator cookies of ours recognised: the SA in use, one being made, and the attempts before them. */
+const OUR_COOKIES_KEPT = 16;
 
 export interface IkeChannelOptions {
   localAddress: string;
@@ -170,7 +170,7 @@ export class IkeChannel {
     if (view.length < 28) return;
     // Before anything costs: every exchange of ours carries an initiator cookie we sent (we initiate phase 1).
     if (!this.isOurCookie(view)) {
-      this.dropped.stranger++;
+      if (this.dropped.stranger++ === 0) this.log.debug(1, () => 'dropped an IKE datagram with an initiator cookie we never sent (first of its kind; later ones are counted)');
       return;
     }
     const last = this.lastDelivered;
@@ -192,12 +192,21 @@ export class IkeChannel {
     w?.();
   }
 
+  /** Whether `view` carries one of our cookies; a match becomes the most recently used (kept longest). */
   private isOurCookie(view: Buffer): boolean {
-    for (let i = this.ourCookies.length - 1; i >= 0; i--) if (view.compare(this.ourCookies[i]!, 0, 8, 0, 8) === 0) return true;
+    for (let i = this.ourCookies.length - 1; i >= 0; i--) {
+      const c = this.ourCookies[i]!;
+      if (view.compare(c, 0, 8, 0, 8) !== 0) continue;
+      if (i !== this.ourCookies.length - 1) this.ourCookies.push(...this.ourCookies.splice(i, 1));
+      return true;
+    }
     return false;
   }
 
-  /** Notes the initiator cookie of an ISAKMP datagram we send (the last few are kept: old SA, new one). */
+  /**
+   * Notes the initiator cookie of an ISAKMP datagram we send. The least recently used is forgotten first: the SA in
+   * use stays known while failed re-authentications come and go, as long as either side speaks on it.
+   */
   private noteCookie(datagram: Buffer): void {
     if (datagram.length < 8 || this.isOurCookie(datagram)) return;
     this.ourCookies.push(Buffer.from(datagram.subarray(0, 8)));

@@ -343,3 +343,23 @@ describe('IkeChannel: NAT-T float to port 4500', () => {
     expect(await ch.next(50)).toBeNull();
   });
 });
+
+describe('IkeChannel: the cookies it knows (found by review)', () => {
+  it('the SA in use stays known while 16 newer cookies come and go, as long as it is spoken on', async () => {
+    const gw = await gateway();
+    const ch = channel(gw.port);
+    for (let i = 0; i < 20; i++) {
+      ch.send(ike(`attempt ${i}`, 40, `ATTEMPT${String.fromCharCode(65 + i)}`)); // a failed re-authentication each
+      if (i % 5 === 4) {
+        await gw.send(ike(`DPD ${i} on the SA in use`), ch.localPort);
+        expect(await ch.next(2000)).toEqual(ike(`DPD ${i} on the SA in use`));
+      }
+    }
+    await gw.send(ike('QM1 on the SA in use'), ch.localPort);
+    expect(await ch.next(2000)).toEqual(ike('QM1 on the SA in use'));
+    expect(ch.dropped.stranger).toBe(0);
+    await gw.send(ike('for the first attempt', 40, 'ATTEMPTA'), ch.localPort); // forgotten: the least recently used
+    expect(await ch.next(200)).toBeNull();
+    expect(ch.dropped.stranger).toBe(1);
+  });
+});
