@@ -111,6 +111,16 @@ export class IkeSa {
     }
   }
 
+  /** Whether `datagram` is encrypted under this SA and its payloads decode (no hash to check: MM6). Moves nothing. */
+  decodes(datagram: Buffer): boolean {
+    try {
+      this.decrypt(datagram);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * Decrypts a datagram and hands it to `use` (which checks its hash and acts on it); the IV chain advances only
    * when `use` returns. A forged message that merely decodes, refused by `use`, moves nothing: the real one that

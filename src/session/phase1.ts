@@ -192,7 +192,7 @@ export class Phase1Driver {
     this.logPeer(keyed.peer);
     this.float(keyed.nat, keyed.peer);
     this.log.debug(2, () => 'MM packet_5');
-    const result = mm.receiveMm6(await this.channel.exchange(mm.mm5(), accepts, { other: (d) => this.unexpected(keyed.sa, d), answersLast: true }));
+    const result = mm.receiveMm6(await this.channel.exchange(mm.mm5(), (d) => mm.acceptsMm6(d), { other: (d) => this.unexpected(keyed.sa, d), answersLast: true }));
     const { sa } = result;
     let first: Buffer | undefined;
     if (sa.suite.authMethod === IkeAuthMethod.XAUTHInitRSA) {

@@ -102,6 +102,16 @@ export class MainModeInitiator {
     return answersUs(d, this.cookieI, ExchangeType.IDENTITY_PROTECTION);
   }
 
+  /**
+   * Whether `d` may be MM6 (or a refusal): an informational under our cookie, or main mode encrypted under the new
+   * SA whose payloads decode. A repeated MM4 or junk with our cookies is passed over, not the end of phase 1.
+   */
+  acceptsMm6(d: Buffer): boolean {
+    if (this.stage.kind !== 'mm5' || !this.accepts(d)) return false;
+    const h = decodeHeader(d);
+    return h.exchangeType === ExchangeType.INFORMATIONAL || this.stage.sa.decodes(d);
+  }
+
   /** MM1 (the same bytes on every call). */
   start(): Buffer {
     if (this.mm1) return this.mm1;

@@ -182,3 +182,22 @@ describe('subjectDer', () => {
     );
   });
 });
+
+describe('main mode: what may be MM6 (found by review: one stray datagram ended phase 1)', () => {
+  it('the real MM6 and a refusal may; a repeated MM4 and junk with our cookies may not; nothing before MM5', () => {
+    const init = initiator();
+    const resp = new MainModeResponder();
+    const mm3 = init.receiveMm2(resp.answerMm1(init.start()), LOCAL, REMOTE);
+    const mm4 = resp.answerMm3(mm3, LOCAL, REMOTE);
+    expect(init.acceptsMm6(mm4)).toBe(false);
+    init.receiveMm4(mm4, LOCAL, REMOTE);
+    resp.readMm5(init.mm5());
+    const junk = Buffer.concat([mm4.subarray(0, 28), Buffer.alloc(64, 9)]);
+    junk[19] = 0x01; // "encrypted"
+    junk.writeUInt32BE(junk.length, 24);
+    const refusal = encodeMessage({ initiatorCookie: init.cookieI, responderCookie: resp.ckyR, exchangeType: ExchangeType.INFORMATIONAL, flags: 0, messageId: 0 }, []);
+    const mm6 = resp.mm6(gatewayProof());
+    expect([init.acceptsMm6(mm4), init.acceptsMm6(junk), init.acceptsMm6(refusal), init.acceptsMm6(mm6)]).toEqual([false, false, true, true]);
+    expect(init.receiveMm6(mm6).gatewayChain).toHaveLength(2);
+  });
+});
