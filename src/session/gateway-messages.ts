@@ -43,8 +43,11 @@ export function handleGatewayMessage(s: MessageSession, d: Buffer): Informationa
   if (!sa) return [];
   if (h.exchangeType === ExchangeType.QUICK) {
     try {
-      // The IV of its message ID moves only once the hash checked out: a forged datagram does not derail the real one.
-      const qm2 = sa.openWith(d, (msg) => s.keeper.gatewayQuickMode(sa, msg, s.rekeyTerms()));
+      // The IV of its message ID moves only for a message whose hash checks out: a forged datagram does not derail
+      // the real one. A new QM1 (HASH(1)) is opened first, so that QM2 is sealed on from its last block; QM3
+      // (HASH(3), checked by the pending responder) moves the IV only once taken.
+      const terms = s.rekeyTerms();
+      const qm2 = sa.isAuthentic(d) ? s.keeper.gatewayQuickMode(sa, sa.open(d), terms) : sa.openWith(d, (msg) => s.keeper.gatewayQuickMode(sa, msg, terms));
       if (qm2) s.channel().reply(qm2);
     } catch (err) {
       s.notices.notice("gateway's quick mode refused", () => `gateway's quick mode refused: ${(err as Error).message}`);
