@@ -174,9 +174,10 @@ function report(name: string, f: FloodFigures, v: VpncRef, linesBefore: number):
 function expectSurvived(f: FloodFigures): void {
   for (const k of f.kinds) expect(k.junk, k.kind).toBeGreaterThan(JUNK * 0.9);
   expect(f.pings).toBe(`${10 * f.kinds.length}/${10 * f.kinds.length}`);
-  // The first pass grows the heap to its working size; the second, as much junk again, adds under 2 MB: nothing
-  // is kept per packet (20 bytes a packet would add more than that).
-  expect(f.rssAfterPass[1]! - f.rssAfterPass[0]!).toBeLessThan(2048);
+  // The first pass grows the heap to its working size; the second, as much junk again, may move RSS by what the
+  // garbage not yet collected holds (measured +0.1 to +3.6 MB), not by what is kept per packet: under 6 MB for
+  // its 90,000-180,000 packets, so that 35 bytes or more kept a packet fails.
+  expect(f.rssAfterPass[1]! - f.rssAfterPass[0]!).toBeLessThan(6144);
   expect(f.fds[1]).toBe(f.fds[0]);
   // At most a line per kind of drop and interval, not one per packet.
   expect(f.logLines).toBeLessThan(20);
