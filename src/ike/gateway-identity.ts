@@ -21,16 +21,26 @@ export interface GatewayIdentity {
 /** Extended key usages that allow a gateway: serverAuth, ipsecIKE (RFC 4945), iKEIntermediate, anyExtendedKeyUsage. */
 const GATEWAY_USAGES = ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.17', '1.3.6.1.5.5.8.2.2', '2.5.29.37.0'];
 
+/** A node:crypto check that throws (TypeError "Invalid name") for names it cannot parse: those match nothing. */
+function matches(check: () => string | undefined): boolean {
+  try {
+    return check() !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 function idMatches(id: IdPayload, leaf: X509Certificate): boolean {
+  const text = id.data.toString('latin1');
   switch (id.idType) {
     case IdType.IPV4_ADDR:
-      return id.data.length === 4 && leaf.checkIP(Array.from(id.data).join('.')) !== undefined;
+      return id.data.length === 4 && matches(() => leaf.checkIP(Array.from(id.data).join('.')));
     case IdType.FQDN:
-      return leaf.checkHost(id.data.toString('latin1')) !== undefined;
+      return matches(() => leaf.checkHost(text));
     case IdType.USER_FQDN:
-      return leaf.checkEmail(id.data.toString('latin1')) !== undefined;
+      return matches(() => leaf.checkEmail(text));
     case IdType.DER_ASN1_DN:
-      return subjectDer(leaf.raw).equals(id.data);
+      return matches(() => (subjectDer(leaf.raw).equals(id.data) ? 'dn' : undefined));
     default:
       return false;
   }
@@ -43,7 +53,7 @@ export function checkGatewayIdentity(leaf: X509Certificate, expected: GatewayIde
   if (usages && usages.length > 0 && !usages.some((u) => GATEWAY_USAGES.includes(u))) {
     throw new AuthError(`the certificate "${who}" is not a gateway's: its extended key usage (${usages.join(', ')}) allows no server or IKE use`);
   }
-  const named = leaf.checkIP(expected.address) !== undefined || (expected.name !== undefined && leaf.checkHost(expected.name) !== undefined);
+  const named = matches(() => leaf.checkIP(expected.address)) || (expected.name !== undefined && matches(() => leaf.checkHost(expected.name!)));
   if (!named) {
     const alt = leaf.subjectAltName ? `; it names ${leaf.subjectAltName}` : '; it has no subjectAltName';
     throw new AuthError(`the certificate "${who}" does not name the gateway ${expected.name ? `${expected.name} (${expected.address})` : expected.address}${alt}`);

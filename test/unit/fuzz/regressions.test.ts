@@ -39,3 +39,27 @@ describe('fuzz regressions', () => {
     expect(convertPcf('Host=gw.example.test\r\n').settings.get('IPSec gateway')?.value).toBe('gw.example.test');
   });
 });
+
+describe('regression: checkGatewayIdentity and a name node:crypto cannot parse (found by the hybrid AM2 target)', () => {
+  it('an FQDN ID with a NUL byte is no match (an AuthError), not a TypeError "Invalid name"', async () => {
+    const { X509Certificate } = await import('node:crypto');
+    const { checkGatewayIdentity } = await import('../../../src/ike/gateway-identity.js');
+    const { AuthError } = await import('../../../src/errors.js');
+    const { makePki } = await import('../../helpers/pki.js');
+    const pki = makePki();
+    try {
+      const leaf = new X509Certificate(pki.gatewayByRoot.der);
+      const id = { type: 5, idType: 2, protocol: 17, port: 500, data: Buffer.from('gw\0.example.test') } as const;
+      let thrown: unknown;
+      try {
+        checkGatewayIdentity(leaf, { address: '198.51.100.1' }, id);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(AuthError);
+      expect(() => checkGatewayIdentity(leaf, { address: 'not an address', name: 'bad\0name' })).toThrow(AuthError);
+    } finally {
+      pki.remove();
+    }
+  }, 60_000);
+});
