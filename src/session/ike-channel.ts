@@ -4,7 +4,8 @@
  * share the socket to the data path. Requests are retransmitted with the same bytes on the retransmission
  * policy (retransmit.ts: backoff with jitter until the `IKE timeout`), then "no response from target". A
  * request that also answers the gateway's last message (AM3, our XAUTH reply) is resent at once when the
- * gateway repeats that message, as a reply() is.
+ * gateway repeats that message, as a reply() is. Datagrams whose initiator cookie is none we sent are dropped
+ * before any work (we initiate every phase 1), and at most IKE_QUEUE_LIMIT wait: a flood costs counters.
  */
 import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
 import { classifyNattDatagram, NattDatagram, NON_ESP_MARKER_LENGTH } from '../esp/natt-demux.js';

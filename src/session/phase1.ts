@@ -1,6 +1,7 @@
 /**
- * Setup up to the tunnel: aggressive mode (with the NAT-T float), XAUTH and mode config, driven over the
- * IKE channel with retransmission. The exchanges themselves are pure (src/ike/exchanges); this file only
+ * Setup up to the tunnel: phase 1 in aggressive mode, or in main mode with certificates (either with the NAT-T
+ * float), then XAUTH and mode config, driven over the IKE channel with retransmission; only datagrams whose
+ * HASH verifies are taken, a forged or mangled one is passed over. The exchanges themselves are pure (src/ike/exchanges); this file only
  * moves their bytes and asks the user when the gateway wants a secret we do not have.
  */
 import { isIP } from 'node:net';
