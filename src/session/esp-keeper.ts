@@ -178,6 +178,11 @@ export class EspKeeper {
     return current;
   }
 
+  /** Whether a quick mode the gateway started under `msgId` waits for its QM3. */
+  answering(msgId: number): boolean {
+    return this.responders.has(msgId);
+  }
+
   /**
    * A quick-mode message the gateway started (it rekeys), already opened: QM1 gets an answer to send; QM3
    * installs the new pair. QM1's IDs say which family it rekeys. Throws when the gateway's proposal, IDs or

@@ -44,10 +44,12 @@ export function handleGatewayMessage(s: MessageSession, d: Buffer): Informationa
   if (h.exchangeType === ExchangeType.QUICK) {
     try {
       // The IV of its message ID moves only for a message whose hash checks out: a forged datagram does not derail
-      // the real one. A new QM1 (HASH(1)) is opened first, so that QM2 is sealed on from its last block; QM3
-      // (HASH(3), checked by the pending responder) moves the IV only once taken.
+      // the real one. QM3 of a rekey we answer is taken (HASH(3)) before the IV moves; a new QM1's HASH(1) is
+      // checked and the IV moved before QM2 is sealed on from its last block. One decryption either way.
       const terms = s.rekeyTerms();
-      const qm2 = sa.isAuthentic(d) ? s.keeper.gatewayQuickMode(sa, sa.open(d), terms) : sa.openWith(d, (msg) => s.keeper.gatewayQuickMode(sa, msg, terms));
+      const qm2 = s.keeper.answering(h.messageId)
+        ? sa.openWith(d, (msg) => s.keeper.gatewayQuickMode(sa, msg, terms))
+        : s.keeper.gatewayQuickMode(sa, sa.openWith(d, (msg) => (sa.verifyHash(msg), msg)), terms);
       if (qm2) s.channel().reply(qm2);
     } catch (err) {
       s.notices.notice("gateway's quick mode refused", () => `gateway's quick mode refused: ${(err as Error).message}`);

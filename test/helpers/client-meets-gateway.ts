@@ -20,12 +20,8 @@ export function sent(actions: PeerAction[]): Buffer {
   return (actions[0] as { data: Buffer }).data;
 }
 
-/** Phase 1 done: the client's result, the gateway's peer, its AM2 and its first message after AM3 (the XAUTH request). */
-export function clientMeetsGateway(
-  config: GatewayConfig,
-  policy: Partial<Phase1Policy> = {},
-  allocate?: () => number | undefined,
-): { result: AggressiveModeResult; peer: GatewayPeer; am2: Buffer; xauthRequest: Buffer } {
+/** AM1 sent and answered: the client's initiator, AM1, the gateway's responder (its AM2) and its peer. */
+export function firstContact(config: GatewayConfig, policy: Partial<Phase1Policy> = {}, allocate?: () => number | undefined) {
   const init = new AggressiveModeInitiator({
     policy: { authMode: 'psk', dhGroup: 2, weakEncryption: false, weakAuthentication: false, ...policy },
     groupName: 'mygroup',
@@ -39,6 +35,16 @@ export function clientMeetsGateway(
   const responder = AggressiveModeResponder.start(am1, responderParams(config, CLIENT, 500));
   let next = parseIpv4('192.0.2.10');
   const peer = new GatewayPeer({ config, allocateAddress: allocate ?? (() => next++) }, responder, am1);
+  return { init, am1, responder, peer };
+}
+
+/** Phase 1 done: the client's result, the gateway's peer, its AM2 and its first message after AM3 (the XAUTH request). */
+export function clientMeetsGateway(
+  config: GatewayConfig,
+  policy: Partial<Phase1Policy> = {},
+  allocate?: () => number | undefined,
+): { result: AggressiveModeResult; peer: GatewayPeer; am2: Buffer; xauthRequest: Buffer } {
+  const { init, responder, peer } = firstContact(config, policy, allocate);
   const result = init.receive(responder.am2, CLIENT, GW);
   return { result, peer, am2: responder.am2, xauthRequest: sent(peer.receive(result.am3)) };
 }

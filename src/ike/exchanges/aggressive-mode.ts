@@ -12,7 +12,7 @@
  * Pure: bytes in, bytes out. The session decides about the NAT-T float (port 4500) before sending AM3.
  */
 import { randomBytes } from 'node:crypto';
-import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
+import type { DhKeyPair } from '../../crypto/dh-groups.js';
 import { AuthError, ProtocolError } from '../../errors.js';
 import { authenticateGateway, subjectOf, type TrustAnchors } from '../cert-verify.js';
 import { checkGatewayIdentity } from '../gateway-identity.js';
@@ -28,7 +28,7 @@ import { buildPhase1Sa, parseLifetimeNotify, selectPhase1Suite, type Phase1Polic
 import { VendorId } from '../vendor-ids.js';
 import { IpsecAttribute } from '../ipsec-attributes.js';
 import { IkeAttribute } from '../ike-attributes.js';
-import { answersUs, detectNat, natdHash, nattVids, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
+import { answersUs, detectNat, initiatorSecrets, initiatorVendorIds, natdHash, noPeerFeatures, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
 import { checkedNonce } from './nonce.js';
 
 export { natdHash, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
@@ -80,11 +80,7 @@ export class AggressiveModeInitiator {
 
   constructor(private readonly params: AggressiveModeParams) {
     this.random = params.random ?? randomBytes;
-    const group = params.policy.dhGroup;
-    if (!isDhGroupId(group)) throw new ProtocolError(`unsupported DH group ${group}`);
-    this.dh = params.dh ?? createDh(group);
-    this.cookieI = this.random(8);
-    this.nonceI = this.random(20);
+    ({ dh: this.dh, cookieI: this.cookieI, nonceI: this.nonceI } = initiatorSecrets(params.policy.dhGroup, this.random, params.dh));
     this.sa = buildPhase1Sa(params.policy);
     this.saIb = encodePayloadBody(this.sa);
     this.idIi = {
@@ -105,14 +101,12 @@ export class AggressiveModeInitiator {
   /** AM1. Calling it again returns the same bytes (for retransmission). */
   start(): Buffer {
     if (this.am1) return this.am1;
-    const vids = [VendorId.XAUTH, VendorId.CISCO_UNITY, ...nattVids(this.params.nattMode)];
-    if (this.params.dpd) vids.push(VendorId.DPD);
     const payloads: Payload[] = [
       this.sa,
       { type: PayloadType.KE, data: this.dh.publicValue },
       { type: PayloadType.NONCE, data: this.nonceI },
       this.idIi,
-      ...vids.map((data): Payload => ({ type: PayloadType.VENDOR_ID, data })),
+      ...initiatorVendorIds(this.params.nattMode, this.params.dpd),
     ];
     this.am1 = encodeMessage(
       { initiatorCookie: this.cookieI, responderCookie: Buffer.alloc(8), exchangeType: ExchangeType.AGGRESSIVE, flags: 0, messageId: 0 },
@@ -144,7 +138,7 @@ export class AggressiveModeInitiator {
     let sigData: Buffer | undefined;
     const certs: Buffer[] = [];
     const natd: NatDPayload[] = [];
-    const peer: PeerFeatures = { xauth: false, dpd: false, unity: false, nattVersion: -1, vendorIds: [] };
+    const peer = noPeerFeatures();
     let espLifetime: { seconds: number; kilobytes: number } | undefined;
     let ikeLifetimeSeconds = 0;
     for (const p of msg.payloads) {

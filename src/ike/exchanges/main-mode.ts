@@ -15,7 +15,7 @@
  * sends it only when asked). XAUTH and mode config follow as after aggressive mode. Pure: bytes in, bytes out.
  */
 import { constants, privateEncrypt, randomBytes, type KeyObject } from 'node:crypto';
-import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
+import type { DhKeyPair } from '../../crypto/dh-groups.js';
 import { AuthError, ProtocolError } from '../../errors.js';
 import { authenticateGateway, subjectOf, type TrustAnchors } from '../cert-verify.js';
 import { checkGatewayIdentity } from '../gateway-identity.js';
@@ -31,7 +31,7 @@ import { encodePayloadBody, type Payload } from '../payloads/payload.js';
 import type { SaPayload } from '../payloads/sa.js';
 import { buildPhase1Sa, parseLifetimeNotify, selectPhase1Suite, type IkeSuite, type Phase1Policy } from '../proposals.js';
 import { VendorId } from '../vendor-ids.js';
-import { answersUs, detectNat, natdHash, nattVids, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
+import { answersUs, detectNat, initiatorSecrets, initiatorVendorIds, natdHash, noPeerFeatures, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
 import { checkedNonce } from './nonce.js';
 
 /** Our certificate chain (DER, ours first) and its private key. */
@@ -72,12 +72,13 @@ type Stage = { kind: 'mm1' } | { kind: 'mm3'; suite: IkeSuite; ckyR: Buffer } | 
 
 export class MainModeInitiator {
   readonly cookieI: Buffer;
-  private readonly random: (n: number) => Buffer;
   private readonly dh: DhKeyPair;
   private readonly nonceI: Buffer;
+  /** Our SA payload (MM1) and its body, SAi_b of HASH_I and HASH_R. */
+  private readonly sa: SaPayload;
   private readonly saIb: Buffer;
   private readonly idIi: IdPayload;
-  private readonly peer: PeerFeatures = { xauth: false, dpd: false, unity: false, nattVersion: -1, vendorIds: [] };
+  private readonly peer = noPeerFeatures();
   private stage: Stage = { kind: 'mm1' };
   private ikeLifetimeSeconds = 0;
   private mm1: Buffer | undefined;
@@ -85,13 +86,9 @@ export class MainModeInitiator {
   private remote: SocketAddress | undefined;
 
   constructor(private readonly params: MainModeParams) {
-    this.random = params.random ?? randomBytes;
-    const group = params.policy.dhGroup;
-    if (!isDhGroupId(group)) throw new ProtocolError(`unsupported DH group ${group}`);
-    this.dh = params.dh ?? createDh(group);
-    this.cookieI = this.random(8);
-    this.nonceI = this.random(20);
-    this.saIb = encodePayloadBody(buildPhase1Sa(params.policy));
+    ({ dh: this.dh, cookieI: this.cookieI, nonceI: this.nonceI } = initiatorSecrets(params.policy.dhGroup, params.random ?? randomBytes, params.dh));
+    this.sa = buildPhase1Sa(params.policy);
+    this.saIb = encodePayloadBody(this.sa);
     const leaf = params.credentials.chain[0];
     if (!leaf) throw new AuthError('certificate authentication needs our certificate');
     this.idIi = { type: PayloadType.ID, idType: IdType.DER_ASN1_DN, protocol: 17, port: 500, data: subjectDer(leaf) };
@@ -115,8 +112,7 @@ export class MainModeInitiator {
   /** MM1 (the same bytes on every call). */
   start(): Buffer {
     if (this.mm1) return this.mm1;
-    const vids = [VendorId.XAUTH, VendorId.CISCO_UNITY, ...nattVids(this.params.nattMode), ...(this.params.dpd ? [VendorId.DPD] : [])];
-    this.mm1 = this.plain(Buffer.alloc(8), [buildPhase1Sa(this.params.policy), ...vids.map((data): Payload => ({ type: PayloadType.VENDOR_ID, data }))]);
+    this.mm1 = this.plain(Buffer.alloc(8), [this.sa, ...initiatorVendorIds(this.params.nattMode, this.params.dpd)]);
     return this.mm1;
   }
 

@@ -2,6 +2,7 @@
  * What both phase-1 modes share on the initiator's side (aggressive mode, main mode): the NAT-T vendor IDs and
  * NAT-D hashes (RFC 3947), what the peer's vendor IDs say, and the error for a refusal of the first message.
  */
+import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import { hash as plainHash } from '../../crypto/hash.js';
 import { AuthError, ProtocolError } from '../../errors.js';
 import { ExchangeType, NotifyType, PayloadType, notifyTypeName } from '../constants.js';
@@ -55,6 +56,23 @@ export function nattVersionOf(vid: Buffer): number {
   if (VendorId.NATT_DRAFT_01.equals(vid)) return 1;
   if (VendorId.NATT_DRAFT_00.equals(vid)) return 0;
   return -1;
+}
+
+/** What the first message of either mode announces: XAUTH, Unity, the NAT-T versions we speak, DPD when it is on. */
+export function initiatorVendorIds(nattMode: NattMode, dpd: boolean): Payload[] {
+  const vids = [VendorId.XAUTH, VendorId.CISCO_UNITY, ...nattVids(nattMode), ...(dpd ? [VendorId.DPD] : [])];
+  return vids.map((data): Payload => ({ type: PayloadType.VENDOR_ID, data }));
+}
+
+/** The initiator's own values of a phase 1: its DH key pair (injected in tests), cookie and nonce. */
+export function initiatorSecrets(group: number, random: (n: number) => Buffer, dh?: DhKeyPair): { dh: DhKeyPair; cookieI: Buffer; nonceI: Buffer } {
+  if (!isDhGroupId(group)) throw new ProtocolError(`unsupported DH group ${group}`);
+  return { dh: dh ?? createDh(group), cookieI: random(8), nonceI: random(20) };
+}
+
+/** Nothing learnt of the peer yet. */
+export function noPeerFeatures(): PeerFeatures {
+  return { xauth: false, dpd: false, unity: false, nattVersion: -1, vendorIds: [] };
 }
 
 /** Notes what one vendor ID of the peer says. */

@@ -7,8 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, VpncError } from '../../../src/errors.js';
-import { EncapsulationMode, ExchangeType, IdType, PayloadType } from '../../../src/ike/constants.js';
-import { AggressiveModeInitiator } from '../../../src/ike/exchanges/aggressive-mode.js';
+import { EncapsulationMode, ExchangeType, PayloadType } from '../../../src/ike/constants.js';
 import { buildDeleteAll, buildDpd, parseInformational } from '../../../src/ike/exchanges/informational.js';
 import { ModeConfigClient } from '../../../src/ike/exchanges/mode-config-client.js';
 import { QuickModeInitiator } from '../../../src/ike/exchanges/quick-mode.js';
@@ -19,16 +18,15 @@ import type { IkeSa } from '../../../src/ike/ike-sa.js';
 import { decodeMessage, splitMessage } from '../../../src/ike/message.js';
 import { silentLogger } from '../../../src/log.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
-import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
 import type { QuickModeKeys } from '../../../src/gateway/exchanges/quick-mode.js';
 import { joinAttributes, joinChain, joinSa, splitAttributes, splitChain, splitSa } from '../../../src/gateway/hostile/chain.js';
 import { describePlan, HOSTILE_STEPS, planSession, PLAIN_OPS, sessionSeed, type HostilePlan, type HostileStep, type PlainOp } from '../../../src/gateway/hostile/plan.js';
 import { mixSeed, Prng } from '../../../src/gateway/hostile/prng.js';
 import { openOutgoing, quickModeNonce, sealOutgoing } from '../../../src/gateway/hostile/reseal.js';
 import { HostileSession } from '../../../src/gateway/hostile/session.js';
-import { GatewayPeer, responderParams } from '../../../src/gateway/peer.js';
+import type { GatewayPeer } from '../../../src/gateway/peer.js';
 import { parseIpv4 } from '../../../src/gateway/ipv4-text.js';
-import { CLIENT, clientMeetsGateway, GW, sent } from '../../helpers/client-meets-gateway.js';
+import { CLIENT, clientMeetsGateway, firstContact, GW, sent } from '../../helpers/client-meets-gateway.js';
 
 const config = parseGatewayConfig(['Listen 198.51.100.1', 'Group mygroup', 'Group secret s', 'User u p', 'Pool 192.0.2.10-192.0.2.20', 'DNS 203.0.113.53', 'Banner hi', 'Split include 203.0.113.0/24'].join('\n'), 'unit.conf');
 const POLICY = { weakEncryption: false, weakAuthentication: false, noEncryption: false };
@@ -234,18 +232,7 @@ describe("the client's exchanges against every treatment", () => {
   it('am2: typed errors only', () => {
     const outcomes = { ok: 0, refused: 0 };
     for (let i = 0; i < SEEDS; i++) {
-      const init = new AggressiveModeInitiator({
-        policy: { authMode: 'psk', dhGroup: 2, weakEncryption: false, weakAuthentication: false },
-        groupName: 'mygroup',
-        idType: IdType.KEY_ID,
-        psk: Buffer.from('s'),
-        nattMode: 'natt',
-        dpd: true,
-        initialContact: true,
-      });
-      const am1 = init.start();
-      const responder = AggressiveModeResponder.start(am1, responderParams(config, CLIENT, 500));
-      const peer = new GatewayPeer({ config, allocateAddress: () => parseIpv4('192.0.2.10') }, responder, am1);
+      const { init, am1, responder, peer } = firstContact(config, {}, () => parseIpv4('192.0.2.10'));
       for (const d of treat(peer, planSession(mixSeed(12, i), 'am2'), responder.am2, am1)) outcomes[typedOnly(() => init.receive(d, CLIENT, GW))]++;
     }
     expect(outcomes.ok).toBeGreaterThan(0);
