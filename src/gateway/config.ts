@@ -11,6 +11,9 @@
  *   Token user bob 123456 4321      (XAUTH asks a passcode, then a new PIN: RSA SecurID's next-PIN mode)
  *   Pool 192.0.2.10-192.0.2.50
  *   Split include 203.0.113.0/24
+ *   Certificate gw.pem              (main mode with RSA signatures: our chain, its key, the clients' CAs;
+ *   Private key gw.key               with these, Group and Group secret may be left out: no aggressive mode)
+ *   Client CA ca.pem
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
@@ -24,6 +27,8 @@ import {
   type EspProposal,
   type IkeProposal,
 } from './algorithms.js';
+import type { X509Certificate, KeyObject } from 'node:crypto';
+import { gatewayCertificate, readCertificates, readPrivateKey, type GatewayCertificate } from './certificate.js';
 import { GATEWAY_DIALECTS, type GatewayDialect } from './dialect.js';
 import { HOSTILE_STEPS, type HostileConfig } from './hostile/plan.js';
 import { parseIpv4, parseIpv4Cidr, parseNetmask, formatIpv4, type Ipv4Network } from './ipv4-text.js';
@@ -43,8 +48,11 @@ export interface GatewayConfig {
   readonly file: string;
   /** Outside address: IKE and ESP are bound here; NAT-D hashes and raw ESP use it. */
   readonly listen: string;
-  readonly group: string;
-  readonly groupSecret: string;
+  /** The group of aggressive mode with a pre-shared key; both undefined when only certificates are accepted. */
+  readonly group: string | undefined;
+  readonly groupSecret: string | undefined;
+  /** Main mode with RSA signatures: our certificate and key, the clients' CAs; undefined = aggressive mode only. */
+  readonly certificate: GatewayCertificate | undefined;
   /** XAUTH accounts; with none, plain pre-shared-key authentication is negotiated (no XAUTH). */
   readonly users: readonly GatewayUser[];
   /** First and last address handed out by mode config (inclusive, as numbers). */
@@ -92,7 +100,7 @@ export interface GatewayConfig {
   readonly hostile: HostileConfig | undefined;
 }
 
-type Draft = { -readonly [K in keyof GatewayConfig]?: GatewayConfig[K] };
+type Draft = { -readonly [K in keyof GatewayConfig]?: GatewayConfig[K] } & { certChain?: X509Certificate[]; privateKey?: KeyObject; clientCas?: X509Certificate[] };
 type Setter = (value: string, draft: Draft) => void;
 
 interface KeySpec {
@@ -167,6 +175,9 @@ const KEYS: readonly KeySpec[] = [
     },
   },
   { key: 'Pool', set: (v, d) => (d.pool = parsePool(v)) },
+  { key: 'Certificate', set: (v, d) => (d.certChain = readCertificates(v)) },
+  { key: 'Private key', set: (v, d) => (d.privateKey = readPrivateKey(v)) },
+  { key: 'Client CA', repeatable: true, set: (v, d) => (d.clientCas = [...(d.clientCas ?? []), ...readCertificates(v)]) },
   { key: 'Netmask', set: (v, d) => (d.netmask = formatIpv4(parseNetmask(v))) },
   { key: 'DNS', repeatable: true, set: (v, d) => (d.dns = [...(d.dns ?? []), ...words(v).map((a) => formatIpv4(parseIpv4(a)))]) },
   { key: 'NBNS', repeatable: true, set: (v, d) => (d.nbns = [...(d.nbns ?? []), ...words(v).map((a) => formatIpv4(parseIpv4(a)))]) },
@@ -199,12 +210,28 @@ const KEYS: readonly KeySpec[] = [
   { key: 'Hostile seed', set: (v, d) => (d.hostile = parseHostile(v)) },
 ];
 
-const MANDATORY: ReadonlyArray<[keyof GatewayConfig, string]> = [
+const MANDATORY: ReadonlyArray<[keyof Draft, string]> = [
   ['listen', 'Listen'],
-  ['group', 'Group'],
-  ['groupSecret', 'Group secret'],
   ['pool', 'Pool'],
 ];
+
+/** Which ways in are configured: a group with its secret, a certificate with its key and client CAs, or both. */
+function checkAuthentication(d: Draft, file: string): GatewayCertificate | undefined {
+  if ((d.group === undefined) !== (d.groupSecret === undefined)) throw new ConfigError(`${file}: ${d.group === undefined ? 'Group' : 'Group secret'} is missing (Group and Group secret go together)`);
+  const parts: Array<[unknown, string]> = [[d.certChain, 'Certificate'], [d.privateKey, 'Private key'], [d.clientCas, 'Client CA']];
+  const given = parts.filter(([v]) => v !== undefined);
+  if (given.length === 0) {
+    if (d.group === undefined) throw new ConfigError(`${file}: Group and Group secret are missing (they are mandatory unless Certificate, Private key and Client CA are given)`);
+    return undefined;
+  }
+  const missing = parts.filter(([v]) => v === undefined).map(([, k]) => k);
+  if (missing.length > 0) throw new ConfigError(`${file}: ${missing.join(' and ')} missing (Certificate, Private key and Client CA go together)`);
+  try {
+    return gatewayCertificate(d.certChain!, d.privateKey!, d.clientCas!, `Client CA in ${file}`);
+  } catch (err) {
+    throw new ConfigError(`${file}: Private key: ${(err as Error).message}`);
+  }
+}
 
 function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
@@ -244,15 +271,16 @@ export function parseGatewayConfig(text: string, file: string): GatewayConfig {
   for (const [field, key] of MANDATORY) {
     if (draft[field] === undefined) throw new ConfigError(`${file}: ${key} is missing (it is mandatory)`);
   }
-  return withDefaults(draft, file);
+  return withDefaults(draft, file, checkAuthentication(draft, file));
 }
 
-function withDefaults(d: Draft, file: string): GatewayConfig {
+function withDefaults(d: Draft, file: string, certificate: GatewayCertificate | undefined): GatewayConfig {
   return {
     file,
     listen: d.listen!,
-    group: d.group!,
-    groupSecret: d.groupSecret!,
+    group: d.group,
+    groupSecret: d.groupSecret,
+    certificate,
     users: d.users ?? [],
     pool: d.pool!,
     netmask: d.netmask,

@@ -19,13 +19,14 @@ import { VpncError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig } from './config.js';
 import { DataPlane, type EspPath } from './data-plane.js';
-import { AggressiveModeResponder } from './exchanges/aggressive-mode.js';
+import type { Phase1Responder } from './exchanges/phase1-responder.js';
 import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../ike/exchanges/informational.js';
 import { buildPlainNotify } from './exchanges/informational.js';
 import { setUpTun } from './net-setup.js';
 import { HostileMode } from './hostile/mode.js';
 import type { HostileSession } from './hostile/session.js';
-import { GatewayPeer, peerKey, responderParams, type PeerAction } from './peer.js';
+import { GatewayPeer, peerKey, type PeerAction } from './peer.js';
+import { startPhase1 } from './phase1-setup.js';
 import { AddressPool, rangeToCidrs } from './pool.js';
 
 /** Where an IKE datagram came from, and so where answers go. */
@@ -167,7 +168,9 @@ export class Gateway {
       return;
     }
     const zeroR = header.responderCookie.equals(Buffer.alloc(8));
-    if (zeroR && header.exchangeType === ExchangeType.AGGRESSIVE) return this.onFirstMessage(datagram, header.initiatorCookie, from);
+    if (zeroR && (header.exchangeType === ExchangeType.AGGRESSIVE || header.exchangeType === ExchangeType.IDENTITY_PROTECTION)) {
+      return this.onFirstMessage(datagram, header.initiatorCookie, header.exchangeType, from);
+    }
     const session = this.sessions.get(peerKey(header.initiatorCookie, header.responderCookie));
     if (!session) {
       this.log.debug(2, () => `dropping IKE for unknown cookies from ${describe(from)}`);
@@ -189,23 +192,25 @@ export class Gateway {
     }
   }
 
-  private onFirstMessage(am1: Buffer, cookieI: Buffer, from: IkeEndpoint): void {
+  /** AM1 or MM1 (`exchangeType`): a new peer, or a retransmission to a half-open one. */
+  private onFirstMessage(am1: Buffer, cookieI: Buffer, exchangeType: number, from: IkeEndpoint): void {
     const known = this.halfOpen.get(cookieI.toString('hex'));
     if (known) {
       this.perform(known, known.peer.receive(am1), am1);
       return;
     }
     const remote = { address: formatIpv4Address(from.address), port: from.port };
-    let responder: AggressiveModeResponder;
+    const modeName = exchangeType === ExchangeType.AGGRESSIVE ? 'aggressive mode' : 'main mode';
+    let responder: Phase1Responder;
     try {
-      responder = AggressiveModeResponder.start(am1, responderParams(this.config, remote, from.socket === 'ike' ? IKE_PORT : NATT_PORT, this.random));
+      responder = startPhase1(am1, exchangeType, this.config, remote, from.socket === 'ike' ? IKE_PORT : NATT_PORT, this.random);
     } catch (err) {
       if (!(err instanceof VpncError)) {
         this.log.error(`internal error answering ${describe(from)}: ${err instanceof Error ? err.stack : String(err)}`);
         return;
       }
       const notify = (err as { notify?: number }).notify ?? NotifyType.PAYLOAD_MALFORMED;
-      this.log.notice(`refusing aggressive mode from ${describe(from)}: ${(err as Error).message}`);
+      this.log.notice(`refusing ${modeName} from ${describe(from)}: ${(err as Error).message}`);
       this.send(from, buildPlainNotify(cookieI, this.random(8), notify));
       return;
     }
@@ -214,9 +219,9 @@ export class Gateway {
     const session: PeerSession = { peer, endpoint: from, created: now, lastIke: now, dpd: { seq: this.random(4).readUInt32BE(0) & 0x7fffffff, outstanding: false, sentAt: 0, attempts: 0 } };
     this.sessions.set(peer.key, session);
     this.halfOpen.set(cookieI.toString('hex'), session);
-    this.log.debug(1, () => `peer ${peer.key}: aggressive mode from ${describe(from)}, group "${responder.peerId}"`);
+    this.log.debug(1, () => `peer ${peer.key}: ${modeName} from ${describe(from)}${responder.peerId === undefined ? '' : `, group "${responder.peerId}"`}`);
     if (this.hostile) session.hostile = this.hostile.open(peer, remote, (d) => !this.ike.closed && this.send(session.endpoint, d));
-    this.sendTo(session, responder.am2, am1);
+    this.sendTo(session, responder.firstAnswer, am1);
   }
 
   /** `trigger`: the client's datagram the actions answer (hostile mode re-encrypts under its IV). */

@@ -2,7 +2,7 @@
  * One client as the gateway sees it: an ISAKMP SA and everything negotiated over it, driven by the
  * client's datagrams. The order is the one a Cisco concentrator imposes and vpnc follows:
  *
- *   aggressive mode -> [XAUTH request / reply, status SET / ACK] -> mode config -> quick mode(s)
+ *   aggressive or main mode -> [XAUTH request / reply, status SET / ACK] -> mode config -> quick mode(s)
  *
  * No sockets or timers here: `receive` takes one IKE datagram and returns what the session must do.
  * A datagram identical to the previous one is a retransmission: the previous answer is repeated without
@@ -16,9 +16,9 @@ import { randomMessageId, type IkeSa, type OpenedMessage } from '../ike/ike-sa.j
 import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig, GatewayUser } from './config.js';
-import { AggressiveModeResponder, type AggressiveModeResponderParams } from './exchanges/aggressive-mode.js';
+import type { Phase1Responder, Phase1Step } from './exchanges/phase1-responder.js';
 import { buildDpd, buildLoadBalance, parseInformational } from '../ike/exchanges/informational.js';
-import { verifyInformational } from './exchanges/informational.js';
+import { buildPlainNotify, verifyInformational } from './exchanges/informational.js';
 import { transactionAttribute } from '../ike/exchanges/transaction.js';
 import { ipv4ToBuffer } from '../ike/payloads/attributes.js';
 import { DIALECT_RULES } from './dialect.js';
@@ -48,7 +48,7 @@ export interface PeerContext {
 }
 
 type Stage =
-  | { readonly kind: 'phase1'; readonly responder: AggressiveModeResponder }
+  | { readonly kind: 'phase1'; readonly responder: Phase1Responder }
   | { readonly kind: 'xauth-request'; readonly sa: IkeSa; readonly msgId: number; readonly nextPinOf?: GatewayUser }
   /** A pushing dialect: the mode config SET sent after the accepted reply, waiting for its ACK. */
   | { readonly kind: 'xauth-push'; readonly sa: IkeSa; readonly msgId: number; readonly identifier: number; readonly pushIdentifier: number; readonly user: string }
@@ -56,24 +56,8 @@ type Stage =
   | { readonly kind: 'ready'; readonly sa: IkeSa }
   | { readonly kind: 'closed' };
 
-/** The phase-1 auth method the gateway negotiates: XAUTH when it has accounts. */
-export function authMethodFor(config: GatewayConfig): number {
-  return config.users.length > 0 ? IkeAuthMethod.XAUTHInitPreShared : IkeAuthMethod.PRESHARED_KEY;
-}
-
-/** Responder parameters for aggressive mode from the config. */
-export function responderParams(config: GatewayConfig, remote: { address: string; port: number }, localPort: number, random?: (n: number) => Buffer): AggressiveModeResponderParams {
-  return {
-    policy: { proposals: config.ikeProposals, dhGroups: config.dhGroups, authMethod: authMethodFor(config), maxLifetimeSeconds: DIALECT_RULES[config.dialect].maxIkeLifetime },
-    dialect: DIALECT_RULES[config.dialect],
-    groupName: config.group,
-    psk: Buffer.from(config.groupSecret, 'utf8'),
-    dpd: config.dpdIdle > 0,
-    local: { address: config.listen, port: localPort },
-    remote,
-    ...(random ? { random } : {}),
-  };
-}
+/** The auth methods after which the gateway runs XAUTH. */
+const WITH_XAUTH: ReadonlySet<number> = new Set([IkeAuthMethod.XAUTHInitPreShared, IkeAuthMethod.XAUTHInitRSA]);
 
 export class GatewayPeer {
   private stage: Stage;
@@ -81,6 +65,8 @@ export class GatewayPeer {
   address = 0;
   /** The XAUTH user, once authenticated. */
   username: string | undefined;
+  /** Who phase 1 authenticated: the group name, or the subject of the client's certificate. */
+  identity: string | undefined;
   /** Set by the session when the client's IKE arrives on port 4500 (RFC 3947 float). */
   floated = false;
   /** The client asked for Cisco UDP encapsulation and got a port. */
@@ -93,19 +79,19 @@ export class GatewayPeer {
   readonly cookieI: Buffer;
   readonly cookieR: Buffer;
 
-  /** Starts with AM1 (see {@link AggressiveModeResponder.start}); `am2` is the answer to send. */
+  /** Starts with the first message (AM1, MM1; see phase1-setup.ts); `responder.firstAnswer` is the answer to send. */
   constructor(
     private readonly ctx: PeerContext,
-    responder: AggressiveModeResponder,
-    am1: Buffer,
+    responder: Phase1Responder,
+    first: Buffer,
   ) {
     this.stage = { kind: 'phase1', responder };
     this.cookieI = responder.cookieI;
     this.cookieR = responder.cookieR;
     this.log = ctx.log ?? silentLogger;
     this.random = ctx.random ?? randomBytes;
-    this.lastIn = Buffer.from(am1);
-    this.lastOut = [responder.am2];
+    this.lastIn = Buffer.from(first);
+    this.lastOut = [responder.firstAnswer];
   }
 
   /** `cookieI|cookieR` in hex: the key the session files peers under. */
@@ -148,8 +134,10 @@ export class GatewayPeer {
   private failure(err: unknown): PeerAction[] {
     if (err instanceof AuthError) {
       this.log.notice(`peer ${this.key}: ${err.message}`);
+      // A client refused in main mode hears why (as from strongSwan); in aggressive mode it has already judged AM2.
+      const refusal = this.stage.kind === 'phase1' && this.stage.responder.mode === 'main' ? [{ kind: 'send' as const, data: buildPlainNotify(this.cookieI, this.cookieR, NotifyType.AUTHENTICATION_FAILED) }] : [];
       this.stage = { kind: 'closed' };
-      return [{ kind: 'close', reason: 'authentication failed' }];
+      return [...refusal, { kind: 'close', reason: 'authentication failed' }];
     }
     if (err instanceof VpncError) {
       // ProtocolError, DecodeError, a bad DH value ...: refuse this datagram, keep the session.
@@ -176,31 +164,36 @@ export class GatewayPeer {
     }
   }
 
-  private finishPhase1(responder: AggressiveModeResponder, am3: Buffer): PeerAction[] {
-    const done = responder.finish(am3);
+  private finishPhase1(responder: Phase1Responder, datagram: Buffer): PeerAction[] {
+    const step: Phase1Step = responder.receive(datagram);
+    if (step.kind === 'answer') return [{ kind: 'send', data: step.data }];
+    const done = step.result;
     const { sa } = done;
     this.log.debug(1, () =>
-      `peer ${this.key}: phase 1 established (${sa.suite.name}), NAT: initiator ${done.initiatorBehindNat ? 'behind NAT' : 'direct'}` +
+      `peer ${this.key}: phase 1 established (${sa.suite.name}, ${done.peerId}), NAT: initiator ${done.initiatorBehindNat ? 'behind NAT' : 'direct'}` +
         `${done.responderBehindNat ? ', we look NATed' : ''}, float ${this.floated ? 'to 4500' : 'none'}`,
     );
+    this.identity = done.peerId;
+    const last: PeerAction[] = step.answer ? [{ kind: 'send', data: step.answer }] : [];
     const redirect = this.ctx.config.redirect;
     if (redirect !== undefined) {
       // A cluster member: this client goes to another one (vpnc then starts phase 1 again there).
       this.log.notice(`peer ${this.key}: redirected to ${redirect} (load balancing)`);
       this.stage = { kind: 'closed' };
       return [
+        ...last,
         { kind: 'send', data: buildLoadBalance(sa, randomMessageId(this.random), ipv4ToBuffer(redirect)) },
         { kind: 'close', reason: `redirected to ${redirect}` },
       ];
     }
-    if (sa.suite.authMethod !== IkeAuthMethod.XAUTHInitPreShared) {
+    if (!WITH_XAUTH.has(sa.suite.authMethod)) {
       this.stage = { kind: 'ready', sa };
-      return [];
+      return last;
     }
     const msgId = randomMessageId(this.random);
     this.stage = { kind: 'xauth-request', sa, msgId };
     const token = this.ctx.config.users.some((u) => u.nextPin !== undefined);
-    return [{ kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildXauthRequest(this.random(2).readUInt16BE(0), token)]) }];
+    return [...last, { kind: 'send', data: sa.sealHashed(ExchangeType.TRANSACTION, msgId, [buildXauthRequest(this.random(2).readUInt16BE(0), token)]) }];
   }
 
   private phase2(sa: IkeSa, msg: OpenedMessage): PeerAction[] {
@@ -310,7 +303,7 @@ export class GatewayPeer {
     const answer = answerModeConfig(request, offer);
     this.ciscoUdp = answer.ciscoUdp;
     this.log.notice(
-      `peer ${this.key}: mode config: ${formatIpv4(this.address)} to ${this.username ?? 'group ' + c.group}` +
+      `peer ${this.key}: mode config: ${formatIpv4(this.address)} to ${this.username ?? (this.identity === c.group ? `group ${c.group}` : `"${this.identity}"`)}` +
         `${answer.hostname ? ` on ${answer.hostname}` : ''}${answer.ciscoUdp ? `, Cisco UDP port ${c.ciscoUdpPort}` : ''}`,
     );
     const reply = sa.sealHashed(ExchangeType.TRANSACTION, msgId, [answer.reply]);

@@ -7,11 +7,11 @@
 import { resolveEspSuite, type EspSuite } from '../esp/transforms.js';
 import { ProtocolError } from '../errors.js';
 import { Doi, IpsecSituation, NotifyType, PayloadType, ProtocolId } from '../ike/constants.js';
-import { IkeAttribute, IkeAuthMethod, IkeTransformId, ikeAuthMethodName } from '../ike/ike-attributes.js';
+import { IkeAttribute, IkeTransformId, ikeAuthMethodName } from '../ike/ike-attributes.js';
 import { IpsecAttribute } from '../ike/ipsec-attributes.js';
 import { attributeNumber } from '../ike/payloads/attributes.js';
 import type { Proposal, SaPayload, Transform } from '../ike/payloads/sa.js';
-import { readLifetimes, type IkeSuite } from '../ike/proposals.js';
+import { authLabel, readLifetimes, type IkeSuite } from '../ike/proposals.js';
 import type { EspProposal, IkeProposal } from './algorithms.js';
 
 /** What phase 1 may agree to. */
@@ -89,7 +89,6 @@ export function selectPhase1(sa: SaPayload, policy: Phase1Policy): Phase1Choice 
       if (v.auth !== policy.authMethod || !policy.dhGroups.includes(v.group)) continue;
       const life = readLifetimes(t.attributes, IkeAttribute.LIFE_TYPE, IkeAttribute.LIFE_DURATION);
       if (policy.maxLifetimeSeconds && life.seconds > policy.maxLifetimeSeconds) continue;
-      const authName = v.auth === IkeAuthMethod.XAUTHInitPreShared ? 'psk+xauth' : 'psk';
       return {
         suite: {
           cipher: wanted.cipher.cipher,
@@ -98,22 +97,18 @@ export function selectPhase1(sa: SaPayload, policy: Phase1Policy): Phase1Choice 
           authMethod: v.auth,
           lifetimeSeconds: life.seconds,
           lifetimeKilobytes: life.kilobytes,
-          name: `${authName}-${wanted.cipher.name}-${wanted.hash.name}-dh${v.group}`,
+          name: `${authLabel(v.auth)}-${wanted.cipher.name}-${wanted.hash.name}-dh${v.group}`,
         },
         answer: answerSa(proposal, t, Buffer.alloc(0)),
       };
     }
   }
   throw new ProtocolError(
-    `no phase-1 proposal acceptable (${authNameOf(policy.authMethod)} with ${policy.proposals.map((p) => p.name).join('/')} and ` +
+    `no phase-1 proposal acceptable (${authLabel(policy.authMethod)} with ${policy.proposals.map((p) => p.name).join('/')} and ` +
       `dh${policy.dhGroups.join('/dh')}${policy.maxLifetimeSeconds ? `, lifetime at most ${policy.maxLifetimeSeconds} s` : ''}); ` +
       `the client offered: ${describeIkeOffer(proposal.transforms)}`,
     NotifyType.NO_PROPOSAL_CHOSEN,
   );
-}
-
-function authNameOf(method: number): string {
-  return method === IkeAuthMethod.XAUTHInitPreShared ? 'psk+xauth' : 'psk';
 }
 
 /** An SA payload answering with one proposal (the client's number, our SPI) and one transform. */

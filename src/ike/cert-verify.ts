@@ -15,13 +15,21 @@ const MAX_CHAIN_DEPTH = 10;
 
 const PEM_CERTIFICATE = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g;
 
-/** What hybrid authentication needs to judge the gateway. */
+/** What judging a peer's certificate needs. */
 export interface TrustAnchors {
-  /** Trusted CA certificates (CA-File and CA-Dir). */
+  /** Trusted CA certificates (the client's CA-File and CA-Dir; the gateway's Client CA). */
   readonly anchors: readonly X509Certificate[];
+  /** Where the anchors are configured, for the message when none issued a certificate (default "CA-File / CA-Dir"). */
+  readonly configuredBy?: string;
   /** The time certificates must be valid at (tests inject it); default now. */
   readonly now?: () => Date;
 }
+
+/**
+ * Whose certificate is judged: the gateway's (hybrid and certificate authentication, in the client) or a client's
+ * (certificate authentication, in the project's gateway). The word starts the messages.
+ */
+export type CertificateRole = 'gateway' | 'client';
 
 /**
  * Every certificate in a PEM text (a CA bundle or one hashed-name file), in order. Blocks that do not parse
@@ -40,12 +48,12 @@ export function parsePemCertificates(pem: string, onSkip: (reason: string) => vo
 }
 
 /** The gateway's certificates from its CERT payloads (DER). A certificate that does not parse is an AuthError. */
-export function parseDerCertificates(ders: readonly Buffer[]): X509Certificate[] {
+export function parseDerCertificates(ders: readonly Buffer[], role: CertificateRole = 'gateway'): X509Certificate[] {
   return ders.map((der, i) => {
     try {
       return new X509Certificate(der);
     } catch (err) {
-      throw new AuthError(`gateway certificate ${i + 1} of ${ders.length} cannot be parsed: ${(err as Error).message}`, { cause: err });
+      throw new AuthError(`${role} certificate ${i + 1} of ${ders.length} cannot be parsed: ${(err as Error).message}`, { cause: err });
     }
   });
 }
@@ -69,8 +77,8 @@ function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
  * the position in the payload order on trust; gateways differ in that order, the issuing relation does not).
  * Among several candidates a non-CA certificate wins, then the first.
  */
-export function pickLeaf(certs: readonly X509Certificate[]): X509Certificate {
-  if (certs.length === 0) throw new AuthError('gateway sent no X.509 certificate (CERT payload) for hybrid authentication');
+export function pickLeaf(certs: readonly X509Certificate[], role: CertificateRole = 'gateway'): X509Certificate {
+  if (certs.length === 0) throw new AuthError(`${role} sent no X.509 certificate (CERT payload)${role === 'gateway' ? ' for hybrid authentication' : ''}`);
   const candidates = certs.filter((c) => !certs.some((other) => other !== c && other.checkIssued(c)));
   const pool = candidates.length > 0 ? candidates : certs;
   return pool.find((c) => !c.ca) ?? pool[0]!;
@@ -85,12 +93,12 @@ function checkValidity(cert: X509Certificate, now: Date, role: string): void {
 }
 
 /** The explanation when no trusted issuer or presented intermediate issued `cert`. */
-function noIssuerReason(cert: X509Certificate, candidates: readonly X509Certificate[]): string {
+function noIssuerReason(cert: X509Certificate, candidates: readonly X509Certificate[], configuredBy: string): string {
   const named = candidates.filter((c) => cert.checkIssued(c));
   if (named.length > 0) {
     return `its signature does not verify with the key of "${subjectOf(named[0]!)}" (issuer name matches, key does not)`;
   }
-  return `its issuer "${oneLine(cert.issuer)}" is not a trusted CA (check CA-File / CA-Dir)`;
+  return `its issuer "${oneLine(cert.issuer)}" is not a trusted CA (check ${configuredBy})`;
 }
 
 /**
@@ -98,13 +106,13 @@ function noIssuerReason(cert: X509Certificate, candidates: readonly X509Certific
  * `now`, every link signed by the next certificate's key, every issuer a CA. Returns the chain, leaf first,
  * anchor last. Throws AuthError naming the certificate and the reason.
  */
-export function verifyChain(presented: readonly X509Certificate[], trust: TrustAnchors): X509Certificate[] {
+export function verifyChain(presented: readonly X509Certificate[], trust: TrustAnchors, role: CertificateRole = 'gateway'): X509Certificate[] {
   const now = trust.now?.() ?? new Date();
-  const leaf = pickLeaf(presented);
+  const leaf = pickLeaf(presented, role);
   const chain = [leaf];
   let current = leaf;
   for (let depth = 0; depth <= MAX_CHAIN_DEPTH; depth++) {
-    checkValidity(current, now, depth === 0 ? 'gateway' : 'intermediate CA');
+    checkValidity(current, now, depth === 0 ? role : 'intermediate CA');
     if (trust.anchors.some((a) => a.fingerprint256 === current.fingerprint256)) return chain;
     const anchor = trust.anchors.find((a) => a.ca && issuedBy(current, a));
     if (anchor) {
@@ -114,41 +122,48 @@ export function verifyChain(presented: readonly X509Certificate[], trust: TrustA
     }
     const next = presented.find((c) => c.ca && !chain.includes(c) && issuedBy(current, c));
     if (!next) {
-      const prefix = current === leaf ? 'gateway certificate' : `gateway certificate "${subjectOf(leaf)}": intermediate CA`;
-      throw new AuthError(`${prefix} "${subjectOf(current)}" is not trusted: ${noIssuerReason(current, [...trust.anchors, ...presented])}`);
+      const prefix = current === leaf ? `${role} certificate` : `${role} certificate "${subjectOf(leaf)}": intermediate CA`;
+      throw new AuthError(`${prefix} "${subjectOf(current)}" is not trusted: ${noIssuerReason(current, [...trust.anchors, ...presented], trust.configuredBy ?? 'CA-File / CA-Dir')}`);
     }
     chain.push(next);
     current = next;
   }
-  throw new AuthError(`gateway certificate "${subjectOf(leaf)}": chain longer than ${MAX_CHAIN_DEPTH} certificates`);
+  throw new AuthError(`${role} certificate "${subjectOf(leaf)}": chain longer than ${MAX_CHAIN_DEPTH} certificates`);
 }
 
 /**
- * Checks the gateway's SIG payload: decrypts it with the leaf's RSA public key (PKCS#1 v1.5 type 1, no
- * DigestInfo) and compares the result with HASH_R. Throws AuthError on any mismatch.
+ * Checks a peer's SIG payload: decrypts it with the leaf's RSA public key (PKCS#1 v1.5 type 1, no DigestInfo)
+ * and compares the result with the expected hash (HASH_R of a gateway, HASH_I of a client). Throws AuthError on
+ * any mismatch.
  */
-export function verifySignedHash(leaf: X509Certificate, signature: Buffer, expectedHash: Buffer): void {
+export function verifySignedHash(leaf: X509Certificate, signature: Buffer, expectedHash: Buffer, role: CertificateRole = 'gateway'): void {
   const who = subjectOf(leaf);
+  const hashName = role === 'gateway' ? 'HASH_R' : 'HASH_I';
   if (leaf.publicKey.asymmetricKeyType !== 'rsa') {
-    throw new AuthError(`gateway certificate "${who}" has a ${leaf.publicKey.asymmetricKeyType ?? 'unknown'} key; hybrid(rsa) needs RSA`);
+    throw new AuthError(`${role} certificate "${who}" has a ${leaf.publicKey.asymmetricKeyType ?? 'unknown'} key; ${role === 'gateway' ? 'hybrid(rsa)' : 'RSA signatures'} need${role === 'gateway' ? 's' : ''} RSA`);
   }
   let recovered: Buffer;
   try {
     recovered = publicDecrypt({ key: leaf.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
   } catch (err) {
-    throw new AuthError(`the gateway's signature does not verify with the key of "${who}" (not a PKCS#1 signature by that key)`, { cause: err });
+    throw new AuthError(`the ${role}'s signature does not verify with the key of "${who}" (not a PKCS#1 signature by that key)`, { cause: err });
   }
   if (recovered.length !== expectedHash.length || !timingSafeEqual(recovered, expectedHash)) {
-    throw new AuthError(`the gateway's signature does not match HASH_R (key of "${who}"): the hash-value decrypted from the signature and the expected one differ`);
+    throw new AuthError(`the ${role}'s signature does not match ${hashName} (key of "${who}"): the hash-value decrypted from the signature and the expected one differ`);
   }
 }
 
 /**
- * Hybrid authentication of the gateway in one call: parse its certificates, verify the chain against the
- * trust anchors, then the signature over HASH_R. Returns the chain (leaf first).
+ * A peer's certificate authentication in one call: parse its certificates, verify the chain against the trust
+ * anchors, then the signature over the hash it signs. Returns the chain (leaf first).
  */
-export function authenticateGateway(certDers: readonly Buffer[], signature: Buffer, expectedHash: Buffer, trust: TrustAnchors): X509Certificate[] {
-  const chain = verifyChain(parseDerCertificates(certDers), trust);
-  verifySignedHash(chain[0]!, signature, expectedHash);
+export function authenticatePeer(certDers: readonly Buffer[], signature: Buffer, expectedHash: Buffer, trust: TrustAnchors, role: CertificateRole = 'gateway'): X509Certificate[] {
+  const chain = verifyChain(parseDerCertificates(certDers, role), trust, role);
+  verifySignedHash(chain[0]!, signature, expectedHash, role);
   return chain;
+}
+
+/** Hybrid and certificate authentication of the gateway (the client's side). */
+export function authenticateGateway(certDers: readonly Buffer[], signature: Buffer, expectedHash: Buffer, trust: TrustAnchors): X509Certificate[] {
+  return authenticatePeer(certDers, signature, expectedHash, trust, 'gateway');
 }

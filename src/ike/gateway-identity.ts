@@ -3,7 +3,8 @@
  * connect to (a subjectAltName IP equal to its address, or a DNS name / CN matching the name we were given), it
  * may serve (an extended key usage, when present, allows a server or IKE), and the ID the gateway sent (IDir) is
  * one of the certificate's. Without these checks any certificate of the CA would do, another user's client
- * certificate included (RFC 4945 3.1, 4.1.3.12). vpnc checks none of it.
+ * certificate included (RFC 4945 3.1, 4.1.3.12). vpnc checks none of it. The project's gateway judges a client's
+ * certificate the same way (checkClientIdentity): a client's usage, and IDii one of its names.
  */
 import { X509Certificate } from 'node:crypto';
 import { AuthError } from '../errors.js';
@@ -20,6 +21,9 @@ export interface GatewayIdentity {
 
 /** Extended key usages that allow a gateway: serverAuth, ipsecIKE (RFC 4945), iKEIntermediate, anyExtendedKeyUsage. */
 const GATEWAY_USAGES = ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.17', '1.3.6.1.5.5.8.2.2', '2.5.29.37.0'];
+
+/** Extended key usages that allow a client: clientAuth, ipsecIKE, anyExtendedKeyUsage. */
+const CLIENT_USAGES = ['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.17', '2.5.29.37.0'];
 
 /** A node:crypto check that throws (TypeError "Invalid name") for names it cannot parse: those match nothing. */
 function matches(check: () => string | undefined): boolean {
@@ -61,4 +65,14 @@ export function checkGatewayIdentity(leaf: X509Certificate, expected: GatewayIde
   if (idR && !idMatches(idR, leaf)) {
     throw new AuthError(`the gateway's ID (type ${idR.idType}) is not one of its certificate "${who}"`);
   }
+}
+
+/** Throws AuthError naming what does not fit unless `leaf` (verified up to a trust anchor) may be the client that sent `idI`. */
+export function checkClientIdentity(leaf: X509Certificate, idI: IdPayload): void {
+  const who = subjectOf(leaf);
+  const usages = leaf.keyUsage;
+  if (usages && usages.length > 0 && !usages.some((u) => CLIENT_USAGES.includes(u))) {
+    throw new AuthError(`the certificate "${who}" is not a client's: its extended key usage (${usages.join(', ')}) allows no client or IKE use`);
+  }
+  if (!idMatches(idI, leaf)) throw new AuthError(`the client's ID (type ${idI.idType}) is not one of its certificate "${who}"`);
 }

@@ -82,7 +82,8 @@ function authMethods(mode: AuthModeName): number[] {
   return [IkeAuthMethod.XAUTHInitPreShared, IkeAuthMethod.PRESHARED_KEY];
 }
 
-function authLabel(method: number): string {
+/** The short name of an auth method as the logs write it (`psk+xauth`, `rsa+xauth` ...); client and gateway share it. */
+export function authLabel(method: number): string {
   switch (method) {
     case IkeAuthMethod.PRESHARED_KEY:
       return 'psk';

@@ -8,7 +8,8 @@ import { AggressiveModeInitiator, type AggressiveModeResult } from '../../src/ik
 import type { Phase1Policy } from '../../src/ike/proposals.js';
 import type { GatewayConfig } from '../../src/gateway/config.js';
 import { AggressiveModeResponder } from '../../src/gateway/exchanges/aggressive-mode.js';
-import { GatewayPeer, responderParams, type PeerAction } from '../../src/gateway/peer.js';
+import { GatewayPeer, type PeerAction } from '../../src/gateway/peer.js';
+import { responderParams } from '../../src/gateway/phase1-setup.js';
 import { parseIpv4 } from '../../src/gateway/ipv4-text.js';
 
 export const GW = { address: '198.51.100.1', port: 500 };

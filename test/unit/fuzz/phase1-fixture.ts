@@ -16,7 +16,7 @@ import { decodeMessage, encodeMessage } from '../../../src/ike/message.js';
 import { encodePayloadBody, type IdPayload, type Payload, type SaPayload } from '../../../src/ike/payloads/index.js';
 import { selectPhase1Suite, type Phase1Policy } from '../../../src/ike/proposals.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
-import { responderParams } from '../../../src/gateway/peer.js';
+import { responderParams } from '../../../src/gateway/phase1-setup.js';
 import { anyPayload, attributes, mutatedAttributes, payloadOf } from './mutate.js';
 import { seeded } from './runs.js';
 import { CLIENT, GATEWAY_CONFIG } from './sessions.js';

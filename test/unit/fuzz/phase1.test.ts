@@ -12,7 +12,7 @@ import { IkeSa } from '../../../src/ike/ike-sa.js';
 import { decodeMessage, encodeMessage } from '../../../src/ike/message.js';
 import type { Payload } from '../../../src/ike/payloads/index.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
-import { responderParams } from '../../../src/gateway/peer.js';
+import { responderParams } from '../../../src/gateway/phase1-setup.js';
 import { anyPayload, bytes, mutated, mutatedList, payloadOf } from './mutate.js';
 import { am2Bed, am2Extra, am2Header, forgeAm2, type Am2Bed } from './phase1-fixture.js';
 import { caseOf, outcome, seeded, target } from './runs.js';

@@ -23,7 +23,8 @@ import type { Payload } from '../../../src/ike/payloads/index.js';
 import { parseGatewayConfig, type GatewayConfig } from '../../../src/gateway/config.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
 import { parseIpv4 } from '../../../src/gateway/ipv4-text.js';
-import { GatewayPeer, responderParams, type PeerAction } from '../../../src/gateway/peer.js';
+import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
+import { responderParams } from '../../../src/gateway/phase1-setup.js';
 import { anyPayload, mutated, mutatedList } from './mutate.js';
 import { seeded } from './runs.js';
 

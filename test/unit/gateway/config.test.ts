@@ -131,11 +131,17 @@ describe('parseGatewayConfig', () => {
 
   it.each([
     ['Listen', MINIMAL.slice(1)],
-    ['Group', MINIMAL.filter((l) => !l.startsWith('Group ') || l.startsWith('Group secret'))],
-    ['Group secret', MINIMAL.filter((l) => !l.startsWith('Group secret'))],
     ['Pool', MINIMAL.slice(0, 3)],
   ])('names the missing mandatory key %s', (key, lines) => {
     expect(errorOf(lines)).toBe(`gw.conf: ${key} is missing (it is mandatory)`);
+  });
+
+  it.each([
+    ['Group', MINIMAL.filter((l) => !l.startsWith('Group ') || l.startsWith('Group secret')), 'gw.conf: Group is missing (Group and Group secret go together)'],
+    ['Group secret', MINIMAL.filter((l) => !l.startsWith('Group secret')), 'gw.conf: Group secret is missing (Group and Group secret go together)'],
+    ['both', MINIMAL.filter((l) => !l.startsWith('Group')), 'gw.conf: Group and Group secret are missing (they are mandatory unless Certificate, Private key and Client CA are given)'],
+  ])('without a certificate, the group is mandatory: %s missing', (_what, lines, message) => {
+    expect(errorOf(lines)).toBe(message);
   });
 
   it('a file that cannot be read is a ConfigError naming it', () => {

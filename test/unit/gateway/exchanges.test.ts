@@ -23,7 +23,8 @@ import {
 import { buildPhase1Sa, selectPhase1Suite } from '../../../src/ike/proposals.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
-import { GatewayPeer, responderParams, type PeerAction } from '../../../src/gateway/peer.js';
+import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
+import { responderParams } from '../../../src/gateway/phase1-setup.js';
 import { formatIpv4, parseIpv4 } from '../../../src/gateway/ipv4-text.js';
 
 const GW = { address: '198.51.100.1', port: 500 };

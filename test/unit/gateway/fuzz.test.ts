@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { VpncError } from '../../../src/errors.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
-import { GatewayPeer, responderParams } from '../../../src/gateway/peer.js';
+import { GatewayPeer } from '../../../src/gateway/peer.js';
+import { responderParams } from '../../../src/gateway/phase1-setup.js';
 
 const config = parseGatewayConfig(['Listen 198.51.100.1', 'Group mygroup', 'Group secret s', 'User u p', 'Pool 192.0.2.10-192.0.2.20'].join('\n'), 'fuzz.conf');
 const am1 = Buffer.from(readFileSync(new URL('../../vectors/vpnc-am1.hex', import.meta.url), 'utf8').trim(), 'hex');

@@ -17,6 +17,7 @@ import { IkeAuthMethod, IkeAttribute } from '../../../src/ike/ike-attributes.js'
 import { decodeMessage, encodeMessage } from '../../../src/ike/message.js';
 import { attributeNumber, type Payload, type SaPayload } from '../../../src/ike/payloads/index.js';
 import { DecodeError } from '../../../src/wire/errors.js';
+import { certInitiator } from '../../helpers/cert-initiator.js';
 import { issueClientCert, makePki, type Issued, type Pki } from '../../helpers/pki.js';
 import { thrown } from '../../helpers/thrown.js';
 import { LOCAL, REMOTE } from './established.js';
@@ -30,17 +31,7 @@ beforeAll(() => {
 }, 60_000);
 afterAll(() => pki.remove());
 
-function initiator(over: Partial<MainModeParams> = {}): MainModeInitiator {
-  return new MainModeInitiator({
-    policy: { authMode: 'cert', dhGroup: 14, weakEncryption: false, weakAuthentication: false },
-    credentials: { chain: [alice.der], key: createPrivateKey(alice.keyPem) },
-    trust: { anchors: [new X509Certificate(pki.root.der)] },
-    nattMode: 'natt',
-    dpd: true,
-    initialContact: true,
-    ...over,
-  });
-}
+const initiator = (over: Partial<MainModeParams> = {}): MainModeInitiator => certInitiator(pki, alice, over);
 
 /** MM1 .. MM5 with the test responder; `seen` is where the responder sees us from (a NAT when it differs). */
 function toMm5(over: Partial<MainModeParams> = {}, seen = LOCAL) {
