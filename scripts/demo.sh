@@ -3,7 +3,18 @@
 # client connecting with a profile, routes and DNS from the gateway, traffic through the tunnel,
 # vpnc-disconnect, and proof that everything was put back. Nothing outside the namespaces is touched, and
 # everything is removed at the end, even when a step fails.
+#
+# `--cert` (npm run demo -- --cert): certificate authentication instead of the group secret. A test CA made with
+# openssl issues the gateway's and the client's certificates; the gateway takes main mode with RSA signatures
+# only, the client connects with `IKE Authmode cert` (profiles/demo-cert.conf), then XAUTH as before.
 set -euo pipefail
+
+auth=psk
+case "${1:-}" in
+  "") ;;
+  --cert) auth=cert ;;
+  *) echo "demo: unknown argument '$1' (the only one is --cert)" >&2; exit 1 ;;
+esac
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 # VPNC_TS_COMMANDS=DIR runs the installed commands in DIR (vpnc, vpnc-gateway, vpnc-disconnect; e.g. an npm
@@ -34,7 +45,8 @@ trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (network namespaces, TUN devices)" >&2; exit 1; }
 [ -n "${VPNC_TS_COMMANDS:-}" ] || [ -f "$here/dist/cli/vpnc.js" ] || { echo "demo: run 'npm install' first (it builds dist/ and the native addon)" >&2; exit 1; }
-for tool in ip node; do command -v "$tool" >/dev/null || { echo "demo: $tool is missing" >&2; exit 1; }; done
+tools="ip node"; [ "$auth" = cert ] && tools="$tools openssl"
+for tool in $tools; do command -v "$tool" >/dev/null || { echo "demo: $tool is missing" >&2; exit 1; }; done
 
 step "1. A client, a gateway and a host behind it, each in its own network namespace"
 for ns in "$CLIENT" "$GATEWAY" "$INNER"; do ip netns add "$ns"; run_in "$ns" ip link set lo up; done
@@ -51,11 +63,39 @@ mkdir -p "/etc/netns/$CLIENT"
 printf '# the client namespace before the VPN\nnameserver 198.51.100.53\n' > "/etc/netns/$CLIENT/resolv.conf"
 say "client 198.51.100.2  --  198.51.100.1 gateway 203.0.113.1  --  203.0.113.2 inner host"
 
-step "2. The project's gateway (vpnc-gateway) on 198.51.100.1, handing out 192.0.2.0/24"
+# A test CA and two certificates (RSA 2048, SHA-256, a day): the gateway's names its address, the client's is alice's.
+make_pki() {
+  local d="$work/pki" who cn
+  mkdir -m 700 "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 1 -subj "/O=vpnc-ts demo/CN=Demo CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  printf 'subjectAltName=IP:198.51.100.1\nextendedKeyUsage=serverAuth\n' > "$d/gw.ext"
+  printf 'extendedKeyUsage=clientAuth\n' > "$d/alice.ext"
+  for who in gw alice; do
+    cn=alice; [ "$who" = gw ] && cn=gateway.demo.example
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$d/$who.key" -out "$d/$who.csr" -subj "/O=vpnc-ts demo/CN=$cn" 2>/dev/null
+    openssl x509 -req -in "$d/$who.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -set_serial "0x$(openssl rand -hex 8)" -days 1 -sha256 \
+      -extfile "$d/$who.ext" -out "$d/$who.pem" 2>/dev/null
+  done
+  say "the CA \"O=vpnc-ts demo, CN=Demo CA\" issued gateway.demo.example (IP 198.51.100.1) and alice, in $d"
+}
+
+if [ "$auth" = cert ]; then
+  step "2. A test CA (openssl), and the project's gateway (vpnc-gateway) on 198.51.100.1 taking certificates only"
+  make_pki
+  auth_lines="Certificate $work/pki/gw.pem
+Private key $work/pki/gw.key
+Client CA $work/pki/ca.pem"
+  profile="$here/profiles/demo-cert.conf"
+else
+  step "2. The project's gateway (vpnc-gateway) on 198.51.100.1, handing out 192.0.2.0/24"
+  auth_lines="Group demo
+Group secret demo-group-secret"
+  profile="$here/profiles/demo.conf"
+fi
 cat > "$work/gateway.conf" <<EOF
 Listen 198.51.100.1
-Group demo
-Group secret demo-group-secret
+$auth_lines
 User alice demo-password
 Pool 192.0.2.10-192.0.2.20
 DNS 203.0.113.53
@@ -71,8 +111,8 @@ sleep 0.5
 kill -0 "$gw_pid" 2>/dev/null || { cat "$work/gateway.log"; exit 1; }
 say "gateway running (pid $gw_pid); its log: $work/gateway.log"
 
-step "3. The client profile (profiles/demo.conf, with this run's pid file and our route script)"
-sed -e "s#@PIDFILE@#$work/vpnc.pid#" -e "s#@SCRIPT@#$here/scripts/vpnc-script#" "$here/profiles/demo.conf" > "$work/demo.conf"
+step "3. The client profile (profiles/$(basename "$profile"), with this run's pid file and our route script)"
+sed -e "s#@PIDFILE@#$work/vpnc.pid#" -e "s#@SCRIPT@#$here/scripts/vpnc-script#" -e "s#@PKI@#$work/pki#" "$profile" > "$work/demo.conf"
 chmod 600 "$work/demo.conf"
 sed 's/^/   | /' "$work/demo.conf"
 
@@ -88,6 +128,8 @@ ip route > $work/routes-before; cat /etc/resolv.conf > $work/resolv-before
 
 printf '\n\033[1m== 4. vpnc connects (background mode, as vpnc does by default)\033[0m\n'
 $vpnc_cmd $work/demo.conf | sed 's/^/   | /'
+echo; echo "   The gateway's log of phase 1"
+grep -h 'mode from\|phase 1 established' $work/gateway.log | sed 's/^/   | /'
 
 echo; echo '   During: the gateway asked for a split tunnel to 203.0.113.0/24 and its DNS server'
 show 'ip route' ip route

@@ -169,4 +169,21 @@ describe('the README demo', () => {
     expect(r.stdout).toMatch(/8\.0 MiB received over TCP in [\d.]+ s; sha256 matches/);
     expect(r.stdout).toContain('identical to before the connection');
   });
+
+  it('npm run demo -- --cert does the same with certificates: main mode with RSA signatures, then XAUTH', () => {
+    requireRoot();
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'demo.sh'), '--cert'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/main mode from 198\.51\.100\.2:500\n/);
+    expect(r.stdout).toMatch(/phase 1 established \(rsa\+xauth-[\w-]+, O=vpnc-ts demo, CN=alice\)/);
+    expect(r.stderr).toContain('gateway certificate verified: "O=vpnc-ts demo, CN=gateway.demo.example" <- "O=vpnc-ts demo, CN=Demo CA"');
+    expect(r.stdout).toMatch(/3 packets transmitted, 3 received/);
+    expect(r.stdout).toMatch(/8\.0 MiB received over TCP in [\d.]+ s; sha256 matches/);
+    expect(r.stdout).toContain('identical to before the connection');
+  });
+
+  it('an unknown argument: exit 1 in one line, nothing set up', () => {
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'demo.sh'), '--psk'], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([1, "demo: unknown argument '--psk' (the only one is --cert)\n"]);
+  });
 });
