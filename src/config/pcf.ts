@@ -6,6 +6,7 @@
  * code page, and the conversion must carry their bytes through unchanged, as the Perl script does.
  */
 import { deobfuscateBytes } from './obfuscation.js';
+import { certificateComments, PCF_CERT_KEYS, type PcfCertificate } from './pcf-certificate.js';
 
 /** One `Key=Value` line of a .pcf file whose value is not empty. */
 export interface PcfEntry {
@@ -67,6 +68,8 @@ export interface PcfConversion {
   readonly settings: ReadonlyMap<VpncKey, VpncSetting>;
   /** An `AuthType` of 3 (certificate) or 5 (hybrid) was seen: the user must copy certificates. */
   readonly needsCert: boolean;
+  /** What the .pcf says about the client's certificate (written as comments for `IKE Authmode cert`). */
+  readonly certificate: PcfCertificate;
   /** Lines that could not be converted, one message each (no trailing newline). */
   readonly warnings: readonly string[];
 }
@@ -115,6 +118,7 @@ export function convertPcf(text: string, deobfuscate: Deobfuscator = deobfuscate
   const settings = new Map<VpncKey, VpncSetting>();
   const warnings: string[] = [];
   let needsCert = false;
+  const certificate: PcfCertificate = {};
   let enableBackup = false;
   let backupServer: string | undefined;
   const set = (key: VpncKey, value: string, decrypted: boolean): void => {
@@ -123,11 +127,14 @@ export function convertPcf(text: string, deobfuscate: Deobfuscator = deobfuscate
   for (const { key, value, line } of readPcfEntries(text)) {
     const plainKey = PLAIN_KEYS.get(key);
     const obfuscatedKey = OBFUSCATED_KEYS.get(key);
-    if (value.includes('\r') && (plainKey !== undefined || key === 'DHGroup' || key === 'BackupServer')) {
+    const certKey = PCF_CERT_KEYS.get(key);
+    if (value.includes('\r') && (plainKey !== undefined || certKey !== undefined || key === 'DHGroup' || key === 'BackupServer')) {
       // vpnc ends a line at CR too: written out, the rest would become a line of its own (a `Script`, say).
       warnings.push(`${key} on line ${line} ignored: its value contains a line break`);
     } else if (plainKey !== undefined) {
       set(plainKey, value, false);
+    } else if (certKey !== undefined) {
+      certificate[certKey] = value;
     } else if (obfuscatedKey !== undefined) {
       try {
         const plain = deobfuscate(value);
@@ -156,7 +163,7 @@ export function convertPcf(text: string, deobfuscate: Deobfuscator = deobfuscate
   }
   // The Cisco client uses its BackupServer list (comma separated) only with EnableBackup=1.
   if (enableBackup && backupServer !== undefined) set('Backup servers', backupServer, false);
-  return { settings, needsCert, warnings };
+  return { settings, needsCert, certificate, warnings };
 }
 
 /** True when the conversion carries a group secret or a user password (the output file must be private). */
@@ -176,8 +183,9 @@ export const XAUTH_HINT =
 
 /**
  * Formats the vpnc.conf text: the header, one `Key value` line per setting in {@link VPNC_KEYS} order, then
- * the Xauth hint when neither Xauth setting is present. A de-obfuscated value is followed by an empty
- * line, because Debian's script keeps the newline that ends cisco-decrypt's output (vpnc skips empty lines).
+ * the Xauth hint when neither Xauth setting is present, then (ours only) for `IKE Authmode cert` comments on the
+ * certificate the .pcf names. A de-obfuscated value is followed by an empty line, because Debian's script keeps
+ * the newline that ends cisco-decrypt's output (vpnc skips empty lines).
  */
 export function formatVpncConf(conversion: PcfConversion): string {
   let text = VPNC_CONF_HEADER;
@@ -189,5 +197,6 @@ export function formatVpncConf(conversion: PcfConversion): string {
   if (!conversion.settings.has('Xauth username') && !conversion.settings.has('Xauth password')) {
     text += XAUTH_HINT;
   }
+  if (conversion.settings.get('IKE Authmode')?.value === 'cert') text += certificateComments(conversion.certificate);
   return text;
 }

@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Pcf2VpncIo } from '../../src/cli/pcf2vpnc.js';
 import { deobfuscateBytes, obfuscateBytes } from '../../src/config/obfuscation.js';
-import { VPNC_CONF_HEADER, VPNC_KEYS, XAUTH_HINT } from '../../src/config/pcf.js';
+import { convertPcf, VPNC_CONF_HEADER, VPNC_KEYS, XAUTH_HINT } from '../../src/config/pcf.js';
+import { certificateComments } from '../../src/config/pcf-certificate.js';
 
 const DEBIAN_PCF2VPNC = '/usr/bin/pcf2vpnc';
 const CISCO_DECRYPT = '/usr/bin/cisco-decrypt';
@@ -25,7 +26,6 @@ const SAME_OUTPUT = [
   'plain-psk.pcf', // plain GroupPwd/UserPassword, ! locked fields, AuthType 1, many unknown keys
   'enc-group-crlf.pcf', // enc_GroupPwd, CRLF line ends, DHGroup 5, no Xauth keys (hint)
   'enc-user.pcf', // enc_UserPassword with ISO-8859-1 bytes, shell metacharacters, DHGroup 14
-  'cert.pcf', // AuthType 3: no secrets, certificate reminder
   'hybrid-spaces.pcf', // AuthType 5, spaces kept or stripped, '!!', '=' in a value, no final newline
   'host-only.pcf', // missing keys
   'overrides.pcf', // repeated keys, case-sensitive keys, sections, empty obfuscated password
@@ -39,6 +39,11 @@ interface Run {
 }
 
 let work: string;
+
+/** The comment block ours adds for the certificate keys of an AuthType 3 file. */
+function certCommentsOf(name: string): string {
+  return certificateComments(convertPcf(readFileSync(vector(name), 'latin1')).certificate);
+}
 
 function runDebian(args: string[], input?: Buffer): Run {
   const r = spawnSync(DEBIAN_PCF2VPNC, args, { input, env: { ...process.env, PATH: '/usr/bin:/bin', LC_ALL: 'C' } });
@@ -110,6 +115,17 @@ describe('pcf2vpnc against Debian', () => {
     expect([ours.stderr, ours.status]).toEqual([theirs.stderr, theirs.status]);
   });
 
+  it('converts cert.pcf (AuthType 3) as Debian does, plus comments on the certificate it names (ours only)', async () => {
+    const theirs = runDebian([vector('cert.pcf')]);
+    const ours = await runOurs([vector('cert.pcf')]);
+    const comments = certCommentsOf('cert.pcf');
+    expect(comments).toContain('## "alice@example.org", subject CN=alice from the Cisco client\'s certificate store.\n');
+    expect(ours.stdout.endsWith(comments)).toBe(true);
+    expect(ours.stdout.slice(0, -comments.length)).toBe(inOurOrder(theirs.stdout));
+    expect([ours.stderr, ours.status]).toEqual([theirs.stderr, theirs.status]);
+    expect(ours.stderr).toContain("Don't forget to copy the needed certificate(s).");
+  });
+
   it('reads standard input for -', async () => {
     const input = readFileSync(vector('enc-user.pcf'));
     const theirs = runDebian(['-'], input);
@@ -158,7 +174,7 @@ describe('pcf2vpnc against Debian', () => {
     const [theirsPath, oursPath] = [join(work, 'cert-debian.conf'), join(work, 'cert-ours.conf')];
     const theirs = runDebian([vector('cert.pcf'), theirsPath]);
     const ours = await runOurs([vector('cert.pcf'), oursPath]);
-    expect(readFileSync(oursPath, 'latin1')).toBe(inOurOrder(readFileSync(theirsPath, 'latin1')));
+    expect(readFileSync(oursPath, 'latin1')).toBe(inOurOrder(readFileSync(theirsPath, 'latin1')) + certCommentsOf('cert.pcf'));
     expect(statSync(oursPath).mode).toBe(statSync(theirsPath).mode);
     expect(ours.stderr).toBe(theirs.stderr.replaceAll(theirsPath, oursPath));
     expect(ours.stderr).toMatch(/^vpnc config written to '.*' with permissions '10\d{4}'\.\nPlease take care of permissions\.\n\nDon't forget/);

@@ -174,3 +174,32 @@ describe('formatVpncConf', () => {
     );
   });
 });
+
+describe('the certificate keys of AuthType 3 (ours: Debian writes none of them)', () => {
+  const pcf = 'Host=h\nAuthType=3\nUsername=u\nCertStore=1\nCertName=alice@example.org\nCertPath=C:\\certs\nCertSubjectName=CN=alice\nVerifyCertDN=CN=vpn,O=Example\n';
+
+  it('become comments after the settings: which certificate, from which store, and the keys that name the exported files', () => {
+    const text = formatVpncConf(convertPcf(pcf));
+    expect(text.startsWith(`${VPNC_CONF_HEADER}IPSec gateway h\nIKE Authmode cert\nXauth username u\n\n`)).toBe(true);
+    const comments = text.slice(`${VPNC_CONF_HEADER}IPSec gateway h\nIKE Authmode cert\nXauth username u\n`.length);
+    expect(comments).toContain('## "alice@example.org", subject CN=alice from the Cisco client\'s certificate store (CertPath C:\\certs).\n');
+    expect(comments).toContain('\n# IPSec certificate /etc/vpnc/client.p12\n');
+    expect(comments).toContain('\n# CA-File /etc/vpnc/ca.pem\n');
+    expect(comments).toContain("## The Cisco client required the gateway's subject to match: CN=vpn,O=Example\n");
+    // Every added line is a comment (or empty): nothing changes what vpnc reads.
+    expect(comments.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([]);
+  });
+
+  it('the Microsoft store, a store number unknown, no certificate keys at all', () => {
+    expect(formatVpncConf(convertPcf('AuthType=3\nCertStore=2\n'))).toContain("from the Microsoft certificate store.\n");
+    expect(formatVpncConf(convertPcf('AuthType=3\nCertStore=7\n'))).toContain('from certificate store 7.\n');
+    expect(formatVpncConf(convertPcf('AuthType=3\n'))).toContain('## from a certificate store.\n');
+  });
+
+  it('nothing for other auth types, and a value with a CR is refused (it would end the comment and start a line of its own)', () => {
+    expect(formatVpncConf(convertPcf('AuthType=5\nCertName=x\n'))).not.toContain('Certificate authentication');
+    const c = convertPcf('AuthType=3\nCertName=x\rScript /tmp/evil\n');
+    expect(c.warnings).toEqual(['CertName on line 2 ignored: its value contains a line break']);
+    expect(formatVpncConf(c)).not.toContain('evil');
+  });
+});
