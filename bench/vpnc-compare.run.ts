@@ -10,8 +10,10 @@
  *   divided by the bytes the iperf3 receiver got (10^9 B/GB); the gateway's (charon's) CPU is shown as context;
  * - peak RSS: VmHWM of the client pid after both transfers.
  *
- * Medians are reported with the ratios ours/vpnc; the markdown table goes to stdout and to
- * bench/results/vpnc-compare.md, the raw samples to bench/results/vpnc-compare.json.
+ * Medians are reported with their spread (lowest and highest launch) and the ratios ours/vpnc; the markdown
+ * table goes to stdout and to bench/results/vpnc-compare-ESP-NATT.md, every launch's raw figures to
+ * bench/results/vpnc-compare-ESP-NATT.json; both are committed beside BENCHMARKS.md's tables. CPU is read in
+ * clock ticks of `getconf CLK_TCK`, every thread of the client counted (measure.ts).
  * Environment: BENCH_RUNS, BENCH_SECONDS, BENCH_ESP (ESP proposal, default aes256-sha1), BENCH_NATT (natt or
  * force-natt), BENCH_ONLY (vpnc or ours), BENCH_NODE_ARGS (extra node flags for ours, e.g. --cpu-prof), BENCH_WRAP.
  */
@@ -25,7 +27,7 @@ import { CHARON, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../tes
 import { BED, createTestbed, destroyTestbed, type Testbed } from '../test/helpers/testbed.js';
 import { startVpnc, VPNC, VPNC_SCRIPT, type NattMode } from '../test/helpers/vpnc-ref.js';
 import {
-  cpuSeconds, iperf, median, peakRss, startEcho, startIperfServer, startProbe, writeProbeScripts, type Server,
+  clockTicks, cpuSeconds, iperf, median, peakRss, startEcho, startIperfServer, startProbe, writeProbeScripts, type Server,
 } from './compare/measure.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -147,15 +149,19 @@ const COLUMNS: readonly [string, (s: Sample) => number, number][] = [
   ['peak RSS MiB', (s) => s.peakRssMiB, 1],
 ];
 
-/** Markdown table of medians per client and the ratio row. */
+/** Markdown table of medians per client with their spread (lowest-highest launch), and the ratio row. */
 function table(): string {
-  const med = (c: ClientName, f: (s: Sample) => number) => median(samples.filter((s) => s.client === c).map(f));
+  const of = (c: ClientName, f: (s: Sample) => number) => samples.filter((s) => s.client === c).map(f);
+  const med = (c: ClientName, f: (s: Sample) => number) => median(of(c, f));
+  const cell = (c: ClientName, f: (s: Sample) => number, d: number) => {
+    const v = of(c, f);
+    return `${median(v).toFixed(d)} (${Math.min(...v).toFixed(d)}-${Math.max(...v).toFixed(d)})`;
+  };
   const head = `| client | ${COLUMNS.map(([n]) => n).join(' | ')} | gateway CPU s/GB | TUN MTU |`;
   const rule = `|---|${COLUMNS.map(() => '---:').join('|')}|---:|---:|`;
   const present = (['vpnc', 'ours'] as const).filter((c) => samples.some((s) => s.client === c));
   const rows = present.map(
-    (c) =>
-      `| ${c} | ${COLUMNS.map(([, f, d]) => med(c, f).toFixed(d)).join(' | ')} | ${med(c, (s) => s.gatewayCpuPerGb).toFixed(2)} | ${med(c, (s) => s.mtu)} |`,
+    (c) => `| ${c} | ${COLUMNS.map(([, f, d]) => cell(c, f, d)).join(' | ')} | ${med(c, (s) => s.gatewayCpuPerGb).toFixed(2)} | ${med(c, (s) => s.mtu)} |`,
   );
   if (present.length === 2) {
     rows.push(`| **ours/vpnc** | ${COLUMNS.map(([, f]) => (med('ours', f) / med('vpnc', f)).toFixed(2)).join(' | ')} | | |`);
@@ -167,7 +173,7 @@ function header(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return (
     `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}; ESP ${ESP}, ${NATT}, ` +
-    `${RUNS} launches per client (medians), iperf3 ${SECONDS} s each way`
+    `${RUNS} launches per client (medians, lowest-highest in brackets), iperf3 ${SECONDS} s each way, CLK_TCK ${clockTicks()}`
   );
 }
 
@@ -183,8 +189,9 @@ it(`vpnc and ours, ${RUNS} launches each, ${ESP} ${NATT}`, async () => {
   const report = `${header()}\n\n${table()}\n`;
   const out = join(ROOT, 'bench', 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'vpnc-compare.md'), report);
-  writeFileSync(join(out, 'vpnc-compare.json'), `${JSON.stringify({ header: header(), samples }, null, 1)}\n`);
+  const name = `vpnc-compare-${ESP}-${NATT}`;
+  writeFileSync(join(out, `${name}.md`), report);
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ header: header(), samples }, null, 1)}\n`);
   console.log(`\n${report}`);
   expect(samples.length).toBe(RUNS * order.length);
 }, 3_600_000);

@@ -3,23 +3,43 @@
  * a client pid from /proc, iperf3 runs through the tunnel, and a UDP probe that times launch -> first packet.
  * Every process is started here and ended by its pid.
  */
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nsRun, nsSpawn, stopChild, waitFor } from '../../test/helpers/netns.js';
 import { nsExec } from '../../test/helpers/traffic.js';
 
-/** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
+let ticks: number | undefined;
 
-/** User + system CPU seconds of a process (all its threads) so far. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ), as `getconf CLK_TCK` says. */
+export function clockTicks(): number {
+  if (ticks === undefined) {
+    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`getconf CLK_TCK gave ${JSON.stringify(value)}`);
+    ticks = value;
+  }
+  return ticks;
+}
+
+/** utime + stime of one /proc stat file, in ticks. */
+function statTicks(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // Fields after the parenthesised command name, which may itself contain spaces: state is field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / USER_HZ;
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * User + system CPU seconds of a process so far, every thread of it counted: /proc/PID/stat of a thread-group
+ * leader sums the times of all its threads, the ended ones included (the addon's and libuv's threads too).
+ */
+export function cpuSeconds(pid: number): number {
+  return statTicks(`/proc/${pid}/stat`) / clockTicks();
+}
+
+/** The same sum over the threads alive now (/proc/PID/task/TID/stat): a cross-check of cpuSeconds. */
+export function liveThreadCpuSeconds(pid: number): number {
+  return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + statTicks(`/proc/${pid}/task/${tid}/stat`), 0) / clockTicks();
 }
 
 /** Peak resident set size (VmHWM) of a process in bytes. */
