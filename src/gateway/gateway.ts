@@ -44,6 +44,8 @@ interface PeerSession {
   readonly created: number;
   lastIke: number;
   dpd: { seq: number; outstanding: boolean; sentAt: number; attempts: number };
+  /** The client's first message (AM1, MM1) and our answer: a retransmission of it gets the answer again. */
+  readonly first: { readonly datagram: Buffer; readonly answer: Buffer };
   /** Hostile mode: what every datagram to this client goes through. */
   hostile?: HostileSession;
 }
@@ -196,7 +198,9 @@ export class Gateway {
   private onFirstMessage(am1: Buffer, cookieI: Buffer, exchangeType: number, from: IkeEndpoint): void {
     const known = this.halfOpen.get(cookieI.toString('hex'));
     if (known) {
-      this.perform(known, known.peer.receive(am1), am1);
+      // Only the same first message again; anything else with a zero responder cookie is not this exchange's.
+      if (known.first.datagram.equals(am1)) this.sendTo(known, known.first.answer, am1);
+      else this.log.debug(2, () => `peer ${known.peer.key}: dropping a message without its responder cookie from ${describe(from)}`);
       return;
     }
     const remote = { address: formatIpv4Address(from.address), port: from.port };
@@ -216,7 +220,14 @@ export class Gateway {
     }
     const peer = new GatewayPeer({ config: this.config, log: this.log, random: this.random, allocateAddress: () => this.pool.allocate() }, responder, am1);
     const now = Date.now();
-    const session: PeerSession = { peer, endpoint: from, created: now, lastIke: now, dpd: { seq: this.random(4).readUInt32BE(0) & 0x7fffffff, outstanding: false, sentAt: 0, attempts: 0 } };
+    const session: PeerSession = {
+      peer,
+      endpoint: from,
+      created: now,
+      lastIke: now,
+      dpd: { seq: this.random(4).readUInt32BE(0) & 0x7fffffff, outstanding: false, sentAt: 0, attempts: 0 },
+      first: { datagram: Buffer.from(am1), answer: responder.firstAnswer },
+    };
     this.sessions.set(peer.key, session);
     this.halfOpen.set(cookieI.toString('hex'), session);
     this.log.debug(1, () => `peer ${peer.key}: ${modeName} from ${describe(from)}${responder.peerId === undefined ? '' : `, group "${responder.peerId}"`}`);

@@ -10,7 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { AuthError } from '../errors.js';
 import { subjectOf } from './cert-verify.js';
 import { IdType } from './constants.js';
-import { subjectDer } from './der-name.js';
+import { keyUsageOf, subjectDer } from './der-name.js';
 import type { IdPayload } from './payloads/id.js';
 
 /** Who the gateway must be: the address we send to, and the host name it was configured by (none for an address). */
@@ -24,6 +24,19 @@ const GATEWAY_USAGES = ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.17', '1.3.6.1.5.5.
 
 /** Extended key usages that allow a client: clientAuth, ipsecIKE, anyExtendedKeyUsage. */
 const CLIENT_USAGES = ['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.17', '2.5.29.37.0'];
+
+/** RFC 4945 5.1.3.2: with a keyUsage extension, digitalSignature or nonRepudiation must be set for the key to sign IKE. */
+function checkSigningUsage(leaf: X509Certificate, who: string): void {
+  let usage;
+  try {
+    usage = keyUsageOf(leaf.raw);
+  } catch (err) {
+    throw new AuthError(`the certificate "${who}": its key usage cannot be read (${(err as Error).message})`, { cause: err });
+  }
+  if (usage && !usage.digitalSignature && !usage.nonRepudiation) {
+    throw new AuthError(`the certificate "${who}" may not sign: its key usage has neither digitalSignature nor nonRepudiation`);
+  }
+}
 
 /** A node:crypto check that throws (TypeError "Invalid name") for names it cannot parse: those match nothing. */
 function matches(check: () => string | undefined): boolean {
@@ -57,6 +70,7 @@ export function checkGatewayIdentity(leaf: X509Certificate, expected: GatewayIde
   if (usages && usages.length > 0 && !usages.some((u) => GATEWAY_USAGES.includes(u))) {
     throw new AuthError(`the certificate "${who}" is not a gateway's: its extended key usage (${usages.join(', ')}) allows no server or IKE use`);
   }
+  checkSigningUsage(leaf, who);
   const named = matches(() => leaf.checkIP(expected.address)) || (expected.name !== undefined && matches(() => leaf.checkHost(expected.name!)));
   if (!named) {
     const alt = leaf.subjectAltName ? `; it names ${leaf.subjectAltName}` : '; it has no subjectAltName';
@@ -74,5 +88,6 @@ export function checkClientIdentity(leaf: X509Certificate, idI: IdPayload): void
   if (usages && usages.length > 0 && !usages.some((u) => CLIENT_USAGES.includes(u))) {
     throw new AuthError(`the certificate "${who}" is not a client's: its extended key usage (${usages.join(', ')}) allows no client or IKE use`);
   }
+  checkSigningUsage(leaf, who);
   if (!idMatches(idI, leaf)) throw new AuthError(`the client's ID (type ${idI.idType}) is not one of its certificate "${who}"`);
 }

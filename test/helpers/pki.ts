@@ -112,17 +112,20 @@ export function makePki(): Pki {
  * A client certificate (digitalSignature, clientAuth) for `subject` issued by `issuer`, in `pki.dir` as NAME.pem
  * and NAME.key; `expired` makes one valid for a day in 2020 (through `openssl ca`, which can set past dates).
  */
-export function issueClientCert(pki: Pki, name: string, subject: string, issuer: Issued, o: { expired?: boolean } = {}): Issued {
+export function issueClientCert(pki: Pki, name: string, subject: string, issuer: Issued, o: { expired?: boolean; extensions?: string } = {}): Issued {
   const dir = pki.dir;
+  // Other extensions than v3_client's (e.g. "keyUsage = keyEncipherment"): a section of their own.
+  const ext = o.extensions === undefined ? ['-extfile', 'pki.cnf', '-extensions', 'v3_client'] : ['-extfile', `${name}.ext`, '-extensions', 'v3_other'];
+  if (o.extensions !== undefined) writeFileSync(join(dir, `${name}.ext`), `[v3_other]\n${o.extensions}\n`);
   openssl(dir, ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject, '-config', 'pki.cnf']);
   if (o.expired) {
     writeFileSync(join(dir, 'index.txt'), '');
     writeFileSync(join(dir, 'serial.txt'), '1000\n');
     openssl(dir, ['ca', '-batch', '-config', 'pki.cnf', '-cert', issuer.certPath, '-keyfile', issuer.keyPath, '-in', `${name}.csr`, '-out', `${name}.pem`,
-      '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extfile', 'pki.cnf', '-extensions', 'v3_client', '-notext']);
+      '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', ...ext, '-notext']);
   } else {
     openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', issuer.certPath, '-CAkey', issuer.keyPath, '-set_serial', String(1000 + Math.floor(Math.random() * 1_000_000)),
-      '-sha256', '-days', '3650', '-out', `${name}.pem`, '-extfile', 'pki.cnf', '-extensions', 'v3_client']);
+      '-sha256', '-days', '3650', '-out', `${name}.pem`, ...ext]);
   }
   return issued(dir, name, subject);
 }

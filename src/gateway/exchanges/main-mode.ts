@@ -22,7 +22,7 @@ import { CertEncoding, ExchangeType, IdType, NotifyType, PayloadType } from '../
 import { subjectDer } from '../../ike/der-name.js';
 import { checkedNonce } from '../../ike/exchanges/nonce.js';
 import { checkClientIdentity } from '../../ike/gateway-identity.js';
-import { IkeSa } from '../../ike/ike-sa.js';
+import { IkeSa, type OpenedMessage } from '../../ike/ike-sa.js';
 import type { IkeSuite } from '../../ike/proposals.js';
 import { derivePhase1Keys, hashI, hashR, type Phase1HashInput } from '../../ike/keys.js';
 import { decodeMessage, encodeMessage, type DecodedMessage } from '../../ike/message.js';
@@ -51,7 +51,6 @@ export class MainModeResponder implements Phase1Responder {
   peerId: string | undefined;
   private state: State;
   private readonly group: DhGroupId;
-  private readonly dh: DhKeyPair;
   private readonly nonceR: Buffer;
 
   private constructor(
@@ -66,7 +65,6 @@ export class MainModeResponder implements Phase1Responder {
     const suite = (state as Extract<State, { phase: 'sent-mm2' }>).suite;
     if (!isDhGroupId(suite.group)) throw new ProtocolError(`unsupported DH group ${suite.group}`, NotifyType.NO_PROPOSAL_CHOSEN);
     this.group = suite.group;
-    this.dh = params.createDh ? params.createDh(suite.group) : createDh(suite.group);
     this.nonceR = (params.random ?? randomBytes)(20);
   }
 
@@ -116,8 +114,10 @@ export class MainModeResponder implements Phase1Responder {
     const { suite } = state;
     checkPeerPublic(this.group, ke);
     const { cookieI, cookieR } = this;
-    const gxr = this.dh.publicValue;
-    const keys = derivePhase1Keys({ hash: suite.hash, cipher: suite.cipher, auth: { method: 'signature' }, nonceI, nonceR: this.nonceR, gxi: ke, gxr, gxy: this.dh.computeSecret(ke), ckyI: cookieI, ckyR: cookieR });
+    // Our DH pair only now: an MM1 with a forged source costs no key generation (main mode's cookie exchange).
+    const dh: DhKeyPair = this.params.createDh ? this.params.createDh(this.group) : createDh(this.group);
+    const gxr = dh.publicValue;
+    const keys = derivePhase1Keys({ hash: suite.hash, cipher: suite.cipher, auth: { method: 'signature' }, nonceI, nonceR: this.nonceR, gxi: ke, gxr, gxy: dh.computeSecret(ke), ckyI: cookieI, ckyR: cookieR });
     const sa = new IkeSa(cookieI, cookieR, suite, keys);
     const nat = natFindings(natd, suite.hash, cookieI, cookieR, this.params);
     this.state = { phase: 'sent-mm4', sa, hashInput: { gxi: Buffer.from(ke), gxr, ckyI: cookieI, ckyR: cookieR, saIb: state.saIb }, nat };
@@ -131,11 +131,28 @@ export class MainModeResponder implements Phase1Responder {
 
   /**
    * MM5 in: the client's chain, its identity and SIG_I checked (AuthError naming what failed), then MM6 out. A
-   * datagram that does not decrypt is a ProtocolError and leaves the state (and the IV) as it was.
+   * datagram that does not decrypt, or decodes but is no MM5 (ProtocolError), leaves the state and the IV as they
+   * were: the IV chain moves only once MM5 has been checked (IkeSa.openWith).
    */
   private answerMm5(state: Extract<State, { phase: 'sent-mm4' }>, datagram: Buffer): Phase1Step {
+    const { sa } = state;
+    const client = sa.openWith(datagram, (msg) => this.checkMm5(state, msg));
+    const ours = this.params.certificate;
+    const idR: IdPayload = { type: PayloadType.ID, idType: IdType.DER_ASN1_DN, protocol: 17, port: this.params.local.port, data: subjectDer(ours.leaf.raw) };
+    const signature = privateEncrypt({ key: ours.key, padding: constants.RSA_PKCS1_PADDING }, hashR(sa.prf, sa.keys.skeyid, state.hashInput, encodePayloadBody(idR)));
+    const mm6 = sa.seal(ExchangeType.IDENTITY_PROTECTION, 0, [
+      idR,
+      ...ours.chain.map((data): Payload => ({ type: PayloadType.CERT, encoding: CertEncoding.X509_SIGNATURE, data })),
+      { type: PayloadType.SIG, data: signature },
+    ]);
+    this.state = { phase: 'established' };
+    this.peerId = client.subject;
+    return { kind: 'established', result: { sa, features: this.features, ...state.nat, initialContact: client.initialContact, peerId: client.subject }, answer: mm6 };
+  }
+
+  /** Who sent MM5, or the error: ProtocolError for a message that is no MM5, AuthError for a client that fails. */
+  private checkMm5(state: Extract<State, { phase: 'sent-mm4' }>, msg: OpenedMessage): { subject: string; initialContact: boolean } {
     const { sa, hashInput } = state;
-    const msg = sa.open(datagram);
     if (msg.header.exchangeType !== ExchangeType.IDENTITY_PROTECTION || msg.header.messageId !== 0) throw new ProtocolError('expected MM5 (main mode, message id 0)', NotifyType.INVALID_EXCHANGE_TYPE);
     let idI: IdPayload | undefined;
     let sig: Buffer | undefined;
@@ -151,23 +168,14 @@ export class MainModeResponder implements Phase1Responder {
     const expected = hashI(sa.prf, sa.keys.skeyid, hashInput, idI.raw ?? encodePayloadBody(idI));
     const chain = authenticatePeer(certs, sig, expected, this.params.certificate.clientTrust, 'client');
     checkClientIdentity(chain[0]!, idI);
-    const ours = this.params.certificate;
-    const idR: IdPayload = { type: PayloadType.ID, idType: IdType.DER_ASN1_DN, protocol: 17, port: this.params.local.port, data: subjectDer(ours.leaf.raw) };
-    const signature = privateEncrypt({ key: ours.key, padding: constants.RSA_PKCS1_PADDING }, hashR(sa.prf, sa.keys.skeyid, hashInput, encodePayloadBody(idR)));
-    const mm6 = sa.seal(ExchangeType.IDENTITY_PROTECTION, 0, [
-      idR,
-      ...ours.chain.map((data): Payload => ({ type: PayloadType.CERT, encoding: CertEncoding.X509_SIGNATURE, data })),
-      { type: PayloadType.SIG, data: signature },
-    ]);
-    this.state = { phase: 'established' };
-    this.peerId = subjectOf(chain[0]!);
-    return { kind: 'established', result: { sa, features: this.features, ...state.nat, initialContact, peerId: this.peerId }, answer: mm6 };
+    return { subject: subjectOf(chain[0]!), initialContact };
   }
 
-  /** MM3 as it must come: in the clear, main mode, message id 0. */
+  /** MM3 as it must come: under both our cookies, in the clear, main mode, message id 0. */
   private openPlain(datagram: Buffer, what: string): DecodedMessage {
     const msg = decodeMessage(datagram);
     const h = msg.header;
+    if (!h.initiatorCookie.equals(this.cookieI) || !h.responderCookie.equals(this.cookieR)) throw new ProtocolError(`${what} for another exchange (cookies differ)`, NotifyType.INVALID_COOKIE);
     if (h.exchangeType !== ExchangeType.IDENTITY_PROTECTION || h.messageId !== 0) throw new ProtocolError(`expected ${what} (main mode, message id 0)`, NotifyType.INVALID_EXCHANGE_TYPE);
     if (h.flags & 0x01) throw new ProtocolError(`${what} is encrypted`, NotifyType.INVALID_FLAGS);
     return msg;

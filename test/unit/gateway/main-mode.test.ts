@@ -13,6 +13,7 @@ import { ExchangeType, IdType, NotifyType, PayloadType } from '../../../src/ike/
 import { subjectDer } from '../../../src/ike/der-name.js';
 import { MainModeInitiator, type MainModeParams } from '../../../src/ike/exchanges/main-mode.js';
 import { checkClientIdentity } from '../../../src/ike/gateway-identity.js';
+import { IkeSa } from '../../../src/ike/ike-sa.js';
 import { decodeMessage } from '../../../src/ike/message.js';
 import { parseGatewayConfig, type GatewayConfig } from '../../../src/gateway/config.js';
 import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
@@ -137,6 +138,44 @@ describe('the gateway in main mode with RSA signatures', () => {
     const other = { type: PayloadType.ID, idType: IdType.DER_ASN1_DN, protocol: 17, port: 500, data: subjectDer(pki.gateway.der) } as const;
     expect(thrown(() => checkClientIdentity(aliceCert, other)).message).toBe('the client\'s ID (type 9) is not one of its certificate "O=vpnc-ts test, CN=alice"');
     expect(() => checkClientIdentity(aliceCert, { ...other, data: subjectDer(alice.der) })).not.toThrow();
+  });
+
+  it('an MM5 that decodes but is none (no ID, no SIG) is refused without moving the IV: the real MM5 still succeeds (review finding)', () => {
+    const { init, peer, keyed, mm5 } = toMm5(gatewayConfig());
+    const twin = new IkeSa(keyed.sa.cookieI, keyed.sa.cookieR, keyed.sa.suite, keyed.sa.keys);
+    const forged = twin.seal(ExchangeType.IDENTITY_PROTECTION, 0, [{ type: PayloadType.VENDOR_ID, data: Buffer.from('not an MM5') }]);
+    expect(peer.receive(forged)).toEqual([]);
+    expect(peer.stageName).toBe('phase1');
+    expect(init.receiveMm6(sends(peer.receive(mm5))[0]!).gatewayChain).toHaveLength(2);
+  });
+
+  it('an MM3 without our responder cookie is refused, and the real MM3 is still answered (review finding)', () => {
+    const init = initiator();
+    const config = gatewayConfig();
+    const mm1 = init.start();
+    const responder = startPhase1(mm1, ExchangeType.IDENTITY_PROTECTION, config, CLIENT, 500);
+    const peer = new GatewayPeer({ config, allocateAddress: () => 1 }, responder, mm1);
+    const mm3 = init.receiveMm2(responder.firstAnswer, CLIENT, GW);
+    const zeroed = Buffer.from(mm3);
+    zeroed.fill(0, 8, 16);
+    expect(peer.receive(zeroed)).toEqual([]);
+    expect(sends(peer.receive(mm3))).toHaveLength(1);
+  });
+
+  it("a client certificate whose extended key usage is a server's, or whose key usage may not sign: refused naming why (RFC 4945 5.1.3.2)", () => {
+    const server = issueClientCert(pki, 'server-eku', '/O=vpnc-ts test/CN=server-eku', pki.root, { extensions: 'extendedKeyUsage = serverAuth' });
+    const encipherOnly = issueClientCert(pki, 'ku-encipher', '/O=vpnc-ts test/CN=ku-encipher', pki.root, { extensions: 'keyUsage = keyEncipherment\nextendedKeyUsage = clientAuth' });
+    const signs = issueClientCert(pki, 'ku-nonrep', '/O=vpnc-ts test/CN=ku-nonrep', pki.root, { extensions: 'keyUsage = critical, nonRepudiation' });
+    const idOf = (c: Issued) => ({ type: PayloadType.ID, idType: IdType.DER_ASN1_DN, protocol: 17, port: 500, data: subjectDer(c.der) }) as const;
+    expect(thrown(() => checkClientIdentity(new X509Certificate(server.der), idOf(server))).message).toBe(
+      'the certificate "O=vpnc-ts test, CN=server-eku" is not a client\'s: its extended key usage (1.3.6.1.5.5.7.3.1) allows no client or IKE use',
+    );
+    expect(thrown(() => checkClientIdentity(new X509Certificate(encipherOnly.der), idOf(encipherOnly))).message).toBe(
+      'the certificate "O=vpnc-ts test, CN=ku-encipher" may not sign: its key usage has neither digitalSignature nor nonRepudiation',
+    );
+    expect(() => checkClientIdentity(new X509Certificate(signs.der), idOf(signs))).not.toThrow();
+    // Through the gateway: refused in MM5 like any other failing client.
+    expect(refusedMm5(initiator({}, encipherOnly))).toBeInstanceOf(AuthError);
   });
 
   it('MM1 to a gateway without a certificate, AM1-less groups: refused with INVALID-EXCHANGE-TYPE naming why', () => {
