@@ -1,7 +1,8 @@
 /**
  * `pcf2vpnc <pcf file> [vpnc file]`: converts a Cisco VPN client profile to a vpnc.conf, with the arguments,
  * messages and exit codes of Debian's Perl `pcf2vpnc`. Obfuscated passwords are decrypted in-process (the
- * Perl script runs `cisco-decrypt` through the shell).
+ * Perl script runs `cisco-decrypt` through the shell). Commander adds `--help`; an argument that looks like an
+ * option is one (exit 1), where Debian tries to open it as a file (`./-x.pcf` or `--` names such a file).
  *
  * Exit codes, as Perl's `die` gives them: 0 on success and for the usage message; the errno number
  * (ENOENT = 2, EACCES = 13, ...) when a file cannot be opened, written or closed; 255 without an errno.
@@ -9,7 +10,10 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
+import type { Command } from 'commander';
+import { parseCommandLine, plainWording, smallCommand, usageErrorText } from '../command-line.js';
 import { convertPcf, formatVpncConf, holdsSecrets } from '../config/pcf.js';
+import { UsageError } from '../errors.js';
 
 /** Where the command reads and writes; `main` uses the process's own streams unless told otherwise. */
 export interface Pcf2VpncIo {
@@ -137,12 +141,29 @@ async function convert(pcfPath: string, outPath: string | undefined, io: Pcf2Vpn
   if (conversion.needsCert) await io.writeStderr("\nDon't forget to copy the needed certificate(s).\n\n");
 }
 
+function pcf2vpncCommand(programName: string): Command {
+  return smallCommand(programName, '<pcf file> [vpnc file]', 'converts VPN-config files from pcf to vpnc-format')
+    .argument('[pcf file]', 'the Cisco VPN client profile (- for standard input)')
+    .argument('[vpnc file]', 'where to write the vpnc profile (default: standard output)');
+}
+
 /**
  * Runs pcf2vpnc with the arguments after the program name; resolves to the exit code. Arguments beyond
- * the second are ignored, as in Debian's script.
+ * the second are ignored, as in Debian's script; without any, Debian's usage goes to stderr (exit 0).
  */
 export async function main(argv: string[], io: Pcf2VpncIo = processIo): Promise<number> {
-  const [pcfPath, outPath] = argv;
+  const cmd = pcf2vpncCommand(io.programName);
+  try {
+    if (parseCommandLine(cmd, argv, plainWording) === 'help') {
+      await io.writeStdout(Buffer.from(cmd.helpInformation()));
+      return 0;
+    }
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    await io.writeStderr(usageErrorText(cmd, err));
+    return 1;
+  }
+  const [pcfPath, outPath] = cmd.args;
   if (pcfPath === undefined) {
     await io.writeStderr(usage(io.programName));
     return 0;

@@ -1,4 +1,6 @@
 /** `--help`, `--long-help` and `--version` texts, laid out as vpnc prints them. */
+import type { Command } from 'commander';
+import { vpncCommand } from '../config/args.js';
 import { defaultFor } from '../config/defaults.js';
 import { OPTIONS } from '../config/options.js';
 import { VERSION, VPNC_COMPAT_VERSION } from '../version.js';
@@ -6,8 +8,19 @@ import { join } from 'node:path';
 import { bundledScript, defaultScript } from '../config/defaults.js';
 import { sysconfdir } from '../config/load.js';
 
-export function usageText(long: boolean, argv0 = 'vpnc'): string {
-  let out = `Usage: ${argv0} [--version] [--print-config] [--help] [--long-help] [options] [config files]\n\n`;
+/** vpnc's help, as commander's help formatter: `--help`, or with `long` `--long-help`. */
+export function usageText(long: boolean): string {
+  return vpncCommand()
+    .configureHelp({ formatHelp: (cmd) => formatVpncHelp(cmd, long) })
+    .helpInformation();
+}
+
+/**
+ * vpnc's layout, byte for byte: the OPTIONS rows in table order, config-file-only keys among them, each with
+ * its help, default and config key (`--help` shows the rows marked short); then our commands.
+ */
+function formatVpncHelp(cmd: Command, long: boolean): string {
+  let out = `Usage: ${cmd.name()} [--version] [--print-config] [--help] [--long-help] [options] [config files]\n\n`;
   out += 'Options:\n';
   for (const spec of OPTIONS) {
     if (!long && !spec.short) continue;

@@ -6,26 +6,37 @@
  * Exit codes: 0 stopped (or restored), 1 nothing found or it would not stop.
  */
 import { rmSync, writeSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parseCommandLine, plainWording, smallCommand, usageErrorText } from '../command-line.js';
 import { isRunningVpnc, readPidFile } from './pid-file.js';
 import { pidFileOf } from '../config/load.js';
 import { buildScriptEnv } from '../script/env.js';
 import { readRestoreState, removeRestoreState, statePathFor } from '../script/state.js';
 import { describeScriptExit, runScript, scriptSucceeded } from '../script/runner.js';
-import { VpncError } from '../errors.js';
+import { UsageError, VpncError } from '../errors.js';
 
 const out = (t: string) => writeSync(1, t);
 const err = (t: string) => writeSync(2, t);
 
-const USAGE = 'Usage: vpnc-disconnect [PROFILE | --pid-file FILE]\n';
 /** How long to wait for the client to finish its teardown. */
 const STOP_WAIT_MS = 30_000;
 
-function pidFileFrom(argv: string[]): string {
-  if (argv.length === 0) return pidFileOf([]);
-  if (argv.length === 2 && argv[0] === '--pid-file') return argv[1]!;
-  if (argv.length === 1 && argv[0]!.startsWith('--pid-file=')) return argv[0]!.slice('--pid-file='.length);
-  if (argv.length === 1 && !argv[0]!.startsWith('-')) return pidFileOf([argv[0]!]);
-  throw new VpncError('VPNC_ERR_USAGE', `unexpected arguments: ${argv.join(' ')}`);
+function disconnectCommand(): Command {
+  return smallCommand(
+    'vpnc-disconnect',
+    '[PROFILE | --pid-file FILE]',
+    'Stops a running vpnc and waits until it has put routes and DNS back; runs the disconnect step itself for a client that died without it.',
+  )
+    .argument('[PROFILE]', 'a profile whose Pidfile names the client (default: /run/vpnc.pid)')
+    .option('--pid-file <FILE>', 'the pid file of the client');
+}
+
+/** The pid file the command line names, or 'help'. Throws UsageError. */
+function pidFileFrom(cmd: Command, argv: readonly string[]): string | 'help' {
+  if (parseCommandLine(cmd, argv, plainWording) === 'help') return 'help';
+  const given = cmd.getOptionValue('pidFile') as string | undefined;
+  if (cmd.args.length > 1 || (cmd.args.length === 1 && given !== undefined)) throw new UsageError(`unexpected arguments: ${argv.join(' ')}`);
+  return given ?? pidFileOf(cmd.args);
 }
 
 async function restoreFromState(pidFile: string): Promise<boolean> {
@@ -51,15 +62,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function disconnect(argv: string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h') {
-    out(USAGE);
-    return 0;
-  }
+  const cmd = disconnectCommand();
   let pidFile: string;
   try {
-    pidFile = pidFileFrom(argv);
+    const found = pidFileFrom(cmd, argv);
+    if (found === 'help') return out(cmd.helpInformation()), 0;
+    pidFile = found;
   } catch (e) {
-    err(`vpnc-disconnect: ${(e as Error).message}\n${USAGE}`);
+    if (!(e instanceof UsageError)) throw e;
+    err(usageErrorText(cmd, e));
     return 1;
   }
   const pid = readPidFile(pidFile);

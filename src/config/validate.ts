@@ -3,7 +3,7 @@
  * where it came from (the option, or the file and line) and the accepted values.
  */
 import { ConfigError } from '../errors.js';
-import { formatIpv4, isIpv4, tryParseIpv4Network } from '../wire/ipv4-text.js';
+import { formatIpv4, ipv4Problem, isIpv4, isNumericHost, tryParseIpv4Network } from '../wire/ipv4-text.js';
 import { defaultFor, FORTIGATE_IKE_LIFETIME, VPNC_IKE_LIFETIME } from './defaults.js';
 import { IKE_DH_NAMES, PFS_NAMES, specOf, type SettingId } from './options.js';
 import { describeOrigin, type Settings } from './profile-file.js';
@@ -157,9 +157,21 @@ export function parseIpv4Network(text: string): Ipv4Network | null {
   return n === undefined ? null : { address: formatIpv4(n.address), prefixLength: n.prefixLength };
 }
 
-/** A hostname or an IPv4 address (resolved later, at connect time). */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/;
+
+/**
+ * Why `text` is neither a host name nor an IPv4 address (those are resolved later, at connect time), or undefined
+ * when it is one. A name ending in a number ("010.0.0.1", "127.1") is an address or nothing: resolvers would read
+ * it as inet_aton does (010 as octal), so it must be a strict dotted quad.
+ */
+function hostProblem(text: string): string | undefined {
+  if (isIpv4(text)) return undefined;
+  if (isNumericHost(text)) return `read as an address: ${ipv4Problem(text)}`;
+  return HOST_NAME.test(text) ? undefined : '';
+}
+
 function isHost(text: string): boolean {
-  return isIpv4(text) || /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/.test(text);
+  return hostProblem(text) === undefined;
 }
 
 /**
@@ -196,12 +208,16 @@ export function validateSettings(settings: Settings, warn: WarningSink = () => {
 
   for (const id of ['gateway', 'localAddr'] as const) {
     const v = r.raw(id);
-    if (v !== undefined && !isHost(v)) r.fail(id, v, 'an IPv4 address or a host name');
+    const problem = v === undefined ? undefined : hostProblem(v);
+    if (v !== undefined && problem !== undefined) r.fail(id, v, `an IPv4 address or a host name${problem && `; ${problem}`}`);
   }
   const backupText = r.raw('backupServers') ?? '';
   const backupServers = backupText.split(/[\s,]+/).filter(Boolean);
   const badBackup = backupServers.find((h) => !isHost(h));
-  if (badBackup !== undefined) r.fail('backupServers', backupText, `IPv4 addresses or host names, comma or space separated (${JSON.stringify(badBackup)} is neither)`);
+  if (badBackup !== undefined) {
+    const problem = hostProblem(badBackup);
+    r.fail('backupServers', backupText, `IPv4 addresses or host names, comma or space separated (${JSON.stringify(badBackup)} is neither${problem && `; ${problem}`})`);
+  }
 
   return {
     gateway: r.string('gateway'),

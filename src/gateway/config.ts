@@ -31,7 +31,7 @@ import type { X509Certificate, KeyObject } from 'node:crypto';
 import { gatewayCertificate, readCertificates, readPrivateKey, type GatewayCertificate } from './certificate.js';
 import { GATEWAY_DIALECTS, type GatewayDialect } from './dialect.js';
 import { HOSTILE_STEPS, type HostileConfig } from './hostile/plan.js';
-import { parseIpv4, parseIpv4Cidr, parseNetmask, formatIpv4, type Ipv4Network } from './ipv4-text.js';
+import { formatIpv4, parseIpv4, parseIpv4Cidr, parseNetmask, type Ipv4Cidr } from '../wire/ipv4-text.js';
 
 /** An XAUTH account. */
 export interface GatewayUser {
@@ -62,7 +62,7 @@ export interface GatewayConfig {
   readonly nbns: readonly string[];
   readonly defaultDomain: string | undefined;
   readonly banner: string | undefined;
-  readonly splitInclude: readonly Ipv4Network[];
+  readonly splitInclude: readonly Ipv4Cidr[];
   readonly splitDns: readonly string[];
   /** Other gateways of the site, offered as UNITY_BACKUP_SERVERS. */
   readonly backupServers: readonly string[];
@@ -183,7 +183,7 @@ const KEYS: readonly KeySpec[] = [
   { key: 'NBNS', repeatable: true, set: (v, d) => (d.nbns = [...(d.nbns ?? []), ...words(v).map((a) => formatIpv4(parseIpv4(a)))]) },
   { key: 'Default domain', set: (v, d) => (d.defaultDomain = v) },
   { key: 'Banner', set: (v, d) => (d.banner = v) },
-  { key: 'Split include', repeatable: true, set: (v, d) => (d.splitInclude = [...(d.splitInclude ?? []), ...words(v).map(parseIpv4Cidr)]) },
+  { key: 'Split include', repeatable: true, set: (v, d) => (d.splitInclude = [...(d.splitInclude ?? []), ...words(v).map((n) => parseIpv4Cidr(n))]) },
   { key: 'Split DNS', repeatable: true, set: (v, d) => (d.splitDns = [...(d.splitDns ?? []), ...words(v)]) },
   { key: 'Backup servers', set: (v, d) => (d.backupServers = words(v)) },
   { key: 'PFS', set: (v, d) => (d.pfs = yesNo(v)) },

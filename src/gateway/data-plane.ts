@@ -13,8 +13,8 @@ import { EspSa } from '../esp/sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
 import { encodeIpv4Header, IpProtocol, ipv4HeaderLength } from '../io/ipv4.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { QuickModeKeys } from './exchanges/quick-mode.js';
-import { formatIpv4 } from './ipv4-text.js';
+import type { QuickModeKeys } from '../ike/exchanges/quick-mode-responder.js';
+import { formatIpv4 } from '../wire/ipv4-text.js';
 
 /** How ESP reaches one client. */
 export type EspPath =

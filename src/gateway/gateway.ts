@@ -11,7 +11,7 @@ import { decodeHeader } from '../ike/message.js';
 import { ExchangeType, NotifyType } from '../ike/constants.js';
 import { randomMessageId } from '../ike/ike-sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
-import { formatIpv4Address, parseIpv4Address } from '../io/ipv4.js';
+import { formatIpv4, parseIpv4 } from '../wire/ipv4-text.js';
 import { openRawEsp } from '../io/raw-esp.js';
 import { openTun, type TunDevice } from '../io/tun.js';
 import { openUdp } from '../io/udp.js';
@@ -20,8 +20,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig } from './config.js';
 import { DataPlane, type EspPath } from './data-plane.js';
 import type { Phase1Responder } from './exchanges/phase1-responder.js';
-import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../ike/exchanges/informational.js';
-import { buildPlainNotify } from './exchanges/informational.js';
+import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd, buildPlainNotify } from '../ike/exchanges/informational.js';
 import { setUpTun } from './net-setup.js';
 import { HostileMode } from './hostile/mode.js';
 import type { HostileSession } from './hostile/session.js';
@@ -102,7 +101,7 @@ export class Gateway {
       for (const e of opened) e.close();
       throw err;
     }
-    this.dataPlane = new DataPlane({ tun: this.tun, raw: this.raw, natt: this.natt, cisco: this.cisco }, parseIpv4Address(config.listen), this.log);
+    this.dataPlane = new DataPlane({ tun: this.tun, raw: this.raw, natt: this.natt, cisco: this.cisco }, parseIpv4(config.listen), this.log);
     this.ike.start((b) => this.onIkeSocket(b, 'ike'));
     this.natt.start((b) => this.onNattSocket(b));
     this.raw.start(this.dataPlane.onRaw);
@@ -203,7 +202,7 @@ export class Gateway {
       else this.log.debug(2, () => `peer ${known.peer.key}: dropping a message without its responder cookie from ${describe(from)}`);
       return;
     }
-    const remote = { address: formatIpv4Address(from.address), port: from.port };
+    const remote = { address: formatIpv4(from.address), port: from.port };
     const modeName = exchangeType === ExchangeType.AGGRESSIVE ? 'aggressive mode' : 'main mode';
     let responder: Phase1Responder;
     try {
@@ -388,5 +387,5 @@ export class Gateway {
 }
 
 function describe(e: IkeEndpoint): string {
-  return `${formatIpv4Address(e.address)}:${e.port}`;
+  return `${formatIpv4(e.address)}:${e.port}`;
 }

@@ -17,15 +17,14 @@ import type { AttributePayload } from '../ike/payloads/attribute-payload.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { GatewayConfig, GatewayUser } from './config.js';
 import type { Phase1Responder, Phase1Step } from './exchanges/phase1-responder.js';
-import { buildDpd, buildLoadBalance, parseInformational } from '../ike/exchanges/informational.js';
-import { buildPlainNotify, verifyInformational } from './exchanges/informational.js';
+import { buildDpd, buildLoadBalance, buildPlainNotify, parseInformational, verifyInformational } from '../ike/exchanges/informational.js';
 import { transactionAttribute } from '../ike/exchanges/transaction.js';
-import { ipv4ToBuffer } from '../ike/payloads/attributes.js';
 import { DIALECT_RULES } from './dialect.js';
 import { answerModeConfig, checkPushAck, pushModeConfig, type ModeConfigOffer } from './exchanges/mode-config.js';
-import { QuickModeResponder, type QuickModeKeys } from './exchanges/quick-mode.js';
+import { QuickModeResponder, type QuickModeKeys } from '../ike/exchanges/quick-mode-responder.js';
+import { tunnelIdsOf } from '../ike/exchanges/quick-mode-ids.js';
 import { buildNextPinRequest, buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseNextPinReply, parseXauthReply } from './exchanges/xauth.js';
-import { formatIpv4, parseIpv4 } from './ipv4-text.js';
+import { formatIpv4, ipv4TextToBytes, parseIpv4 } from '../wire/ipv4-text.js';
 
 /** What the session must do after a datagram. */
 export type PeerAction =
@@ -182,7 +181,7 @@ export class GatewayPeer {
       this.stage = { kind: 'closed' };
       return [
         ...last,
-        { kind: 'send', data: buildLoadBalance(sa, randomMessageId(this.random), ipv4ToBuffer(redirect)) },
+        { kind: 'send', data: buildLoadBalance(sa, randomMessageId(this.random), ipv4TextToBytes(redirect)) },
         { kind: 'close', reason: `redirected to ${redirect}` },
       ];
     }
@@ -279,8 +278,8 @@ export class GatewayPeer {
     return {
       address: this.address,
       netmask: c.netmask === undefined ? undefined : parseIpv4(c.netmask),
-      dns: c.dns.map(parseIpv4),
-      nbns: c.nbns.map(parseIpv4),
+      dns: c.dns.map((a) => parseIpv4(a)),
+      nbns: c.nbns.map((a) => parseIpv4(a)),
       defaultDomain: c.defaultDomain,
       banner: c.banner,
       splitInclude: c.splitInclude,
@@ -333,13 +332,16 @@ export class GatewayPeer {
         sa,
         policy: {
           proposals: c.espProposals,
+          preference: 'ours',
           requirePfs: c.pfs,
           dhGroups: c.dhGroups,
           encapModes: this.encapModes(),
           lifetimeSeconds: c.espLifetimeSeconds,
           lifetimeKilobytes: c.espLifetimeKilobytes,
         },
-        clientAddress: this.address,
+        // IDci must name the address mode config assigned; IDcr may be any IPv4 network.
+        tunnel: tunnelIdsOf(formatIpv4(this.address), { address: '0.0.0.0', prefixLength: 0 })!,
+        clientIdIndex: 0,
         random: this.random,
       },
       msg,

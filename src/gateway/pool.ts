@@ -2,7 +2,7 @@
  * The mode-config address pool: a contiguous range handed out lowest first, and the CIDR blocks that cover
  * it exactly (routed via the gateway's TUN device).
  */
-import { formatIpv4 } from './ipv4-text.js';
+import { formatIpv4 } from '../wire/ipv4-text.js';
 
 /** A range of IPv4 addresses, allocated one per client. Addresses are unsigned 32-bit numbers. */
 export class AddressPool {

@@ -12,6 +12,7 @@ import { subjectOf } from './cert-verify.js';
 import { IdType } from './constants.js';
 import { keyUsageOf, subjectDer } from './der-name.js';
 import type { IdPayload } from './payloads/id.js';
+import { formatIpv4Bytes } from '../wire/ipv4-text.js';
 
 /** Who the gateway must be: the address we send to, and the host name it was configured by (none for an address). */
 export interface GatewayIdentity {
@@ -51,7 +52,7 @@ function idMatches(id: IdPayload, leaf: X509Certificate): boolean {
   const text = id.data.toString('latin1');
   switch (id.idType) {
     case IdType.IPV4_ADDR:
-      return id.data.length === 4 && matches(() => leaf.checkIP(Array.from(id.data).join('.')));
+      return id.data.length === 4 && matches(() => leaf.checkIP(formatIpv4Bytes(id.data)));
     case IdType.FQDN:
       return matches(() => leaf.checkHost(text));
     case IdType.USER_FQDN:

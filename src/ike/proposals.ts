@@ -16,7 +16,7 @@ import { attributeNumber, decodeAttributes, encodeAttributes, tvAttribute, u32At
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { DecodeError } from '../wire/errors.js';
-import type { SaPayload, Transform } from './payloads/sa.js';
+import type { Proposal, SaPayload, Transform } from './payloads/sa.js';
 
 /** vpnc's proposed lifetime for IKE and IPsec SAs, in seconds. */
 export const PROPOSED_LIFETIME = 2147483;
@@ -138,6 +138,16 @@ export function buildPhase1Sa(policy: Phase1Policy): SaPayload {
 
 const bad = (message: string, notify: number = NotifyType.BAD_PROPOSAL_SYNTAX) =>
   new ProtocolError(`gateway's phase 1 SA: ${message}`, notify);
+
+/** A responder's SA payload: the initiator's proposal `p` (its number and protocol) with `spi` and the one chosen transform. */
+export function answerSa(p: Proposal, t: Transform, spi: Buffer): SaPayload {
+  return {
+    type: PayloadType.SA,
+    doi: Doi.IPSEC,
+    situation: IpsecSituation.IDENTITY_ONLY,
+    proposals: [{ number: p.number, protocol: p.protocol, spi, transforms: [t] }],
+  };
+}
 
 /** Reads a lifetime pair list (LIFE_TYPE followed by LIFE_DURATION), as in transforms and RESPONDER-LIFETIME. */
 export function readLifetimes(attrs: readonly DataAttribute[], typeAttr: number, durationAttr: number): { seconds: number; kilobytes: number } {

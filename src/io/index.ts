@@ -23,10 +23,8 @@ export {
   Ipv4DecodeError,
   decodeIpv4Header,
   encodeIpv4Header,
-  formatIpv4Address,
   ipv4Checksum,
   ipv4HeaderLength,
-  parseIpv4Address,
   type Ipv4Header,
   type Ipv4HeaderFields,
 } from './ipv4.js';

@@ -1,6 +1,6 @@
 /**
- * IPv4 header (RFC 791) encoding and decoding with the Internet checksum (RFC 1071), and dotted-quad
- * address conversion. Used for the outer header of raw ESP packets, which the raw socket sends as written
+ * IPv4 header (RFC 791) encoding and decoding with the Internet checksum (RFC 1071); address text is
+ * src/wire/ipv4-text.ts. Used for the outer header of raw ESP packets, which the raw socket sends as written
  * (IP_HDRINCL), and for reading the header of received ones. Addresses are unsigned 32-bit numbers.
  *
  *  0                   1                   2                   3
@@ -162,6 +162,3 @@ export function decodeIpv4Header(buf: Uint8Array, offset: number, length: number
     destination: view.getUint32(16),
   };
 }
-
-/** Dotted quads: the one parser and formatter of src/wire/ipv4-text.ts, under the names io has always used. */
-export { formatIpv4 as formatIpv4Address, parseIpv4 as parseIpv4Address } from '../wire/ipv4-text.js';

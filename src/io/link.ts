@@ -4,7 +4,7 @@
  */
 import { SystemError } from '../errors.js';
 import { IoErrorCode, isNativeError } from './errors.js';
-import { parseIpv4Address } from './ipv4.js';
+import { parseIpv4 } from '../wire/ipv4-text.js';
 import { loadBinding } from './native.js';
 
 function wrapped(err: unknown, what: string): unknown {
@@ -14,7 +14,7 @@ function wrapped(err: unknown, what: string): unknown {
 /** The MTU of the path towards `address` (dotted quad). Throws SystemError VPNC_ERR_IO (e.g. no route). */
 export function pathMtu(address: string, netns?: string): number {
   try {
-    return loadBinding().pathMtu(parseIpv4Address(address), netns ?? '');
+    return loadBinding().pathMtu(parseIpv4(address), netns ?? '');
   } catch (err) {
     throw wrapped(err, `cannot learn the path MTU towards ${address}`);
   }

@@ -2,7 +2,7 @@
  * What the network said about a packet we sent (IP_RECVERR): the ICMP report or local error the kernel queued
  * on the socket, in words a person can act on ("port 500 unreachable at 198.51.100.1").
  */
-import { formatIpv4Address } from './ipv4.js';
+import { formatIpv4 } from '../wire/ipv4-text.js';
 
 /** sock_extended_err origins (linux/errqueue.h). */
 export const ErrorOrigin = { local: 1, icmp: 2 } as const;
@@ -29,8 +29,8 @@ const EMSGSIZE = 90;
 
 /** The report in one phrase, e.g. `port 500 unreachable (ICMP from 198.51.100.1)`. */
 export function describeNetworkError(e: NetworkError): string {
-  const from = e.from !== 0 ? ` (ICMP from ${formatIpv4Address(e.from)})` : '';
-  const to = formatIpv4Address(e.destination);
+  const from = e.from !== 0 ? ` (ICMP from ${formatIpv4(e.from)})` : '';
+  const to = formatIpv4(e.destination);
   if (e.origin === ErrorOrigin.local) {
     return e.errno === EMSGSIZE ? `a packet to ${to} is larger than the path MTU ${e.info}` : `sending to ${to} failed locally (errno ${e.errno})`;
   }

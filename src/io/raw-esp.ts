@@ -5,9 +5,10 @@
  */
 import { receiveShape, type ReceiveOptions } from './endpoint.js';
 import { rawEspOpenError } from './errors.js';
-import { IpProtocol, formatIpv4Address, parseIpv4Address } from './ipv4.js';
+import { IpProtocol } from './ipv4.js';
 import { loadBinding, type NativeEndpoint } from './native.js';
 import { NativePacketEndpoint } from './native-endpoint.js';
+import { formatIpv4, parseIpv4 } from '../wire/ipv4-text.js';
 
 /** Options of openRawEsp. */
 export interface RawEspOptions {
@@ -31,7 +32,7 @@ export class RawEspEndpoint extends NativePacketEndpoint {
     /** Bound local address (unsigned 32-bit; 0 for any). */
     readonly localAddress: number,
   ) {
-    super(handle, 'raw-esp', `raw ESP socket ${formatIpv4Address(localAddress)}`, receive);
+    super(handle, 'raw-esp', `raw ESP socket ${formatIpv4(localAddress)}`, receive);
   }
 }
 
@@ -39,7 +40,7 @@ export class RawEspEndpoint extends NativePacketEndpoint {
 export function openRawEsp(options: RawEspOptions = {}): RawEspEndpoint {
   const receive = receiveShape(options.receive);
   const localAddressText = options.localAddress ?? '0.0.0.0';
-  const address = parseIpv4Address(localAddressText);
+  const address = parseIpv4(localAddressText);
   let opened: ReturnType<ReturnType<typeof loadBinding>['openRawIp']>;
   const binding = loadBinding();
   try {

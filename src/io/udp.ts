@@ -5,9 +5,9 @@
  */
 import { receiveShape, type ReceiveOptions } from './endpoint.js';
 import { udpOpenError } from './errors.js';
-import { formatIpv4Address, parseIpv4Address } from './ipv4.js';
 import { loadBinding, type NativeEndpoint } from './native.js';
 import { NativePacketEndpoint } from './native-endpoint.js';
+import { formatIpv4, parseIpv4 } from '../wire/ipv4-text.js';
 
 /** Default receive slot for UDP: room for IKE messages with certificates. */
 export const UDP_SLOT_SIZE = 8192;
@@ -40,7 +40,7 @@ export class UdpEndpoint extends NativePacketEndpoint {
     /** Bound local port (the kernel's choice when 0 was asked). */
     readonly localPort: number,
   ) {
-    super(handle, 'udp', `UDP socket ${formatIpv4Address(localAddress)}:${localPort}`, receive);
+    super(handle, 'udp', `UDP socket ${formatIpv4(localAddress)}:${localPort}`, receive);
   }
 
   /** Sets IP_TOS (0..255) for datagrams sent from now on. */
@@ -53,7 +53,7 @@ export class UdpEndpoint extends NativePacketEndpoint {
 export function openUdp(options: UdpOptions = {}): UdpEndpoint {
   const receive = receiveShape(options.receive, UDP_SLOT_SIZE);
   const localAddressText = options.localAddress ?? '0.0.0.0';
-  const address = parseIpv4Address(localAddressText);
+  const address = parseIpv4(localAddressText);
   const port = options.localPort ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`local port must be 0..65535, got ${port}`);
   let opened: ReturnType<ReturnType<typeof loadBinding>['openUdp']>;

@@ -10,7 +10,7 @@
  *
  * Pure: no process environment is read or written here; the caller passes the inherited environment in.
  */
-import { formatIpv4, parseIpv4 as parseIpv4Text } from '../wire/ipv4-text.js';
+import { formatIpv4, maskToMasklen, parseIpv4 } from '../wire/ipv4-text.js';
 import { formatIpv6, parseIpv6 as parseIpv6Text } from '../wire/ipv6-text.js';
 import { ScriptError, ScriptErrorCode } from './errors.js';
 
@@ -144,29 +144,13 @@ function badInput(message: string): ScriptError {
   return new ScriptError(ScriptErrorCode.badInput, message);
 }
 
-/** Parses a strict dotted quad (no leading zeros, no shorthand) into an unsigned 32-bit number. */
-export function parseIpv4(text: string): number {
-  return parseIpv4Text(text, badInput);
+/** A strict dotted quad (src/wire/ipv4-text.ts) as a number; a ScriptError when it is not one. */
+function ipv4(text: string): number {
+  return parseIpv4(text, badInput);
 }
 
-export { formatIpv4 } from '../wire/ipv4-text.js';
-
-/** Formats 4 bytes in network order (a mode-config attribute value) as a dotted quad. */
-export function ipv4FromBytes(bytes: Uint8Array): string {
-  if (bytes.length !== 4) throw badInput(`an IPv4 address is 4 bytes, got ${bytes.length}`);
-  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-}
-
-/**
- * Prefix length of a netmask exactly as vpnc's `mask_to_masklen` computes it: the position of the lowest
- * set bit counted from the top (32 - trailing zeros), 0 for 0.0.0.0. A non-contiguous mask such as
- * 255.0.255.0 therefore gives 24.
- */
-export function maskToMasklen(mask: number): number {
-  if (mask === 0) return 0;
-  let len = 32;
-  for (let m = mask >>> 0; (m & 1) === 0; m >>>= 1) len--;
-  return len;
+function ipv4Text(text: string): string {
+  return formatIpv4(ipv4(text));
 }
 
 /** A value as it may appear in an environment: C strings end at the first NUL, as vpnc's do. */
@@ -184,8 +168,8 @@ function u16(value: number, what: string): string {
 export function splitListVariables(prefix: 'CISCO_SPLIT_INC' | 'CISCO_SPLIT_EXC', list: readonly SplitNetwork[]): ScriptEnv {
   const env: ScriptEnv = { [prefix]: String(list.length) };
   list.forEach((entry, i) => {
-    const mask = parseIpv4(entry.mask);
-    env[`${prefix}_${i}_ADDR`] = formatIpv4(parseIpv4(entry.addr));
+    const mask = ipv4(entry.mask);
+    env[`${prefix}_${i}_ADDR`] = ipv4Text(entry.addr);
     env[`${prefix}_${i}_MASK`] = formatIpv4(mask);
     env[`${prefix}_${i}_MASKLEN`] = String(maskToMasklen(mask));
     env[`${prefix}_${i}_PROTOCOL`] = u16(entry.protocol, 'split protocol');
@@ -197,7 +181,7 @@ export function splitListVariables(prefix: 'CISCO_SPLIT_INC' | 'CISCO_SPLIT_EXC'
 
 function addressList(list: readonly string[] | undefined): string | undefined {
   if (list === undefined || list.length === 0) return undefined;
-  return list.map((a) => formatIpv4(parseIpv4(a))).join(' ');
+  return list.map(ipv4Text).join(' ');
 }
 
 function ipv6Text(text: string): string {
@@ -233,10 +217,10 @@ export function ipv6Variables(tunnel: TunnelConfig): ScriptEnv {
 
 /** The mode-config variables (`do_config_to_env`): address, netmask, DNS, NBNS, domain, banner, split lists. */
 export function tunnelVariables(tunnel: TunnelConfig): ScriptEnv {
-  const address = parseIpv4(tunnel.address);
+  const address = ipv4(tunnel.address);
   const env: ScriptEnv = { INTERNAL_IP4_ADDRESS: formatIpv4(address) };
   if (tunnel.netmask !== undefined) {
-    const mask = parseIpv4(tunnel.netmask);
+    const mask = ipv4(tunnel.netmask);
     env.INTERNAL_IP4_NETMASK = formatIpv4(mask);
     env.INTERNAL_IP4_NETMASKLEN = String(maskToMasklen(mask));
     env.INTERNAL_IP4_NETADDR = formatIpv4((address & mask) >>> 0);
@@ -277,7 +261,7 @@ export function invocationVariables(inv: ScriptInvocation): ScriptEnv {
   if (inv.interfaceMtu !== undefined && Number.isInteger(inv.interfaceMtu) && inv.interfaceMtu > 0 && inv.interfaceMtu <= 65535) {
     env.INTERNAL_IP4_MTU = String(inv.interfaceMtu);
   }
-  env.VPNGATEWAY = formatIpv4(parseIpv4(inv.gateway));
+  env.VPNGATEWAY = ipv4Text(inv.gateway);
   Object.assign(env, tunnelVariables(inv.tunnel));
   return env;
 }

@@ -7,7 +7,8 @@
 import { VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VpncConfig } from '../config/validate.js';
-import { openTun, parseIpv4Address, type TunDevice } from '../io/index.js';
+import { openTun, type TunDevice } from '../io/index.js';
+import { parseIpv4 } from '../wire/ipv4-text.js';
 import type { ClientHooks, EndReason } from './client-hooks.js';
 import { DataPath } from './datapath.js';
 import { EspKeeper } from './esp-keeper.js';
@@ -138,13 +139,13 @@ export class VpnClient {
     this.hooks.trace?.espSas(pair, { kind: transport.kind, localPort: ciscoPort ? c.udpPort : channel.localPort, remotePort: ciscoPort ?? channel.remotePort });
     this.log.debug(1, () => `ESP over ${transport.kind}`);
     this.keeper.install(pair, false);
-    const datapath = new DataPath(tun, transport, parseIpv4Address(gateway), this.log, this.clock);
+    const datapath = new DataPath(tun, transport, parseIpv4(gateway), this.log, this.clock);
     datapath.tap = this.hooks.datapathTap;
     datapath.dropTap = this.hooks.dropTap ?? this.hooks.datapathTap;
     if (c.ifMode === 'tap') {
       const tapMac = tun.mac;
       if (!tapMac) throw new VpncError('VPNC_ERR_TAP', `cannot read the MAC address of ${tun.name}`);
-      datapath.ethernet = { tapMac, peerMac: fakePeerMac(tapMac), ourAddress: parseIpv4Address(mc.address) };
+      datapath.ethernet = { tapMac, peerMac: fakePeerMac(tapMac), ourAddress: parseIpv4(mc.address) };
     }
     this.keeper.datapath = datapath;
     datapath.install(pair.inbound, pair.outbound);

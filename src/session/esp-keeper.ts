@@ -7,14 +7,14 @@
 import { ESP_SEQ_REKEY_AT, ESP_SOFT_LIFETIME_SHARE } from '../esp/constants.js';
 import { EspSa } from '../esp/sa.js';
 import type { Logger } from '../log.js';
-import { QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
-import type { EspPolicy } from '../ike/exchanges/quick-mode.js';
+import { clientRekeyPolicy, QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
+import { randomSpi, type EspPolicy } from '../ike/exchanges/quick-mode.js';
 import type { IkeSa, OpenedMessage } from '../ike/ike-sa.js';
 import { familyOfIds, type IpFamily, type TunnelIds } from '../ike/exchanges/quick-mode-ids.js';
 import { NotifyType, PayloadType } from '../ike/constants.js';
 import { ProtocolError } from '../errors.js';
 import type { DataPath } from './datapath.js';
-import { randomSpi, type EspPair } from './quick-mode-driver.js';
+import type { EspPair } from './quick-mode-driver.js';
 import { systemClock, Timers, type Clock } from './timers.js';
 
 
@@ -195,10 +195,10 @@ export class EspKeeper {
       const family = familyOfIds(msg.payloads.filter((p) => p.type === PayloadType.ID));
       const tunnel = terms.tunnels[family];
       if (!tunnel) throw new ProtocolError(`the gateway's quick mode is for IPv${family}, which this tunnel does not carry`, NotifyType.INVALID_ID_INFORMATION);
-      const responder = new QuickModeResponder({ sa, policy: this.policy, encapMode: terms.encapMode, pfsGroup: terms.pfsGroup, tunnel, spiIn: randomSpi() });
-      const qm2 = responder.receive(msg);
+      const policy = clientRekeyPolicy(this.policy, terms.encapMode, terms.pfsGroup);
+      const responder = new QuickModeResponder({ sa, policy, tunnel, clientIdIndex: 1, spiIn: randomSpi() }, msg);
       this.responders.set(msgId, responder);
-      return qm2;
+      return responder.qm2;
     }
     // Checked first: a QM3 whose HASH(3) fails (forged, mangled) leaves the rekey waiting for the real one.
     const r = pending.finish(msg);

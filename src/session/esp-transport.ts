@@ -13,7 +13,6 @@ import {
   META_STRIDE,
   openRawEsp,
   openUdp,
-  parseIpv4Address,
   setBatchEntry,
   type NetworkError,
   type PacketEndpoint,
@@ -23,6 +22,7 @@ import {
 import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import { ipv4HeaderLength } from '../io/ipv4.js';
+import { parseIpv4 } from '../wire/ipv4-text.js';
 import type { EspSink, IkeChannel } from './ike-channel.js';
 import type { EspTransportKind } from './trace/taps.js';
 
@@ -116,7 +116,7 @@ export class CiscoUdpTransport implements EspTransport {
   private readonly gatewayAddr: number;
   constructor(localAddress: string, localPort: number, gateway: string, private readonly gatewayPort: number, netns?: string) {
     this.socket = openUdp({ localAddress, localPort, receiveBufferSize: ESP_SOCKET_BUFFER, ...(netns ? { netns } : {}) });
-    this.gatewayAddr = parseIpv4Address(gateway);
+    this.gatewayAddr = parseIpv4(gateway);
   }
   private readonly pending = new SendQueue();
   send(buf: Buffer, off: number, len: number): boolean {
@@ -184,8 +184,8 @@ export class RawEspTransport implements EspTransport {
   private ipId: number;
   constructor(localAddress: string, gateway: string, netns?: string) {
     this.socket = openRawEsp({ localAddress, receiveBufferSize: ESP_SOCKET_BUFFER, ...(netns ? { netns } : {}) });
-    this.gatewayAddr = parseIpv4Address(gateway);
-    this.localAddr = parseIpv4Address(localAddress);
+    this.gatewayAddr = parseIpv4(gateway);
+    this.localAddr = parseIpv4(localAddress);
     this.ipId = Math.floor(Math.random() * 0x10000);
   }
   private readonly pending = new SendQueue();

@@ -11,7 +11,8 @@ import { ESP_SOCKET_BUFFER } from '../esp/constants.js';
 import { classifyNattDatagram, NattDatagram, NON_ESP_MARKER_LENGTH } from '../esp/natt-demux.js';
 import { PeerTimeoutError, VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { describeNetworkError, openUdp, parseIpv4Address, type UdpEndpoint } from '../io/index.js';
+import { describeNetworkError, openUdp, type UdpEndpoint } from '../io/index.js';
+import { parseIpv4 } from '../wire/ipv4-text.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import type { DatagramTap } from './trace/taps.js';
 import { retransmitWaits, type RetransmitPolicy } from './retransmit.js';
@@ -89,7 +90,7 @@ export class IkeChannel {
     this.log = opts.log;
     this.clock = opts.clock ?? systemClock;
     this.lastReceive = this.clock.now();
-    this.gatewayAddr = parseIpv4Address(opts.gateway);
+    this.gatewayAddr = parseIpv4(opts.gateway);
     this.gatewayPort = opts.gatewayPort;
     this.socket = this.open(opts.localPort);
   }

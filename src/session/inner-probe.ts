@@ -3,7 +3,8 @@
  * tunnel address to a resolver mode config gave, as an IPv4/UDP packet to send through the tunnel. Any
  * resolver answers it (with the records, or a refusal), so an answer proves ESP comes back.
  */
-import { encodeIpv4Header, IPV4_HEADER_LENGTH, IpProtocol, parseIpv4Address } from '../io/index.js';
+import { encodeIpv4Header, IPV4_HEADER_LENGTH, IpProtocol } from '../io/index.js';
+import { parseIpv4 } from '../wire/ipv4-text.js';
 
 const UDP_HEADER_LENGTH = 8;
 const DNS_PORT = 53;
@@ -14,7 +15,7 @@ const QUERY_LENGTH = 12 + 5;
 export function buildDnsProbe(source: string, dns: string, id: number, port: number): Buffer {
   const total = IPV4_HEADER_LENGTH + UDP_HEADER_LENGTH + QUERY_LENGTH;
   const p = Buffer.alloc(total);
-  encodeIpv4Header(p, 0, { totalLength: total, protocol: IpProtocol.UDP, source: parseIpv4Address(source), destination: parseIpv4Address(dns), identification: id });
+  encodeIpv4Header(p, 0, { totalLength: total, protocol: IpProtocol.UDP, source: parseIpv4(source), destination: parseIpv4(dns), identification: id });
   let o = IPV4_HEADER_LENGTH;
   p.writeUInt16BE(port, o);
   p.writeUInt16BE(DNS_PORT, o + 2);

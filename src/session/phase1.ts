@@ -4,7 +4,6 @@
  * HASH verifies are taken, a forged or mangled one is passed over. The exchanges themselves are pure (src/ike/exchanges); this file only
  * moves their bytes and asks the user when the gateway wants a secret we do not have.
  */
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { AuthError, GatewayRedirect, PeerTimeoutError, ProtocolError } from '../errors.js';
 import { parseInformational } from '../ike/exchanges/informational.js';
@@ -27,6 +26,7 @@ import { chooseDialect, type DialectChoice } from './dialect.js';
 import type { IkeChannel } from './ike-channel.js';
 import { systemClock, type Clock } from './timers.js';
 import { loadTrustAnchors } from './trust-anchors.js';
+import { isIpv4 } from '../wire/ipv4-text.js';
 
 /** Asks the user for a secret (XAUTH challenge or interactive mode); null when none can be had. */
 export type SecretPrompt = (prompt: string) => Promise<string | null>;
@@ -379,5 +379,5 @@ export function aggressiveModeFor(c: VpncConfig, log: Logger, o: { dhGroup: numb
 
 /** The gateway's host name as configured, which its certificate may name instead of its address. */
 function gatewayNameOf(c: VpncConfig): { gatewayName?: string } {
-  return isIP(c.gateway) === 0 && c.gateway !== '' ? { gatewayName: c.gateway } : {};
+  return !isIpv4(c.gateway) && c.gateway !== '' ? { gatewayName: c.gateway } : {};
 }

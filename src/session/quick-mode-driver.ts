@@ -1,11 +1,10 @@
 /**
  * Runs quick mode as initiator over the IKE channel and turns the result into ESP SAs.
  */
-import { randomBytes } from 'node:crypto';
 import { EspSa } from '../esp/sa.js';
 import type { Logger } from '../log.js';
 import { ExchangeType } from '../ike/constants.js';
-import { QuickModeInitiator } from '../ike/exchanges/quick-mode.js';
+import { QuickModeInitiator, randomSpi } from '../ike/exchanges/quick-mode.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import { EncapsulationMode } from '../ike/ipsec-attributes.js';
 import { decodeHeader } from '../ike/message.js';
@@ -21,14 +20,6 @@ export interface EspPair {
   lifetimeSeconds: number;
   lifetimeKilobytes: number;
   description: string;
-}
-
-/** A random inbound SPI of at least 256 (SPIs below are reserved, RFC 4303 2.1). */
-export function randomSpi(): Buffer {
-  for (;;) {
-    const b = randomBytes(4);
-    if (b.readUInt32BE(0) >= 256) return b;
-  }
 }
 
 /** The PFS group to use: vpnc's "server" means dh2 when the gateway's UNITY_PFS says so. */

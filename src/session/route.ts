@@ -2,10 +2,14 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { ConfigError, ProtocolError, SystemError } from '../errors.js';
-import { isIpv4 } from '../wire/ipv4-text.js';
+import { ipv4Problem, isIpv4, isNumericHost } from '../wire/ipv4-text.js';
 
-/** The gateway's IPv4 address (vpnc resolves the name once, IPv4 only). */
+/**
+ * The gateway's IPv4 address (vpnc resolves the name once, IPv4 only). A number that is not a strict dotted
+ * quad ("010.0.0.1") is refused, not resolved: getaddrinfo would read it as inet_aton does (8.0.0.1).
+ */
 export async function resolveGateway(name: string): Promise<string> {
+  if (isNumericHost(name) && !isIpv4(name)) throw new ProtocolError(`the gateway '${name}' is neither a host name nor an IPv4 address (${ipv4Problem(name)})`);
   try {
     return (await lookup(name, { family: 4 })).address;
   } catch {
@@ -19,6 +23,7 @@ export async function resolveGateway(name: string): Promise<string> {
  */
 export async function resolveLocalAddress(name: string): Promise<string> {
   if (isIpv4(name)) return name;
+  if (isNumericHost(name)) throw new ConfigError(`--local-addr '${name}' is neither a host name nor an IPv4 address (${ipv4Problem(name)})`);
   try {
     return (await lookup(name, { family: 4 })).address;
   } catch {

@@ -9,7 +9,8 @@ import { AuthError } from '../errors.js';
 import { buildDpd } from '../ike/exchanges/informational.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
-import { parseIpv4Address, watchRoutes, type RouteMonitor } from '../io/index.js';
+import { watchRoutes, type RouteMonitor } from '../io/index.js';
+import { parseIpv4 } from '../wire/ipv4-text.js';
 import type { EndReason } from './client-hooks.js';
 import type { EspKeeper } from './esp-keeper.js';
 import { negotiatePairs, type EspNegotiation } from './esp-pairs.js';
@@ -316,7 +317,7 @@ export class RunningTunnel {
       return;
     }
     this.ctx.log.notice(`the gateway's configuration changed (address ${mc.address}); reconfiguring`);
-    if (link.datapath.ethernet) link.datapath.ethernet = { ...link.datapath.ethernet, ourAddress: parseIpv4Address(mc.address) };
+    if (link.datapath.ethernet) link.datapath.ethernet = { ...link.datapath.ethernet, ourAddress: parseIpv4(mc.address) };
     if (before) {
       scripts.setTunnelFrom(before);
       await scripts.reconfigure(link.tun.name, this.ctx.endpoints.gateway, mc, this.ctx.endpoints.origin);

@@ -10,7 +10,7 @@ import type { GatewayConfig } from '../../src/gateway/config.js';
 import { AggressiveModeResponder } from '../../src/gateway/exchanges/aggressive-mode.js';
 import { GatewayPeer, type PeerAction } from '../../src/gateway/peer.js';
 import { responderParams } from '../../src/gateway/phase1-setup.js';
-import { parseIpv4 } from '../../src/gateway/ipv4-text.js';
+import { parseIpv4 } from '../../src/wire/ipv4-text.js';
 
 export const GW = { address: '198.51.100.1', port: 500 };
 export const CLIENT = { address: '198.51.100.2', port: 500 };

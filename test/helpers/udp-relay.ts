@@ -5,7 +5,8 @@
  * for its own random delay in [minDelayMs, maxDelayMs], so datagrams overtake one another; `reordered` counts
  * the datagrams forwarded after one that arrived later. The randomness is seeded (xorshift32).
  */
-import { openUdp, parseIpv4Address, type UdpEndpoint } from '../../src/io/index.js';
+import { openUdp, type UdpEndpoint } from '../../src/io/index.js';
+import { parseIpv4 } from '../../src/wire/ipv4-text.js';
 
 export interface RelayOptions {
   netns: string;
@@ -64,7 +65,7 @@ export function startRelay(o: RelayOptions): Relay {
   };
   const timers = new Set<NodeJS.Timeout>();
   const sockets: UdpEndpoint[] = [];
-  const upstream = parseIpv4Address(o.upstream);
+  const upstream = parseIpv4(o.upstream);
   let closed = false;
 
   const later = (dir: Direction, port: number, data: Buffer, send: (d: Buffer) => void): void => {

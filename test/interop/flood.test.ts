@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway/gateway.js';
-import { openRawEsp, openUdp, parseIpv4Address } from '../../src/io/index.js';
+import { openRawEsp, openUdp } from '../../src/io/index.js';
+import { parseIpv4 } from '../../src/wire/ipv4-text.js';
 import type { TunnelStatus } from '../../src/session/status.js';
 import { requireBinaries, requireRoot } from '../helpers/netns.js';
 import { procUsage, type ProcUsage } from '../helpers/proc-usage.js';
@@ -217,7 +218,7 @@ describe.each<[string, NattMode]>([
   it(`${JUNK} junk packets of each kind, twice: the tunnel keeps working, the cost per packet is small, memory, descriptors and the log stay flat`, async () => {
     const st = await statusOf(v!);
     const bytes = junkSource(20261201);
-    const client = parseIpv4Address(BED.clientDirect);
+    const client = parseIpv4(BED.clientDirect);
     const linesBefore = v!.output().split('\n').length;
     let figures: FloodFigures;
     if (nattMode === 'force-natt') {

@@ -5,15 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { META_STRIDE, setBatchEntry } from '../../src/io/endpoint.js';
-import { decodeIpv4Header, encodeIpv4Header, IpProtocol, IPV4_HEADER_LENGTH, parseIpv4Address } from '../../src/io/ipv4.js';
+import { decodeIpv4Header, encodeIpv4Header, IpProtocol, IPV4_HEADER_LENGTH } from '../../src/io/ipv4.js';
+import { parseIpv4 } from '../../src/wire/ipv4-text.js';
 import { openRawEsp, type RawEspEndpoint } from '../../src/io/raw-esp.js';
 import { createNetns, deleteNetns, linkNetns, nsRun, requireRoot } from '../helpers/netns.js';
 import { receive } from './io-helpers.js';
 
 requireRoot();
 
-const A = parseIpv4Address('198.51.100.1');
-const B = parseIpv4Address('198.51.100.2');
+const A = parseIpv4('198.51.100.1');
+const B = parseIpv4('198.51.100.2');
 let nsA = '';
 let nsB = '';
 let espA: RawEspEndpoint;

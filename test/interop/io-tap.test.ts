@@ -4,7 +4,7 @@
  * frame to a UDP socket in the namespace. Needs root; fails (never skips) without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseIpv4Address } from '../../src/io/ipv4.js';
+import { parseIpv4 } from '../../src/wire/ipv4-text.js';
 import { openTun, type TunDevice } from '../../src/io/tun.js';
 import { openUdp } from '../../src/io/udp.js';
 import { createNetns, deleteNetns, nsRun, requireRoot } from '../helpers/netns.js';
@@ -51,7 +51,7 @@ describe('TAP device in a namespace', () => {
       Buffer.alloc(6, 0xff),
       HOST_MAC,
       ETHERTYPE_ARP,
-      arpRequest(HOST_MAC, parseIpv4Address(HOST_ADDRESS), parseIpv4Address(NS_ADDRESS)),
+      arpRequest(HOST_MAC, parseIpv4(HOST_ADDRESS), parseIpv4(NS_ADDRESS)),
     );
     expect(tap.send(request, 0, request.length)).toBe(true);
     const [reply] = (await got).packets;
@@ -59,21 +59,21 @@ describe('TAP device in a namespace', () => {
     expect(reply.subarray(0, 6).equals(HOST_MAC)).toBe(true); // to us
     expect(reply.subarray(6, 12).equals(mac)).toBe(true); // from the TAP
     expect(reply.subarray(22, 28).equals(mac)).toBe(true); // sender hardware address
-    expect(reply.readUInt32BE(28)).toBe(parseIpv4Address(NS_ADDRESS)); // sender protocol address
+    expect(reply.readUInt32BE(28)).toBe(parseIpv4(NS_ADDRESS)); // sender protocol address
     expect(reply.subarray(32, 38).equals(HOST_MAC)).toBe(true); // target hardware address
-    expect(reply.readUInt32BE(38)).toBe(parseIpv4Address(HOST_ADDRESS));
+    expect(reply.readUInt32BE(38)).toBe(parseIpv4(HOST_ADDRESS));
   });
 
   it('carries an IPv4 frame to a UDP socket in the namespace, and the answer back as a frame', async () => {
     const udp = openUdp({ localAddress: NS_ADDRESS, localPort: 5000, netns: ns });
     try {
       const atUdp = receive(udp, 1);
-      const packet = udpPacket(parseIpv4Address(HOST_ADDRESS), 7000, parseIpv4Address(NS_ADDRESS), 5000, Buffer.from('frame in'));
+      const packet = udpPacket(parseIpv4(HOST_ADDRESS), 7000, parseIpv4(NS_ADDRESS), 5000, Buffer.from('frame in'));
       const frame = ethernetFrame(tap.mac as Buffer, HOST_MAC, ETHERTYPE_IPV4, packet);
       expect(tap.send(frame, 0, frame.length)).toBe(true);
       const got = await atUdp;
       expect(got.packets[0].toString()).toBe('frame in');
-      expect(got.sources[0]).toBe(parseIpv4Address(HOST_ADDRESS));
+      expect(got.sources[0]).toBe(parseIpv4(HOST_ADDRESS));
       expect(got.ports[0]).toBe(7000);
 
       // The answer goes to our MAC as an IPv4 frame (a static neighbour entry spares an ARP round).

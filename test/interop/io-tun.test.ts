@@ -4,7 +4,8 @@
  * from the device. Needs root; fails (never skips) without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeIpv4Header, IpProtocol, parseIpv4Address } from '../../src/io/ipv4.js';
+import { decodeIpv4Header, IpProtocol } from '../../src/io/ipv4.js';
+import { parseIpv4 } from '../../src/wire/ipv4-text.js';
 import { openTun, type TunDevice } from '../../src/io/tun.js';
 import { openUdp } from '../../src/io/udp.js';
 import { createNetns, deleteNetns, nsRun, requireRoot, run } from '../helpers/netns.js';
@@ -14,8 +15,8 @@ requireRoot();
 
 const LOCAL = '192.0.2.1'; // the namespace's end of the tunnel
 const PEER = '192.0.2.2'; // the far end, which this test plays through the device
-const local = parseIpv4Address(LOCAL);
-const peer = parseIpv4Address(PEER);
+const local = parseIpv4(LOCAL);
+const peer = parseIpv4(PEER);
 
 let ns = '';
 let tun: TunDevice;

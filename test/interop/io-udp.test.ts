@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { META_STRIDE, setBatchEntry } from '../../src/io/endpoint.js';
-import { parseIpv4Address } from '../../src/io/ipv4.js';
+import { parseIpv4 } from '../../src/wire/ipv4-text.js';
 import { openUdp } from '../../src/io/udp.js';
 import { createNetns, deleteNetns, linkNetns, requireRoot } from '../helpers/netns.js';
 import { dgramReceiver, dgramSend, receive } from './io-helpers.js';
@@ -34,7 +34,7 @@ describe('addon UDP endpoint across namespaces', () => {
       await dgramSend(nsA, '198.51.100.1', 5000, '198.51.100.2', 4500, 'natt', 200);
       const got = await receive(udp, 200);
       expect(got.packets.map((p) => p.toString())).toEqual(Array.from({ length: 200 }, (_, i) => `natt ${i}`));
-      expect(new Set(got.sources)).toEqual(new Set([parseIpv4Address('198.51.100.1')]));
+      expect(new Set(got.sources)).toEqual(new Set([parseIpv4('198.51.100.1')]));
       expect(new Set(got.ports)).toEqual(new Set([5000]));
       expect(Math.max(...got.batchSizes)).toBe(64);
       expect(got.batchSizes.length).toBeLessThanOrEqual(5);
@@ -51,7 +51,7 @@ describe('addon UDP endpoint across namespaces', () => {
       await receiver.ready;
       const data = Buffer.from('ike-0ike-1ike-2');
       const meta = new Uint32Array(3 * META_STRIDE);
-      for (let i = 0; i < 3; i++) setBatchEntry(meta, i, i * 5, 5, parseIpv4Address('198.51.100.2'), 500);
+      for (let i = 0; i < 3; i++) setBatchEntry(meta, i, i * 5, 5, parseIpv4('198.51.100.2'), 500);
       expect(udp.sendBatch(data, meta, 3)).toBe(3);
       const lines = (await receiver.next(3)).map((l) => JSON.parse(l) as { text: string; address: string; port: number });
       expect(lines).toEqual([0, 1, 2].map((i) => ({ text: `ike-${i}`, address: '198.51.100.1', port: 500 })));
@@ -66,7 +66,7 @@ describe('addon UDP endpoint across namespaces', () => {
     // charged to the socket's small send buffer, until sendto() meets EAGAIN.
     const udp = openUdp({ localAddress: '198.51.100.1', netns: nsA, sendBufferSize: 4096 });
     try {
-      const silent = parseIpv4Address('198.51.100.99');
+      const silent = parseIpv4('198.51.100.99');
       const payload = Buffer.alloc(1200);
       let refused = 0;
       for (let i = 0; i < 200; i++) if (!udp.send(payload, 0, payload.length, silent, 9)) refused++;

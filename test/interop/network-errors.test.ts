@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openUdp } from '../../src/io/udp.js';
 import { ErrorOrigin, describeNetworkError, type NetworkError } from '../../src/io/network-error.js';
-import { parseIpv4Address } from '../../src/io/ipv4.js';
+import { parseIpv4 } from '../../src/wire/ipv4-text.js';
 import { createNetns, deleteNetns, linkNetns, requireRoot, waitFor } from '../helpers/netns.js';
 import { dgramSend, receive } from './io-helpers.js';
 import { BED, createTestbed, destroyTestbed } from '../helpers/testbed.js';
@@ -39,9 +39,9 @@ describe('ICMP errors on the addon UDP socket', () => {
     try {
       udp.start(() => {});
       const probe = Buffer.from('anyone?');
-      udp.send(probe, 0, probe.length, parseIpv4Address('198.51.100.2'), 4999);
+      udp.send(probe, 0, probe.length, parseIpv4('198.51.100.2'), 4999);
       await waitFor('the ICMP report', () => (heard.length > 0 ? true : undefined), 3000);
-      expect(heard[0]).toMatchObject({ origin: ErrorOrigin.icmp, type: 3, code: 3, from: parseIpv4Address('198.51.100.2'), destination: parseIpv4Address('198.51.100.2'), destinationPort: 4999 });
+      expect(heard[0]).toMatchObject({ origin: ErrorOrigin.icmp, type: 3, code: 3, from: parseIpv4('198.51.100.2'), destination: parseIpv4('198.51.100.2'), destinationPort: 4999 });
       expect(describeNetworkError(heard[0]!)).toBe('port 4999 unreachable at 198.51.100.2: nothing listens there (ICMP from 198.51.100.2)');
     } finally {
       udp.stop();

@@ -15,13 +15,13 @@ import { checkedNonce } from '../../ike/exchanges/nonce.js';
 import { IkeSa } from '../../ike/ike-sa.js';
 import { derivePhase1Keys, hashI, hashR, type Phase1HashInput } from '../../ike/keys.js';
 import { decodeMessage, encodeMessage } from '../../ike/message.js';
-import { ipv4ToBuffer } from '../../ike/payloads/attributes.js';
 import type { NatDPayload } from '../../ike/payloads/data.js';
 import type { IdPayload } from '../../ike/payloads/id.js';
 import { encodePayloadBody, type Payload } from '../../ike/payloads/payload.js';
 import type { SaPayload } from '../../ike/payloads/sa.js';
 import { DIALECT_RULES } from '../dialect.js';
 import { selectPhase1 } from '../proposals.js';
+import { ipv4TextToBytes } from '../../wire/ipv4-text.js';
 import { initiatorFeatures, natFindings, responderAnnouncements, responderNatd, type InitiatorFeatures, type Phase1Established, type Phase1Responder, type Phase1ResponderParams, type Phase1Step } from './phase1-responder.js';
 
 /** How the gateway answers aggressive mode. */
@@ -125,7 +125,7 @@ export class AggressiveModeResponder implements Phase1Responder {
     });
     const sa = new IkeSa(cookieI, cookieR, choice.suite, keys);
     const hashInput: Phase1HashInput = { gxi: Buffer.from(ke), gxr: dh.publicValue, ckyI: cookieI, ckyR: cookieR, saIb: Buffer.from(saI.raw ?? encodePayloadBody(saI)) };
-    const idR: IdPayload = { type: PayloadType.ID, idType: IdType.IPV4_ADDR, protocol: 17, port: params.local.port, data: ipv4ToBuffer(params.local.address) };
+    const idR: IdPayload = { type: PayloadType.ID, idType: IdType.IPV4_ADDR, protocol: 17, port: params.local.port, data: ipv4TextToBytes(params.local.address) };
 
     const features = initiatorFeatures(vids);
     const payloads: Payload[] = [

@@ -9,7 +9,7 @@ import { NotifyType, PayloadType } from '../../ike/constants.js';
 import { CfgAttribute, CfgType } from '../../ike/mode-cfg-constants.js';
 import { stringAttribute, tlvAttribute, tvAttribute, type DataAttribute } from '../../ike/payloads/attributes.js';
 import type { AttributePayload } from '../../ike/payloads/attribute-payload.js';
-import { ipv4Bytes, type Ipv4Network } from '../ipv4-text.js';
+import { ipv4ToBytes, type Ipv4Cidr } from '../../wire/ipv4-text.js';
 
 /** What the gateway hands one client. Addresses are unsigned 32-bit numbers. */
 export interface ModeConfigOffer {
@@ -19,7 +19,7 @@ export interface ModeConfigOffer {
   readonly nbns: readonly number[];
   readonly defaultDomain: string | undefined;
   readonly banner: string | undefined;
-  readonly splitInclude: readonly Ipv4Network[];
+  readonly splitInclude: readonly Ipv4Cidr[];
   readonly splitDns: readonly string[];
   /** UNITY_BACKUP_SERVERS, sent as one comma-separated list. */
   readonly backupServers: readonly string[];
@@ -42,7 +42,7 @@ export interface ModeConfigAnswer {
 }
 
 /** One split include entry: address, mask, protocol 0, ports 0. */
-export function splitEntry(n: Ipv4Network): Buffer {
+export function splitEntry(n: Ipv4Cidr): Buffer {
   const b = Buffer.alloc(14);
   b.writeUInt32BE(n.address, 0);
   b.writeUInt32BE(n.mask, 4);
@@ -50,7 +50,7 @@ export function splitEntry(n: Ipv4Network): Buffer {
 }
 
 function valuesFor(type: number, o: ModeConfigOffer): DataAttribute[] {
-  const ip = (a: number): DataAttribute => tlvAttribute(type, ipv4Bytes(a));
+  const ip = (a: number): DataAttribute => tlvAttribute(type, ipv4ToBytes(a));
   switch (type) {
     case CfgAttribute.INTERNAL_IP4_ADDRESS:
       return [ip(o.address)];

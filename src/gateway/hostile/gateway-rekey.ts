@@ -8,8 +8,8 @@ import { ExchangeType } from '../../ike/constants.js';
 import { QuickModeInitiator } from '../../ike/exchanges/quick-mode.js';
 import type { IkeSa } from '../../ike/ike-sa.js';
 import { decodeHeader } from '../../ike/message.js';
-import type { QuickModeKeys } from '../exchanges/quick-mode.js';
-import { formatIpv4 } from '../ipv4-text.js';
+import type { QuickModeKeys } from '../../ike/exchanges/quick-mode-responder.js';
+import { formatIpv4 } from '../../wire/ipv4-text.js';
 
 export class GatewayRekey {
   private readonly initiator: QuickModeInitiator;

@@ -4,9 +4,8 @@
  * message id, all properly protected; or an unencrypted notify, which needs no keys. Pure given the PRNG.
  */
 import { ExchangeType, PayloadType } from '../../ike/constants.js';
-import { buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../../ike/exchanges/informational.js';
+import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, buildPlainNotify } from '../../ike/exchanges/informational.js';
 import type { IkeSa } from '../../ike/ike-sa.js';
-import { buildPlainNotify } from '../exchanges/informational.js';
 import type { InjectOp } from './plan.js';
 import type { Prng } from './prng.js';
 import { sealFresh } from './reseal.js';

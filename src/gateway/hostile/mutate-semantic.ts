@@ -9,8 +9,9 @@
 import { CfgAttribute, IkeAttribute, IpsecAttribute, PayloadType, ProtocolId } from '../../ike/constants.js';
 import { joinAttributes, joinSa, splitAttributes, splitSa, type RawAttribute, type RawPayload } from './chain.js';
 import type { Prng } from './prng.js';
+import { ipv4TextToBytes } from '../../wire/ipv4-text.js';
 
-const ip = (text: string) => Buffer.from(text.split('.').map(Number));
+const ip = (text: string) => ipv4TextToBytes(text);
 const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
 const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 const text = (s: string) => Buffer.from(s, 'utf8');

@@ -9,7 +9,7 @@
 import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../../ike/exchanges/informational.js';
 import type { IkeSa } from '../../ike/ike-sa.js';
 import type { Logger } from '../../log.js';
-import type { QuickModeKeys } from '../exchanges/quick-mode.js';
+import type { QuickModeKeys } from '../../ike/exchanges/quick-mode-responder.js';
 import type { PeerAction } from '../peer.js';
 import { classify, type Classified } from './classify.js';
 import { GatewayRekey } from './gateway-rekey.js';

@@ -1,9 +1,14 @@
 /**
- * Informational exchanges after phase 1: DPD (RFC 3706), DELETE, and what the gateway may tell us.
- * Every message is protected with HASH(1) (IkeSa.sealHashed) under a fresh random message id.
+ * Informational exchanges, for the client and the gateway alike: DPD (RFC 3706), DELETE, what a peer may tell
+ * us, and the gateway's two special cases (vpnc's hash-only "IKE keepalive" accepted, the unprotected refusal
+ * of a first message). After phase 1 every message is protected with HASH(1) (IkeSa.sealHashed) under a
+ * fresh random message id. Pure.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { Doi, ExchangeType, NotifyType, PayloadType, ProtocolId } from '../constants.js';
+import { messageIdBytes } from '../crypt.js';
 import type { IkeSa, OpenedMessage } from '../ike-sa.js';
+import { encodeMessage } from '../message.js';
 import { ProtocolError } from '../../errors.js';
 import type { Payload } from '../payloads/payload.js';
 
@@ -51,6 +56,30 @@ export function buildDeleteAll(sa: IkeSa, msgId: number, espSpis: readonly Buffe
 /** A hash-only informational message (vpnc's IKE keepalive in cisco-udp mode). */
 export function buildEmptyInformational(sa: IkeSa, msgId: number): Buffer {
   return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, []);
+}
+
+/**
+ * An unencrypted informational notify refusing a first message (NO-PROPOSAL-CHOSEN, INVALID-ID-INFORMATION):
+ * no keys exist yet, so it cannot be protected (RFC 2408 5.1 allows this).
+ */
+export function buildPlainNotify(cookieI: Buffer, cookieR: Buffer, messageType: number): Buffer {
+  return encodeMessage({ initiatorCookie: cookieI, responderCookie: cookieR, exchangeType: ExchangeType.INFORMATIONAL, flags: 0, messageId: 0 }, [
+    { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType, spi: Buffer.concat([cookieI, cookieR]), data: Buffer.alloc(0) },
+  ]);
+}
+
+/**
+ * Authenticates an informational message. A hash-only message is accepted with vpnc's hash over
+ * `0 | M-ID` (its phase2_authpacket hashes a zero byte when there is no payload) as well as the RFC form.
+ * Throws ProtocolError INVALID_HASH_INFORMATION otherwise.
+ */
+export function verifyInformational(sa: IkeSa, msg: OpenedMessage): void {
+  const first = msg.payloads[0];
+  if (msg.payloads.length === 1 && first?.type === PayloadType.HASH) {
+    const vpncForm = sa.prf.compute(sa.keys.skeyidA, Buffer.from([0]), messageIdBytes(msg.header.messageId));
+    if (vpncForm.length === first.data.length && timingSafeEqual(vpncForm, first.data)) return;
+  }
+  sa.verifyHash(msg);
 }
 
 /** What an authenticated informational message asks of us. */

@@ -8,11 +8,13 @@ import { CfgAttribute, CfgType } from '../mode-cfg-constants.js';
 import { attributeIpv4, attributeNumber, attributeString, stringAttribute, tlvAttribute, type DataAttribute } from '../payloads/attributes.js';
 import type { AttributePayload } from '../payloads/attribute-payload.js';
 import { formatIpv6, ipv6MaskToPrefix } from '../../wire/ipv6-text.js';
+import { formatIpv4, formatIpv4Bytes, ipv4FromBytes, maskToMasklen, parseIpv4 } from '../../wire/ipv4-text.js';
 
 /** One entry of a Unity split include or local-LAN (split exclude) list. */
 export interface SplitNetwork {
   readonly address: string;
   readonly mask: string;
+  /** vpnc's length of the mask (maskToMasklen), as the script's CISCO_SPLIT_*_MASKLEN gives it. */
   readonly prefixLength: number;
   readonly protocol: number;
   readonly sourcePort: number;
@@ -58,11 +60,6 @@ export interface ModeConfig {
   ipv6Problem: string | undefined;
 }
 
-/** Prefix length of a contiguous dotted mask (non-contiguous masks count their one bits). */
-export function maskLength(mask: string): number {
-  return mask.split('.').reduce((n, part) => n + (Number(part).toString(2).match(/1/g)?.length ?? 0), 0);
-}
-
 export interface ModeConfigRequestOptions {
   identifier: number;
   /** Ask for UNITY_NATT_PORT (cisco-udp mode only). */
@@ -106,12 +103,11 @@ function parseSplitList(a: DataAttribute): SplitNetwork[] {
   }
   const out: SplitNetwork[] = [];
   for (let off = 0; off < a.value.length; off += 14) {
-    const address = Array.from(a.value.subarray(off, off + 4)).join('.');
-    const mask = Array.from(a.value.subarray(off + 4, off + 8)).join('.');
+    const mask = ipv4FromBytes(a.value, off + 4);
     out.push({
-      address,
-      mask,
-      prefixLength: maskLength(mask),
+      address: formatIpv4Bytes(a.value, off),
+      mask: formatIpv4(mask),
+      prefixLength: maskToMasklen(mask),
       protocol: a.value.readUInt16BE(off + 8),
       sourcePort: a.value.readUInt16BE(off + 10),
       destinationPort: a.value.readUInt16BE(off + 12),
@@ -255,7 +251,7 @@ export function parseModeConfigReply(p: AttributePayload, expectedIdentifier?: n
 
 /** Why an assigned inner IPv4 address cannot be ours (unspecified, loopback, multicast, broadcast), or undefined. */
 function unusableAddress(address: string): string | undefined {
-  const a = Number(address.split('.')[0]);
+  const a = parseIpv4(address) >>> 24;
   if (address === '0.0.0.0') return 'the unspecified address';
   if (address === '255.255.255.255') return 'the broadcast address';
   if (a === 0) return 'in 0.0.0.0/8 ("this network")';

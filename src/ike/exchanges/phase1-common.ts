@@ -7,12 +7,12 @@ import { hash as plainHash } from '../../crypto/hash.js';
 import { AuthError, ProtocolError } from '../../errors.js';
 import { ExchangeType, NotifyType, PayloadType, notifyTypeName } from '../constants.js';
 import { decodeHeader } from '../message.js';
-import { ipv4ToBuffer } from '../payloads/attributes.js';
 import type { Payload } from '../payloads/payload.js';
 import type { NatDPayload } from '../payloads/data.js';
 import type { IkeSa } from '../ike-sa.js';
 import { describeOffer, PROPOSED_LIFETIME, type Phase1Policy } from '../proposals.js';
 import { VendorId } from '../vendor-ids.js';
+import { ipv4TextToBytes } from '../../wire/ipv4-text.js';
 
 export type NattMode = 'natt' | 'none' | 'force-natt' | 'cisco-udp';
 
@@ -43,7 +43,7 @@ export interface NatStatus {
 export function natdHash(hashName: Parameters<typeof plainHash>[0], ckyI: Buffer, ckyR: Buffer, addr: SocketAddress): Buffer {
   const port = Buffer.alloc(2);
   port.writeUInt16BE(addr.port);
-  return plainHash(hashName, ckyI, ckyR, ipv4ToBuffer(addr.address), port);
+  return plainHash(hashName, ckyI, ckyR, ipv4TextToBytes(addr.address), port);
 }
 
 export function nattVids(mode: NattMode): Buffer[] {

@@ -1,7 +1,8 @@
 /**
  * The identities of a quick mode (IDci, IDcr: RFC 2409 5.5, RFC 2407 4.6.2) as address ranges of either family,
- * and the check both directions of quick mode make: our side must be exactly our tunnel address, the gateway's
- * side must lie inside the network this tunnel was set up for (a gateway may narrow it, never widen it). One
+ * and the check both directions of quick mode make, on both ends: the client's side must be exactly its tunnel
+ * address, the gateway's side must lie inside the network this tunnel was set up for (a gateway may narrow it,
+ * never widen it). One
  * quick mode carries one pair of IDs, so IPv4 and IPv6 each have their own (RFC 2409 5.5).
  */
 import { ProtocolError } from '../../errors.js';
@@ -84,11 +85,11 @@ export function rangeText(r: IpRange): string {
   return r.first === r.last ? first : `${first}-${addressText(r.family, r.last)}`;
 }
 
-/** What the tunnel (of one family) was set up for. */
+/** What the tunnel (of one family) was set up for, seen from the client (the gateway checks the same IDs). */
 export interface TunnelIds {
-  /** Our mode-config address (a range of one). */
+  /** The client's mode-config address (a range of one). */
   readonly ours: IpRange;
-  /** The network behind the gateway we asked for (the target network; ::/0 for IPv6). */
+  /** The network behind the gateway the client asked for (the target network; ::/0 for IPv6). */
   readonly theirs: IpRange;
 }
 
@@ -100,22 +101,23 @@ export function tunnelIdsOf(ours: string, network: { readonly address: string; r
 }
 
 /**
- * Checks a quick mode's pair of IDs against the tunnel: `ourId` must be exactly our address, `theirId` inside
- * the target network, both of the tunnel's family. No IDs at all is accepted (vpnc and Cisco always send them;
+ * Checks a quick mode's pair of IDs against the tunnel: the client's (`ids[clientIndex]`: IDci when the client
+ * starts the quick mode, IDcr when the gateway does) must be exactly its address, the other inside the target
+ * network, both of the tunnel's family. No IDs at all is accepted (vpnc and Cisco always send them;
  * RFC 2409 then implies the peers' addresses, which gives us nothing to check). Throws ProtocolError
  * INVALID-ID-INFORMATION.
  */
-export function checkQuickModeIds(ids: readonly IdPayload[], ourIndex: 0 | 1, tunnel: TunnelIds): void {
+export function checkQuickModeIds(ids: readonly IdPayload[], clientIndex: 0 | 1, tunnel: TunnelIds): void {
   if (ids.length === 0) return;
   if (ids.length !== 2) throw new ProtocolError(`quick mode carries ${ids.length} ID payloads, not 2`, NotifyType.INVALID_ID_INFORMATION);
-  const ours = idRange(ids[ourIndex]!);
-  const theirs = idRange(ids[1 - ourIndex]!);
+  const ours = idRange(ids[clientIndex]!);
+  const theirs = idRange(ids[1 - clientIndex]!);
   if (!ours || !theirs) throw new ProtocolError('quick mode ID is not an IPv4 or IPv6 address, subnet or range', NotifyType.INVALID_ID_INFORMATION);
   if (ours.family !== tunnel.ours.family || theirs.family !== tunnel.ours.family) {
     throw new ProtocolError(`quick mode IDs ${rangeText(ours)} and ${rangeText(theirs)} are not both IPv${tunnel.ours.family}`, NotifyType.INVALID_ID_INFORMATION);
   }
   if (ours.first !== tunnel.ours.first || ours.last !== tunnel.ours.last) {
-    throw new ProtocolError(`quick mode ID for our side is ${rangeText(ours)}, not our address ${rangeText(tunnel.ours)}`, NotifyType.INVALID_ID_INFORMATION);
+    throw new ProtocolError(`quick mode ID for the client's side is ${rangeText(ours)}, not the client's address ${rangeText(tunnel.ours)}`, NotifyType.INVALID_ID_INFORMATION);
   }
   if (theirs.first < tunnel.theirs.first || theirs.last > tunnel.theirs.last) {
     throw new ProtocolError(`quick mode ID for the gateway's side is ${rangeText(theirs)}, outside the target network ${rangeText(tunnel.theirs)}`, NotifyType.INVALID_ID_INFORMATION);

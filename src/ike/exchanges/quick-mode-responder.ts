@@ -1,125 +1,273 @@
 /**
- * Quick mode when the gateway starts it (it rekeys the ESP SAs before they expire), client side:
+ * Quick mode, responder side (RFC 2409 5.5), for both ends: the gateway answers the client's quick modes, the
+ * client answers the gateway's own (its rekeys of the ESP SAs).
  *
- *   QM1  <-  HDR*, HASH(1), SA, Ni, [KE], [IDci, IDcr]
- *   QM2  ->  HDR*, HASH(2), SA, Nr, [KE], [IDci, IDcr]
- *   QM3  <-  HDR*, HASH(3)
+ *   QM1  HDR*, HASH(1), SA, Ni, [KE], [IDci, IDcr]          ->
+ *   QM2                 <-  HDR*, HASH(2), SA, Nr, [KE], [IDci, IDcr]
+ *   QM3  HDR*, HASH(3)                                      ->
  *
- * We accept a proposal with a transform we would have offered ourselves, the encapsulation mode in use, and
- * the PFS group the user configured (`--pfs`: a rekey may not drop PFS; with no PFS configured, the gateway
- * may still ask for a group). The IDs must be this tunnel's: our address, and inside the target network.
+ * HASH(1) = prf(SKEYID_a, M-ID | rest), HASH(2) = prf(SKEYID_a, M-ID | Ni_b | rest),
+ * HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b). KEYMAT per direction from the SPI of that direction's
+ * receiver: our SPI for the inbound SA, the initiator's for the outbound one.
+ *
+ * What differs between the two ends is policy, passed in: the acceptable transforms and whose order of
+ * preference picks among them, the encapsulation modes, the PFS groups and whether PFS is required, the
+ * lifetime limits (a lower one is stated in a RESPONDER-LIFETIME notify), the tunnel the IDs must name, and
+ * the random source. Pure.
  */
 import { randomBytes } from 'node:crypto';
-import { createDh, isDhGroupId } from '../../crypto/dh-groups.js';
-import { resolveEspSuite } from '../../esp/transforms.js';
+import { createDh, DhGroup, isDhGroupId, type DhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
+import { resolveEspSuite, type EspSuite } from '../../esp/transforms.js';
 import { ProtocolError } from '../../errors.js';
-import { Doi, ExchangeType, IpsecSituation, NotifyType, PayloadType, ProtocolId } from '../constants.js';
+import { DecodeError } from '../../wire/errors.js';
+import { Doi, ExchangeType, NotifyType, PayloadType, ProtocolId } from '../constants.js';
 import type { IkeSa, OpenedMessage } from '../ike-sa.js';
 import { IpsecAttribute } from '../ipsec-attributes.js';
 import { hash3, keymat } from '../keys.js';
-import type { Payload } from '../payloads/payload.js';
-import type { SaPayload } from '../payloads/sa.js';
-import { readLifetimes } from '../proposals.js';
 import type { IdPayload } from '../payloads/id.js';
-import { espChoices, isOffered, readEspTransform, type EspPolicy, type QuickModeResult } from './quick-mode.js';
+import type { Payload } from '../payloads/payload.js';
+import type { Proposal, SaPayload, Transform } from '../payloads/sa.js';
+import { answerSa, encodeLifetimeNotify, readLifetimes } from '../proposals.js';
+import { espChoices, isChoice, randomSpi, readEspTransform, type EspPolicy, type EspTransformSpec } from './quick-mode.js';
 import { checkQuickModeIds, type IpFamily, type TunnelIds } from './quick-mode-ids.js';
 import { checkedNonce } from './nonce.js';
 
-export interface QuickModeResponderParams {
-  readonly sa: IkeSa;
-  readonly policy: EspPolicy;
-  /** The encapsulation mode of the running tunnel. */
-  readonly encapMode: number;
-  /** Our new inbound SPI. */
-  readonly spiIn: Buffer;
-  /** The PFS group the tunnel uses (configured or pushed by mode config); 0: none required. */
-  readonly pfsGroup: number;
-  /** What the tunnel was set up for: the IDs of a rekey must match. */
-  readonly tunnel: TunnelIds;
-  readonly random?: (n: number) => Buffer;
+/** What a quick-mode responder may agree to. */
+export interface QuickModeResponderPolicy {
+  /** The acceptable ESP transforms, in our order of preference; `name` (else the suite's) is for logs. */
+  readonly proposals: readonly (EspTransformSpec & { readonly name?: string })[];
+  /** Whose order picks among the acceptable offers: ours (`proposals`, as Cisco and strongSwan answer) or the initiator's (vpnc). */
+  readonly preference: 'ours' | 'initiator';
+  /** ENCAPSULATION_MODE values acceptable for the path in use. */
+  readonly encapModes: readonly number[];
+  /** A transform without a GROUP_DESCRIPTION (no PFS) is refused. */
+  readonly requirePfs: boolean;
+  /** The PFS groups accepted. */
+  readonly dhGroups: readonly number[];
+  /** Our limits on an ESP SA (0 = none of our own): the lower of these and the initiator's wins. */
+  readonly lifetimeSeconds: number;
+  readonly lifetimeKilobytes: number;
 }
 
-export class QuickModeResponder {
-  private nonceI: Buffer | undefined;
-  private nonceR: Buffer | undefined;
-  private pending: Omit<QuickModeResult, 'qm3'> | undefined;
+/** What a quick mode responder is given. */
+export interface QuickModeResponderParams {
+  readonly sa: IkeSa;
+  readonly policy: QuickModeResponderPolicy;
+  /** What the IDs must name: the client's mode-config address, and the network behind the gateway. */
+  readonly tunnel: TunnelIds;
+  /** Which ID is the client's: IDci (0) when the client starts the quick mode, IDcr (1) when the gateway does. */
+  readonly clientIdIndex: 0 | 1;
+  /** Our new inbound SPI; absent: a random one (drawn after Nr). */
+  readonly spiIn?: Buffer;
+  readonly random?: (n: number) => Buffer;
+  readonly createDh?: (group: DhGroupId) => DhKeyPair;
+}
 
-  constructor(private readonly p: QuickModeResponderParams) {}
+/** A finished quick mode: the two simplex ESP SAs' parameters. */
+export interface QuickModeKeys {
+  readonly suite: EspSuite;
+  /** Our SPI: the initiator sends with it. */
+  readonly spiIn: Buffer;
+  /** The initiator's SPI: we send with it. */
+  readonly spiOut: Buffer;
+  readonly keymatIn: Buffer;
+  readonly keymatOut: Buffer;
+  readonly encapMode: number;
+  readonly name: string;
+  /** The lifetime in force (0 = none): the pair expires then. */
+  readonly lifetimeSeconds: number;
+  readonly lifetimeKilobytes: number;
+}
 
-  /** The family of the tunnel this quick mode rekeys. */
-  get family(): IpFamily {
-    return this.p.tunnel.ours.family;
-  }
+const ALL_DH_GROUPS: readonly number[] = Object.values(DhGroup);
 
-  /** Processes the gateway's QM1 (opened, not yet verified) and returns QM2. */
-  receive(msg: OpenedMessage): Buffer {
-    const { sa } = this.p;
-    sa.verifyHash(msg);
-    const msgId = msg.header.messageId;
-    let saI: SaPayload | undefined;
-    let ke: Buffer | undefined;
-    const ids: IdPayload[] = [];
-    for (const pl of msg.payloads.slice(1)) {
-      if (pl.type === PayloadType.SA) saI = pl;
-      else if (pl.type === PayloadType.NONCE) this.nonceI = checkedNonce(pl.data, "the gateway's QM1");
-      else if (pl.type === PayloadType.KE) ke = pl.data;
-      else if (pl.type === PayloadType.ID) ids.push(pl);
-    }
-    if (!saI || !this.nonceI) throw new ProtocolError('gateway quick mode lacks SA or nonce', NotifyType.PAYLOAD_MALFORMED);
-    checkQuickModeIds(ids, 1, this.p.tunnel);
-    const choices = espChoices(this.p.policy);
-    for (const prop of saI.proposals) {
-      if (prop.protocol !== ProtocolId.IPSEC_ESP || prop.spi.length !== 4) continue;
-      for (const t of prop.transforms) {
-        const { auth, keyBits, encap, group } = readEspTransform(t);
-        const ok = isOffered(choices, t.id, auth, keyBits);
-        if (!ok || encap !== this.p.encapMode || (group !== 0) !== (ke !== undefined)) continue;
-        if (group && !isDhGroupId(group)) continue;
-        if (this.p.pfsGroup && group !== this.p.pfsGroup) continue;
-        const suite = resolveEspSuite(t.id, keyBits, auth);
-        this.nonceR = (this.p.random ?? randomBytes)(20);
-        let gxy: Buffer | undefined;
-        const reply: Payload[] = [];
-        const ourSa: SaPayload = {
-          type: PayloadType.SA,
-          doi: Doi.IPSEC,
-          situation: IpsecSituation.IDENTITY_ONLY,
-          proposals: [{ number: prop.number, protocol: ProtocolId.IPSEC_ESP, spi: this.p.spiIn, transforms: [t] }],
-        };
-        reply.push(ourSa, { type: PayloadType.NONCE, data: this.nonceR });
-        if (group && ke && isDhGroupId(group)) {
-          const dh = createDh(group);
-          gxy = dh.computeSecret(ke);
-          reply.push({ type: PayloadType.KE, data: dh.publicValue });
-        }
-        reply.push(...ids);
-        const input = (spi: Buffer) => ({ protocol: ProtocolId.IPSEC_ESP, spi, nonceI: this.nonceI!, nonceR: this.nonceR!, ...(gxy ? { gxy } : {}) });
-        const life = readLifetimes(t.attributes, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);
-        this.pending = {
-          suite,
-          spiIn: this.p.spiIn,
-          spiOut: Buffer.from(prop.spi),
-          keymatIn: keymat(sa.prf, sa.keys.skeyidD, input(this.p.spiIn), suite.keymatLength),
-          keymatOut: keymat(sa.prf, sa.keys.skeyidD, input(prop.spi), suite.keymatLength),
-          lifetimeSeconds: life.seconds,
-          lifetimeKilobytes: life.kilobytes,
-        };
-        return sa.sealHashed(ExchangeType.QUICK, msgId, reply, this.nonceI);
+/**
+ * The client's policy when the gateway rekeys: a transform we would have offered ourselves, in the gateway's
+ * order; the encapsulation mode in use; the PFS group the tunnel uses (a rekey may not drop it or change it),
+ * or any group or none when it uses none; the gateway's lifetimes.
+ */
+export function clientRekeyPolicy(policy: EspPolicy, encapMode: number, pfsGroup: number): QuickModeResponderPolicy {
+  return {
+    proposals: espChoices(policy),
+    preference: 'initiator',
+    encapModes: [encapMode],
+    requirePfs: pfsGroup !== 0,
+    dhGroups: pfsGroup ? [pfsGroup] : ALL_DH_GROUPS,
+    lifetimeSeconds: 0,
+    lifetimeKilobytes: 0,
+  };
+}
+
+/** One transform of the initiator's SA with the numbers that matter for choosing it. */
+interface Offer {
+  readonly proposal: Proposal;
+  readonly transform: Transform;
+  readonly values: ReturnType<typeof readEspTransform>;
+}
+
+/** The transform picked from QM1's SA. */
+interface Choice {
+  readonly offer: Offer;
+  /** The initiator's SPI: our outbound SPI. */
+  readonly peerSpi: Buffer;
+  readonly suite: EspSuite;
+  /** PFS group, 0 without PFS. */
+  readonly group: DhGroupId | 0;
+  /** The lifetime in force: the lower of the initiator's and ours (0 = none). */
+  readonly lifetimeSeconds: number;
+  readonly lifetimeKilobytes: number;
+  /** Our limits are the lower ones: QM2 states them in a RESPONDER-LIFETIME notify. */
+  readonly statesLifetime: boolean;
+  readonly name: string;
+}
+
+/** The initiator's ESP transforms in its order; one with an attribute that is not a number is not acceptable. */
+function offersOf(sa: SaPayload): Offer[] {
+  const out: Offer[] = [];
+  for (const proposal of sa.proposals) {
+    if (proposal.protocol !== ProtocolId.IPSEC_ESP || proposal.spi.length !== 4) continue;
+    for (const transform of proposal.transforms) {
+      try {
+        out.push({ proposal, transform, values: readEspTransform(transform) });
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
       }
     }
-    const pfs = this.p.pfsGroup ? ` with PFS group ${this.p.pfsGroup}` : '';
-    throw new ProtocolError(`none of the gateway's quick mode proposals is acceptable${pfs}`, NotifyType.NO_PROPOSAL_CHOSEN);
+  }
+  return out;
+}
+
+/** The offer's suite and PFS group when `spec` and the policy accept it; PFS exactly when QM1 carries KE. */
+function accept(o: Offer, spec: EspTransformSpec, policy: QuickModeResponderPolicy, withKe: boolean): { suite: EspSuite; group: DhGroupId | 0 } | undefined {
+  const { auth, keyBits, encap, group } = o.values;
+  if (!isChoice(spec, o.transform.id, auth, keyBits) || !policy.encapModes.includes(encap) || (group !== 0) !== withKe) return undefined;
+  const pfs = group === 0 ? (policy.requirePfs ? undefined : 0) : policy.dhGroups.includes(group) && isDhGroupId(group) ? group : undefined;
+  if (pfs === undefined) return undefined;
+  try {
+    return { suite: resolveEspSuite(o.transform.id, keyBits || undefined, auth), group: pfs };
+  } catch (err) {
+    if (err instanceof ProtocolError) return undefined; // a key length this cipher does not have
+    throw err;
+  }
+}
+
+/** min(initiator, ours) per limit, 0 meaning "none"; whether ours are the lower ones. */
+function lifetimeInForce(t: Transform, policy: QuickModeResponderPolicy): Pick<Choice, 'lifetimeSeconds' | 'lifetimeKilobytes' | 'statesLifetime'> {
+  const theirs = readLifetimes(t.attributes, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);
+  const lower = (ours: number, offered: number) => (ours > 0 && (offered === 0 || ours < offered) ? ours : offered);
+  const lifetimeSeconds = lower(policy.lifetimeSeconds, theirs.seconds);
+  const lifetimeKilobytes = lower(policy.lifetimeKilobytes, theirs.kilobytes);
+  return { lifetimeSeconds, lifetimeKilobytes, statesLifetime: lifetimeSeconds !== theirs.seconds || lifetimeKilobytes !== theirs.kilobytes };
+}
+
+function offerText(o: Offer): string {
+  const { auth, keyBits, encap, group } = o.values;
+  return `${o.transform.id}/${keyBits ?? 0}/auth${auth}/encap${encap}${group > 0 ? `/dh${group}` : ''}`;
+}
+
+/** Picks the ESP transform. Throws ProtocolError NO_PROPOSAL_CHOSEN naming what was offered when none fits. */
+function selectEsp(sa: SaPayload, withKe: boolean, policy: QuickModeResponderPolicy, initiator: string): Choice {
+  const offers = offersOf(sa);
+  const pairs =
+    policy.preference === 'ours'
+      ? policy.proposals.flatMap((spec) => offers.map((offer) => ({ spec, offer })))
+      : offers.flatMap((offer) => policy.proposals.map((spec) => ({ spec, offer })));
+  for (const { spec, offer } of pairs) {
+    const ok = accept(offer, spec, policy, withKe);
+    if (!ok) continue;
+    const name = `${spec.name ?? ok.suite.name}${ok.group ? `-dh${ok.group}` : ''}`;
+    return { offer, peerSpi: Buffer.from(offer.proposal.spi), ...ok, ...lifetimeInForce(offer.transform, policy), name };
+  }
+  const pfs = policy.requirePfs ? ` with PFS group ${policy.dhGroups.join('/')}` : '';
+  throw new ProtocolError(
+    `none of ${initiator} quick mode proposals is acceptable${pfs}; offered: ${offers.map(offerText).join(' ') || 'no ESP transform'}`,
+    NotifyType.NO_PROPOSAL_CHOSEN,
+  );
+}
+
+type State =
+  | { readonly phase: 'sent-qm2'; readonly choice: Choice; readonly nonceI: Buffer; readonly nonceR: Buffer; readonly spiIn: Buffer; readonly gxy: Buffer | undefined }
+  | { readonly phase: 'done' };
+
+/** One quick mode under one message id. */
+export class QuickModeResponder {
+  private state: State;
+  /** QM2, kept for retransmission. */
+  readonly qm2: Buffer;
+  readonly msgId: number;
+
+  /**
+   * Answers QM1 (opened by IkeSa.open). Throws ProtocolError with the notify to send back: bad hash,
+   * PAYLOAD_MALFORMED, INVALID_ID_INFORMATION, NO_PROPOSAL_CHOSEN, a bad KE.
+   */
+  constructor(private readonly params: QuickModeResponderParams, qm1: OpenedMessage) {
+    const { sa } = params;
+    const random = params.random ?? randomBytes;
+    const h = qm1.header;
+    if (h.exchangeType !== ExchangeType.QUICK || h.messageId === 0) throw new ProtocolError('not a quick mode message', NotifyType.INVALID_EXCHANGE_TYPE);
+    this.msgId = h.messageId;
+    sa.verifyHash(qm1);
+    const rest = qm1.payloads.slice(1);
+    const saI = rest.find((p): p is SaPayload => p.type === PayloadType.SA);
+    const nonce = rest.find((p) => p.type === PayloadType.NONCE);
+    const ke = rest.find((p) => p.type === PayloadType.KE);
+    const ids = rest.filter((p): p is IdPayload => p.type === PayloadType.ID);
+    if (!saI || !nonce || nonce.type !== PayloadType.NONCE) throw new ProtocolError('QM1 lacks SA or nonce', NotifyType.PAYLOAD_MALFORMED);
+    const nonceI = Buffer.from(checkedNonce(nonce.data, 'QM1'));
+    checkQuickModeIds(ids, params.clientIdIndex, params.tunnel);
+    const initiator = params.clientIdIndex === 0 ? "the client's" : "the gateway's";
+    const choice = selectEsp(saI, ke !== undefined, params.policy, initiator);
+    let gxy: Buffer | undefined;
+    let ourKe: Buffer | undefined;
+    if (choice.group !== 0 && ke && ke.type === PayloadType.KE) {
+      const dh = (params.createDh ?? createDh)(choice.group);
+      gxy = dh.computeSecret(ke.data);
+      ourKe = dh.publicValue;
+    }
+    const nonceR = random(20);
+    const spiIn = params.spiIn ?? randomSpi(random);
+    const payloads: Payload[] = [answerSa(choice.offer.proposal, choice.offer.transform, spiIn), { type: PayloadType.NONCE, data: nonceR }];
+    if (ourKe) payloads.push({ type: PayloadType.KE, data: ourKe });
+    payloads.push(...ids);
+    if (choice.statesLifetime) {
+      const data = encodeLifetimeNotify({ seconds: choice.lifetimeSeconds, kilobytes: choice.lifetimeKilobytes }, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);
+      payloads.push({ type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, messageType: NotifyType.RESPONDER_LIFETIME, spi: spiIn, data });
+    }
+    this.qm2 = sa.sealHashed(ExchangeType.QUICK, this.msgId, payloads, nonceI);
+    this.state = { phase: 'sent-qm2', choice, nonceI, nonceR, spiIn, gxy };
   }
 
-  /** Checks QM3 (HASH(3)) and returns the new SAs' keys. */
-  finish(msg: OpenedMessage): Omit<QuickModeResult, 'qm3'> {
-    const first = msg.payloads[0];
-    if (!this.pending || !this.nonceI || !this.nonceR) throw new ProtocolError('QM3 before QM1');
-    const expected = hash3(this.p.sa.prf, this.p.sa.keys.skeyidA, msg.header.messageId, this.nonceI, this.nonceR);
-    if (!first || first.type !== PayloadType.HASH || !expected.equals(first.data)) {
-      throw new ProtocolError('QM3 HASH(3) does not match', NotifyType.INVALID_HASH_INFORMATION);
+  /** The family of the tunnel this quick mode is for. */
+  get family(): IpFamily {
+    return this.params.tunnel.ours.family;
+  }
+
+  /** Checks QM3's HASH(3) and derives the keys. Throws ProtocolError INVALID_HASH_INFORMATION. */
+  finish(qm3: OpenedMessage): QuickModeKeys {
+    const state = this.state;
+    if (state.phase !== 'sent-qm2') throw new ProtocolError('quick mode already finished', NotifyType.INVALID_MESSAGE_ID);
+    const { sa } = this.params;
+    const first = qm3.payloads[0];
+    const expected = hash3(sa.prf, sa.keys.skeyidA, this.msgId, state.nonceI, state.nonceR);
+    if (!first || first.type !== PayloadType.HASH || !first.data.equals(expected)) {
+      throw new ProtocolError('QM3 HASH(3) does not verify', NotifyType.INVALID_HASH_INFORMATION);
     }
-    this.p.sa.ivs.forget(msg.header.messageId);
-    return this.pending;
+    const { choice } = state;
+    const spiOut = choice.peerSpi;
+    const input = (spi: Buffer) => ({ protocol: ProtocolId.IPSEC_ESP, spi, nonceI: state.nonceI, nonceR: state.nonceR, ...(state.gxy ? { gxy: state.gxy } : {}) });
+    const length = choice.suite.keymatLength;
+    this.state = { phase: 'done' };
+    sa.ivs.forget(this.msgId);
+    return {
+      suite: choice.suite,
+      spiIn: state.spiIn,
+      spiOut,
+      keymatIn: keymat(sa.prf, sa.keys.skeyidD, input(state.spiIn), length),
+      keymatOut: keymat(sa.prf, sa.keys.skeyidD, input(spiOut), length),
+      encapMode: choice.offer.values.encap,
+      name: choice.name,
+      lifetimeSeconds: choice.lifetimeSeconds,
+      lifetimeKilobytes: choice.lifetimeKilobytes,
+    };
   }
 }

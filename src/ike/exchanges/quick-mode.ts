@@ -67,9 +67,25 @@ export function readEspTransform(t: Transform): { auth: number; keyBits: number 
   return { auth, keyBits, encap, group };
 }
 
+/** An ESP transform by its numbers: transform id, KEY_LENGTH (0: a fixed-key cipher), AUTHENTICATION_ALGORITHM (0: none). */
+export type EspTransformSpec = Pick<EspChoice, 'transformId' | 'keyBits' | 'auth'>;
+
+/** True when (transform id, auth, key length) is `c`; a fixed-key choice takes any key length (resolveEspSuite judges it). */
+export function isChoice(c: EspTransformSpec, transformId: number, auth: number, keyBits: number | undefined): boolean {
+  return c.transformId === transformId && c.auth === auth && (c.keyBits === 0 || c.keyBits === keyBits);
+}
+
 /** True when (transform id, auth, key length) is one of our choices. */
-export function isOffered(choices: readonly EspChoice[], transformId: number, auth: number, keyBits: number | undefined): boolean {
-  return choices.some((c) => c.transformId === transformId && c.auth === auth && (c.keyBits === 0 || c.keyBits === keyBits));
+export function isOffered(choices: readonly EspTransformSpec[], transformId: number, auth: number, keyBits: number | undefined): boolean {
+  return choices.some((c) => isChoice(c, transformId, auth, keyBits));
+}
+
+/** A random inbound SPI of at least 256 (SPIs below are reserved, RFC 4303 2.1). */
+export function randomSpi(random: (n: number) => Buffer = randomBytes): Buffer {
+  for (;;) {
+    const spi = random(4);
+    if (spi.readUInt32BE(0) >= 256) return spi;
+  }
 }
 
 export interface QuickModeParams {

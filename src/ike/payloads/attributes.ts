@@ -10,7 +10,7 @@
  * the bytes on the wire; helpers read it as a number, an IPv4 address or a string.
  */
 import { DecodeError, DecodeNotify, EncodeError } from '../../wire/errors.js';
-import { ipv4ToBytes, parseIpv4 } from '../../wire/ipv4-text.js';
+import { formatIpv4Bytes, ipv4TextToBytes } from '../../wire/ipv4-text.js';
 import type { Reader } from '../../wire/reader.js';
 import type { Writer } from '../../wire/writer.js';
 
@@ -80,9 +80,9 @@ export function stringAttribute(type: number, value: string): DataAttribute {
   return { type, tv: false, value: Buffer.from(value, 'utf8') };
 }
 
-/** A TLV attribute holding a dotted-quad IPv4 address. */
+/** A TLV attribute holding a dotted-quad IPv4 address; EncodeError when `address` is not one. */
 export function ipv4Attribute(type: number, address: string): DataAttribute {
-  return { type, tv: false, value: ipv4ToBuffer(address) };
+  return { type, tv: false, value: ipv4TextToBytes(address, (m) => new EncodeError(m)) };
 }
 
 /**
@@ -108,7 +108,7 @@ export function attributeU32(a: DataAttribute): number {
 
 /** The value as a dotted-quad IPv4 address; it must be exactly 4 bytes. */
 export function attributeIpv4(a: DataAttribute): string {
-  return Array.from(fixed(a, 4)).join('.');
+  return formatIpv4Bytes(fixed(a, 4));
 }
 
 /** The value as a string (UTF-8; Cisco banners and domains are ASCII). */
@@ -126,9 +126,4 @@ function fixed(a: DataAttribute, n: number): Buffer {
     throw new DecodeError(`attribute ${a.type}: expected ${n}-byte value, got ${a.value.length}`, DecodeNotify.PAYLOAD_MALFORMED);
   }
   return a.value;
-}
-
-/** Converts a dotted-quad IPv4 address to 4 bytes; throws EncodeError when it is not one. */
-export function ipv4ToBuffer(address: string): Buffer {
-  return ipv4ToBytes(parseIpv4(address, (m) => new EncodeError(m)));
 }

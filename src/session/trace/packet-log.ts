@@ -4,7 +4,8 @@
  * nothing here can reveal a key or a password (XAUTH travels encrypted). None of these functions throws.
  */
 import { exchangeTypeName, IsakmpFlag, payloadTypeName, PayloadType } from '../../ike/constants.js';
-import { formatIpv4Address, IpProtocol } from '../../io/index.js';
+import { IpProtocol } from '../../io/index.js';
+import { formatIpv4 } from '../../wire/ipv4-text.js';
 
 const ISAKMP_HEADER_LENGTH = 28;
 /** Most payloads listed for one message (a malformed chain could otherwise loop long). */
@@ -71,8 +72,8 @@ export function describeIp(buf: Buffer, off: number, len: number): string {
   if (version !== 4 || len < 20) return `not an IP packet (${len} bytes)`;
   const protocol = buf[off + 9]!;
   const ihl = (buf[off]! & 0x0f) * 4;
-  const src = formatIpv4Address(buf.readUInt32BE(off + 12));
-  const dst = formatIpv4Address(buf.readUInt32BE(off + 16));
+  const src = formatIpv4(buf.readUInt32BE(off + 12));
+  const dst = formatIpv4(buf.readUInt32BE(off + 16));
   const name = PROTOCOL_NAMES[protocol] ?? `protocol ${protocol}`;
   return `IPv4 ${name} ${src} > ${dst}, ${len} bytes${transportDetail(buf, protocol, off + ihl, off + len)}`;
 }

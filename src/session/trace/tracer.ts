@@ -12,7 +12,7 @@ import { closeSync, writeSync } from 'node:fs';
 import { openPrivate } from './private-file.js';
 import { performance } from 'node:perf_hooks';
 import { SystemError } from '../../errors.js';
-import { parseIpv4Address } from '../../io/index.js';
+import { parseIpv4 } from '../../wire/ipv4-text.js';
 import type { Logger } from '../../log.js';
 import type { IkeSa } from '../../ike/ike-sa.js';
 import { KeysFile } from './keys-file.js';
@@ -105,8 +105,8 @@ export class SessionTracer implements SessionTrace {
   start(localAddress: string, gatewayAddress: string): void {
     this.localText = localAddress;
     this.remoteText = gatewayAddress;
-    this.local = { address: parseIpv4Address(localAddress), port: 0 };
-    this.remote = { address: parseIpv4Address(gatewayAddress), port: 0 };
+    this.local = { address: parseIpv4(localAddress), port: 0 };
+    this.remote = { address: parseIpv4(gatewayAddress), port: 0 };
   }
 
   ikeSa(sa: IkeSa): void {

@@ -7,12 +7,11 @@
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { ExchangeType, NotifyType, PayloadType, ProtocolId } from '../../../src/ike/constants.js';
-import { buildDeleteAll, buildDeleteEsp, buildDpd, buildEmptyInformational, buildLoadBalance, parseInformational, type InformationalEvent } from '../../../src/ike/exchanges/informational.js';
+import { buildDeleteAll, buildDeleteEsp, buildDpd, buildEmptyInformational, buildLoadBalance, parseInformational, verifyInformational, type InformationalEvent } from '../../../src/ike/exchanges/informational.js';
 import { messageIdBytes } from '../../../src/ike/crypt.js';
 import type { OpenedMessage } from '../../../src/ike/ike-sa.js';
 import { encodePayloadChain } from '../../../src/ike/message.js';
 import type { Payload } from '../../../src/ike/payloads/index.js';
-import { verifyInformational } from '../../../src/gateway/exchanges/informational.js';
 import { anyPayload, bytes, payloadOf } from './mutate.js';
 import { caseOf, outcome, target } from './runs.js';
 import { handshake, messageId, plainMutations, ready, sealFor, type Handshake } from './sessions.js';

@@ -8,13 +8,12 @@ import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { createDh, isDhGroupId } from '../../../src/crypto/dh-groups.js';
 import { ExchangeType, IdType, PayloadType, ProtocolId } from '../../../src/ike/constants.js';
-import { addressRange, checkQuickModeIds, familyOfIds, idRange, networkRange, quickModeIdData, type TunnelIds } from '../../../src/ike/exchanges/quick-mode-ids.js';
-import { QuickModeResponder as ClientResponder } from '../../../src/ike/exchanges/quick-mode-responder.js';
+import { addressRange, checkQuickModeIds, familyOfIds, idRange, networkRange, quickModeIdData, tunnelIdsOf, type TunnelIds } from '../../../src/ike/exchanges/quick-mode-ids.js';
+import { clientRekeyPolicy, QuickModeResponder } from '../../../src/ike/exchanges/quick-mode-responder.js';
 import { EncapsulationMode, IpsecAttribute } from '../../../src/ike/ipsec-attributes.js';
 import { hash3 } from '../../../src/ike/keys.js';
 import { decodeHeader } from '../../../src/ike/message.js';
 import type { IdPayload, NoncePayload, Payload, SaPayload } from '../../../src/ike/payloads/index.js';
-import { QuickModeResponder as GatewayResponder } from '../../../src/gateway/exchanges/quick-mode.js';
 import { anyPayload, attributes, bytes, mutatedAttributes, payloadOf } from './mutate.js';
 import { caseOf, outcome, target } from './runs.js';
 import { ESP_POLICY, GATEWAY_CONFIG, messageId, OUR_ADDRESS, peek, plainMutations, plainOf, quickModeInitiator, ready, sealFor, sentOne, TARGET, type Handshake, type Plain } from './sessions.js';
@@ -107,20 +106,20 @@ describe('fuzz: the client in quick mode', () => {
   const qm3Edit = fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: bytes(24) }, { weight: 1, arbitrary: fc.array(anyPayload, { maxLength: 2 }) });
   target('QuickModeResponder (client): mutated gateway QM1, then QM3', [plainMutations(rekey, qmExtra(sa(rekey))), messageId, fc.constantFrom(0, 0, 0, 2), qm3Edit], (plain, msgId, pfsGroup, edit) => {
     const { h } = bed();
-    const r = new ClientResponder({ sa: h.sa, policy: ESP_POLICY, encapMode: EncapsulationMode.TUNNEL, spiIn: Buffer.from('55667788', 'hex'), pfsGroup, tunnel });
+    const params = { sa: h.sa, policy: clientRekeyPolicy(ESP_POLICY, EncapsulationMode.TUNNEL, pfsGroup), tunnel, clientIdIndex: 1 as const, spiIn: Buffer.from('55667788', 'hex') };
     const opened = outcome(() => h.sa.open(sealFor(h.sa, { exchangeType: ExchangeType.QUICK, msgId }, plain)));
     if (!opened.ok) return `not opened: ${caseOf(opened.error)}`;
     const qm1 = opened.value;
     const ivQm2 = h.sa.ivs.ivFor(msgId);
-    const qm2 = outcome(() => r.receive(qm1));
-    if (!qm2.ok) return caseOf(qm2.error);
-    const reply = peek(h.sa, qm2.value, ivQm2);
-    // With several NONCE payloads this responder keeps the last (the gateway's keeps the first: both refuse no QM1).
-    const nonceI = (qm1.payloads.filter((p) => p.type === PayloadType.NONCE).at(-1) as NoncePayload).data;
+    const r = outcome(() => new QuickModeResponder(params, qm1));
+    if (!r.ok) return caseOf(r.error);
+    const reply = peek(h.sa, r.value.qm2, ivQm2);
+    // With several NONCE payloads the responder keeps the first.
+    const nonceI = (qm1.payloads.find((p) => p.type === PayloadType.NONCE) as NoncePayload).data;
     const nonceR = (reply.find((p) => p.type === PayloadType.NONCE) as NoncePayload).data;
     const hash: Payload = { type: PayloadType.HASH, data: hash3(h.sa.prf, h.sa.keys.skeyidA, msgId, nonceI, nonceR) };
     const qm3 = edit === null ? [hash] : Array.isArray(edit) ? [hash, ...edit] : [{ type: PayloadType.HASH, data: edit } as Payload];
-    const done = outcome(() => r.finish(h.sa.open(sealFor(h.sa, { exchangeType: ExchangeType.QUICK, msgId }, plainOf(qm3), { kind: 'none' }))));
+    const done = outcome(() => r.value.finish(h.sa.open(sealFor(h.sa, { exchangeType: ExchangeType.QUICK, msgId }, plainOf(qm3), { kind: 'none' }))));
     if (edit === null) expect(done.ok).toBe(true);
     if (!done.ok) return `QM2 sent, ${caseOf(done.error)}`;
     expect(done.value.keymatIn.length).toBe(done.value.suite.keymatLength);
@@ -129,7 +128,7 @@ describe('fuzz: the client in quick mode', () => {
 });
 
 const gatewayPolicy = {
-  proposals: GATEWAY_CONFIG.espProposals, requirePfs: false, dhGroups: GATEWAY_CONFIG.dhGroups, encapModes: [EncapsulationMode.TUNNEL],
+  proposals: GATEWAY_CONFIG.espProposals, preference: 'ours' as const, requirePfs: false, dhGroups: GATEWAY_CONFIG.dhGroups, encapModes: [EncapsulationMode.TUNNEL],
   lifetimeSeconds: 3600, lifetimeKilobytes: 0,
 };
 const FIXED_KEY = Buffer.alloc(32, 0x42);
@@ -141,8 +140,9 @@ describe('fuzz: the gateway in quick mode', () => {
     const opened = outcome(() => h.gatewaySa.open(sealFor(h.gatewaySa, { exchangeType: ExchangeType.QUICK, msgId }, plain)));
     if (!opened.ok) return `not opened: ${caseOf(opened.error)}`;
     const ivQm2 = h.gatewaySa.ivs.ivFor(msgId);
-    const params = { sa: h.gatewaySa, policy: gatewayPolicy, clientAddress: 0xc000020a, createDh: (g: number) => createDh(isDhGroupId(g) ? g : 2, { privateKey: FIXED_KEY }) };
-    const r = outcome(() => new GatewayResponder(params, opened.value));
+    const tunnel = tunnelIdsOf('192.0.2.10', { address: '0.0.0.0', prefixLength: 0 })!;
+    const params = { sa: h.gatewaySa, policy: gatewayPolicy, tunnel, clientIdIndex: 0 as const, createDh: (g: number) => createDh(isDhGroupId(g) ? g : 2, { privateKey: FIXED_KEY }) };
+    const r = outcome(() => new QuickModeResponder(params, opened.value));
     if (!r.ok) return caseOf(r.error);
     const qm2 = peek(h.gatewaySa, r.value.qm2, ivQm2);
     const nonceI = (opened.value.payloads.find((p) => p.type === PayloadType.NONCE) as NoncePayload).data;

@@ -22,7 +22,7 @@ import { decodePayloads, encodeHeader, encodePayloadChain, splitMessage } from '
 import type { Payload } from '../../../src/ike/payloads/index.js';
 import { parseGatewayConfig, type GatewayConfig } from '../../../src/gateway/config.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
-import { parseIpv4 } from '../../../src/gateway/ipv4-text.js';
+import { parseIpv4 } from '../../../src/wire/ipv4-text.js';
 import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
 import { responderParams } from '../../../src/gateway/phase1-setup.js';
 import { anyPayload, mutated, mutatedList } from './mutate.js';

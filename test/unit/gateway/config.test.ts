@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applyOverrides, parseGatewayArgs } from '../../../src/gateway/cli.js';
 import { loadGatewayConfig, parseGatewayConfig } from '../../../src/gateway/config.js';
 import { ConfigError, UsageError } from '../../../src/errors.js';
-import { formatIpv4 } from '../../../src/gateway/ipv4-text.js';
+import { formatIpv4 } from '../../../src/wire/ipv4-text.js';
 
 const MINIMAL = ['Listen 198.51.100.1', 'Group g', 'Group secret s', 'Pool 192.0.2.10-192.0.2.50'];
 const parse = (lines: string[]) => parseGatewayConfig(lines.join('\n') + '\n', 'gw.conf');

@@ -11,11 +11,11 @@ import { createMemoryPair, type MemoryEndpoint } from '../../../src/io/memory.js
 import type { PacketBatch } from '../../../src/io/endpoint.js';
 import { decodeIpv4Header, encodeIpv4Header, IpProtocol } from '../../../src/io/ipv4.js';
 import { DataPlane, describePath, type EspPath } from '../../../src/gateway/data-plane.js';
-import type { QuickModeKeys } from '../../../src/gateway/exchanges/quick-mode.js';
+import type { QuickModeKeys } from '../../../src/ike/exchanges/quick-mode-responder.js';
 import { splitEntry } from '../../../src/gateway/exchanges/mode-config.js';
 import { checkCredentials } from '../../../src/gateway/exchanges/xauth.js';
-import { buildPlainNotify } from '../../../src/gateway/exchanges/informational.js';
-import { parseIpv4, parseIpv4Cidr } from '../../../src/gateway/ipv4-text.js';
+import { buildPlainNotify } from '../../../src/ike/exchanges/informational.js';
+import { parseIpv4, parseIpv4Cidr } from '../../../src/wire/ipv4-text.js';
 import { tunSetupCommands } from '../../../src/gateway/net-setup.js';
 import { AddressPool, rangeToCidrs } from '../../../src/gateway/pool.js';
 import { decodeMessage } from '../../../src/ike/message.js';

@@ -17,7 +17,7 @@ import { IkeSa, type OpenedMessage } from '../../../src/ike/ike-sa.js';
 import { derivePhase1Keys, hash3, hashI, hashR, keymat } from '../../../src/ike/keys.js';
 import { decodeMessage, encodeMessage } from '../../../src/ike/message.js';
 import {
-  attributeNumber, encodePayloadBody, findAttribute, ipv4ToBuffer, stringAttribute, tlvAttribute, tvAttribute,
+  attributeNumber, encodePayloadBody, findAttribute, stringAttribute, tlvAttribute, tvAttribute,
   u32Attribute, type AttributePayload, type IdPayload, type Payload, type SaPayload
 } from '../../../src/ike/payloads/index.js';
 import { buildPhase1Sa, selectPhase1Suite } from '../../../src/ike/proposals.js';
@@ -25,7 +25,7 @@ import { parseGatewayConfig } from '../../../src/gateway/config.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
 import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
 import { responderParams } from '../../../src/gateway/phase1-setup.js';
-import { formatIpv4, parseIpv4 } from '../../../src/gateway/ipv4-text.js';
+import { formatIpv4, ipv4TextToBytes, parseIpv4 } from '../../../src/wire/ipv4-text.js';
 
 const GW = { address: '198.51.100.1', port: 500 };
 const CLIENT = { address: '198.51.100.2', port: 500 };
@@ -264,7 +264,7 @@ describe('GatewayPeer: a whole session against a client built from the key sched
     const spiI = Buffer.from('c0ffee01', 'hex');
     const nonceQ = randomBytes(20);
     const qmId = 0x51;
-    const idci: IdPayload = { type: PayloadType.ID, idType: IdType.IPV4_ADDR, protocol: 0, port: 0, data: ipv4ToBuffer('192.0.2.10') };
+    const idci: IdPayload = { type: PayloadType.ID, idType: IdType.IPV4_ADDR, protocol: 0, port: 0, data: ipv4TextToBytes('192.0.2.10') };
     const idcr: IdPayload = { type: PayloadType.ID, idType: IdType.IPV4_ADDR_SUBNET, protocol: 0, port: 0, data: Buffer.alloc(8) };
     const qm1 = init.ike!.sealHashed(ExchangeType.QUICK, qmId, [espSa(spiI, EncapsulationMode.TUNNEL), { type: PayloadType.NONCE, data: nonceQ }, idci, idcr]);
     const qm2 = init.open(sent(peer.receive(qm1)), nonceQ);

@@ -12,20 +12,19 @@ import { buildDeleteAll, buildDpd, parseInformational } from '../../../src/ike/e
 import { ModeConfigClient } from '../../../src/ike/exchanges/mode-config-client.js';
 import { QuickModeInitiator } from '../../../src/ike/exchanges/quick-mode.js';
 import { tunnelIdsOf } from '../../../src/ike/exchanges/quick-mode-ids.js';
-import { QuickModeResponder } from '../../../src/ike/exchanges/quick-mode-responder.js';
+import { clientRekeyPolicy, QuickModeResponder, type QuickModeKeys } from '../../../src/ike/exchanges/quick-mode-responder.js';
 import { XauthClient } from '../../../src/ike/exchanges/xauth-client.js';
 import type { IkeSa } from '../../../src/ike/ike-sa.js';
 import { decodeMessage, splitMessage } from '../../../src/ike/message.js';
 import { silentLogger } from '../../../src/log.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
-import type { QuickModeKeys } from '../../../src/gateway/exchanges/quick-mode.js';
 import { joinAttributes, joinChain, joinSa, splitAttributes, splitChain, splitSa } from '../../../src/gateway/hostile/chain.js';
 import { describePlan, HOSTILE_STEPS, planSession, PLAIN_OPS, sessionSeed, type HostilePlan, type HostileStep, type PlainOp } from '../../../src/gateway/hostile/plan.js';
 import { mixSeed, Prng } from '../../../src/gateway/hostile/prng.js';
 import { openOutgoing, quickModeNonce, sealOutgoing } from '../../../src/gateway/hostile/reseal.js';
 import { HostileSession } from '../../../src/gateway/hostile/session.js';
 import type { GatewayPeer } from '../../../src/gateway/peer.js';
-import { parseIpv4 } from '../../../src/gateway/ipv4-text.js';
+import { parseIpv4 } from '../../../src/wire/ipv4-text.js';
 import { CLIENT, clientMeetsGateway, firstContact, GW, sent } from '../../helpers/client-meets-gateway.js';
 
 const config = parseGatewayConfig(['Listen 198.51.100.1', 'Group mygroup', 'Group secret s', 'User u p', 'Pool 192.0.2.10-192.0.2.20', 'DNS 203.0.113.53', 'Banner hi', 'Split include 203.0.113.0/24'].join('\n'), 'unit.conf');
@@ -247,8 +246,8 @@ describe("the client's exchanges against every treatment", () => {
     for (let i = 0; i < SEEDS; i++) {
       const out = treat(s.peer, planSession(mixSeed(13, i), 'gateway-rekey'), (h) => h.installed(keys));
       for (const d of out) {
-        const responder = new QuickModeResponder({ sa: s.csa, policy: POLICY, encapMode: EncapsulationMode.TUNNEL, spiIn: Buffer.alloc(4, 3), pfsGroup: 0, tunnel });
-        outcomes[typedOnly(() => (splitMessage(d).header.exchangeType === ExchangeType.QUICK ? responder.receive(s.csa.open(d)) : s.csa.open(d)))]++;
+        const params = { sa: s.csa, policy: clientRekeyPolicy(POLICY, EncapsulationMode.TUNNEL, 0), tunnel, clientIdIndex: 1 as const, spiIn: Buffer.alloc(4, 3) };
+        outcomes[typedOnly(() => (splitMessage(d).header.exchangeType === ExchangeType.QUICK ? new QuickModeResponder(params, s.csa.open(d)) : s.csa.open(d)))]++;
       }
     }
     expect(outcomes.ok).toBeGreaterThan(0);

@@ -8,7 +8,6 @@ import {
   attributeU32,
   findAttribute,
   ipv4Attribute,
-  ipv4ToBuffer,
   stringAttribute,
   tlvAttribute,
   tvAttribute,
@@ -42,10 +41,10 @@ describe('data attribute helpers', () => {
     expect(() => attributeNumber(tlvAttribute(12, Buffer.alloc(8)))).toThrow('attribute 12: 8-byte value is not a number');
   });
 
-  it('refuse bad IPv4 text', () => {
-    expect(ipv4ToBuffer('0.0.0.0').toString('hex')).toBe('00000000');
-    for (const bad of ['1.2.3', '1.2.3.256', '1.2.3.4.5', 'a.b.c.d', '1.2.3.-1', '']) {
-      expect(() => ipv4ToBuffer(bad)).toThrow(EncodeError);
+  it('refuse bad IPv4 text with EncodeError', () => {
+    expect(ipv4Attribute(1, '0.0.0.0').value.toString('hex')).toBe('00000000');
+    for (const bad of ['1.2.3', '1.2.3.256', '1.2.3.4.5', 'a.b.c.d', '1.2.3.-1', '', '010.0.0.1']) {
+      expect(() => ipv4Attribute(1, bad)).toThrow(EncodeError);
     }
   });
 });

@@ -163,7 +163,7 @@ describe('QM2 refused', () => {
     { type: PayloadType.ID, idType: IdType.IPV4_ADDR_SUBNET, protocol: 0, port: 0, data: Buffer.from(theirs) },
   ] as Payload[];
   it.each([
-    ['another address for our side', editIds([192, 0, 2, 99], [203, 0, 113, 0, 255, 255, 255, 0]), 'quick mode ID for our side is 192.0.2.99, not our address 192.0.2.10'],
+    ['another address for our side', editIds([192, 0, 2, 99], [203, 0, 113, 0, 255, 255, 255, 0]), "quick mode ID for the client's side is 192.0.2.99, not the client's address 192.0.2.10"],
     ['a wider network for the gateway\'s side', editIds([192, 0, 2, 10], [203, 0, 0, 0, 255, 255, 0, 0]), "quick mode ID for the gateway's side is 203.0.0.0-203.0.255.255, outside the target network 203.0.113.0-203.0.113.255"],
   ])('QM2 IDs: %s is refused', (_, edit, message) => {
     const err = qm2Error({ edit });

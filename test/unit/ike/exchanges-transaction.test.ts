@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/errors.js';
 import { CfgAttribute, CfgType, ExchangeType, NotifyType, PayloadType, XauthStatus } from '../../../src/ike/constants.js';
-import { buildModeConfigRequest, maskLength, parseModeConfigReply } from '../../../src/ike/exchanges/mode-config.js';
+import { buildModeConfigRequest, parseModeConfigReply } from '../../../src/ike/exchanges/mode-config.js';
 import { buildAck, buildXauthReply, isSecretField, parseXauthRequest, parseXauthStatus, xauthPrompt, type XauthField } from '../../../src/ike/exchanges/xauth.js';
 import type { IkeSa } from '../../../src/ike/ike-sa.js';
 import { ipv4Attribute, stringAttribute, tlvAttribute, tvAttribute, type AttributePayload, type DataAttribute } from '../../../src/ike/payloads/index.js';
@@ -191,8 +191,9 @@ describe('mode config parsing', () => {
     const mc = parseModeConfigReply(reply([addr, tlvAttribute(CfgAttribute.INTERNAL_IP4_NETMASK), tlvAttribute(CfgAttribute.UNITY_LOCAL_LAN, splitEntry([192, 168, 1, 0], [255, 255, 255, 128]))], CfgType.SET));
     expect(mc.netmask).toBeUndefined();
     expect(mc.splitExclude).toEqual([{ address: '192.168.1.0', mask: '255.255.255.128', prefixLength: 25, protocol: 0, sourcePort: 0, destinationPort: 0 }]);
-    expect(maskLength('255.255.240.0')).toBe(20);
-    expect(maskLength('0.0.0.0')).toBe(0);
+    // Prefix lengths as vpnc's script variables give them (CISCO_SPLIT_*_MASKLEN): 255.0.255.0 is 24, as there.
+    const lengths = parseModeConfigReply(reply([addr, tlvAttribute(CfgAttribute.UNITY_SPLIT_INCLUDE, Buffer.concat([splitEntry([10, 0, 0, 0], [255, 255, 240, 0]), splitEntry([0, 0, 0, 0], [0, 0, 0, 0]), splitEntry([10, 0, 0, 0], [255, 0, 255, 0])]))]));
+    expect(lengths.splitInclude.map((n) => n.prefixLength)).toEqual([20, 0, 24]);
   });
 
   it.each([

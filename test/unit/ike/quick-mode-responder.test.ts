@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { createDh } from '../../../src/crypto/dh-groups.js';
 import { ProtocolError } from '../../../src/errors.js';
 import { Doi, ExchangeType, IdType, IpsecSituation, NotifyType, PayloadType, ProtocolId } from '../../../src/ike/constants.js';
-import { addressRange, networkRange } from '../../../src/ike/exchanges/quick-mode-ids.js';
+import { addressRange, networkRange, type TunnelIds } from '../../../src/ike/exchanges/quick-mode-ids.js';
 import { bigIntToIpv6, ipv6PrefixMask, parseIpv6 } from '../../../src/wire/ipv6-text.js';
-import { QuickModeResponder } from '../../../src/ike/exchanges/quick-mode-responder.js';
+import { clientRekeyPolicy, QuickModeResponder } from '../../../src/ike/exchanges/quick-mode-responder.js';
+import type { OpenedMessage } from '../../../src/ike/ike-sa.js';
 import { AuthAlgorithm, EncapsulationMode, EspTransformId, IpsecAttribute } from '../../../src/ike/ipsec-attributes.js';
 import { hash3, keymat } from '../../../src/ike/keys.js';
 import { tvAttribute, type IdPayload, type Payload, type SaPayload } from '../../../src/ike/payloads/index.js';
@@ -53,30 +54,31 @@ function qm1(e: Established, o: Qm1 = {}): { datagram: Buffer; nonceI: Buffer; d
   return { datagram: e.resp.seal(ExchangeType.QUICK, MSG_ID, payloads), nonceI, dh };
 }
 
-function responder(e: Established, pfsGroup: number): QuickModeResponder {
-  return new QuickModeResponder({
-    sa: e.result.sa,
-    policy: { weakEncryption: false, weakAuthentication: false, noEncryption: false },
-    encapMode: EncapsulationMode.TUNNEL,
-    spiIn: OUR_SPI,
-    pfsGroup,
-    tunnel: { ours: OURS, theirs: TARGET },
-  });
+/** The client's answer to the gateway's QM1 (the responder is made from QM1, as the session makes it), then QM3. */
+interface Answering {
+  receive(qm1: OpenedMessage): Buffer;
+  finish(qm3: OpenedMessage): ReturnType<QuickModeResponder['finish']>;
+}
+
+function answering(e: Established, pfsGroup: number, tunnel: TunnelIds): Answering {
+  const policy = clientRekeyPolicy({ weakEncryption: false, weakAuthentication: false, noEncryption: false }, EncapsulationMode.TUNNEL, pfsGroup);
+  let r: QuickModeResponder | undefined;
+  return {
+    receive: (qm1) => (r = new QuickModeResponder({ sa: e.result.sa, policy, tunnel, clientIdIndex: 1, spiIn: OUR_SPI }, qm1)).qm2,
+    finish: (qm3) => r!.finish(qm3),
+  };
+}
+
+function responder(e: Established, pfsGroup: number): Answering {
+  return answering(e, pfsGroup, { ours: OURS, theirs: TARGET });
 }
 
 const OURS6 = addressRange('2001:db8:1::10')!;
 const v6 = (text: string) => [...parseIpv6(text)];
 const mask6 = (len: number) => [...bigIntToIpv6(ipv6PrefixMask(len))];
 /** The IPv6 tunnel's responder: our IPv6 address, all of IPv6 asked for. */
-function responder6(e: Established): QuickModeResponder {
-  return new QuickModeResponder({
-    sa: e.result.sa,
-    policy: { weakEncryption: false, weakAuthentication: false, noEncryption: false },
-    encapMode: EncapsulationMode.TUNNEL,
-    spiIn: OUR_SPI,
-    pfsGroup: 0,
-    tunnel: { ours: OURS6, theirs: networkRange('::', 0)! },
-  });
+function responder6(e: Established): Answering {
+  return answering(e, 0, { ours: OURS6, theirs: networkRange('::', 0)! });
 }
 
 function refusal(pfsGroup: number, o: Qm1, r6 = false): ProtocolError {
@@ -110,7 +112,7 @@ describe('the gateway rekeys: PFS as configured', () => {
   it('with --pfs dh2 a rekey without PFS is refused (NO-PROPOSAL-CHOSEN, naming the group)', () => {
     const err = refusal(2, {});
     expect(err.notify).toBe(NotifyType.NO_PROPOSAL_CHOSEN);
-    expect(err.message).toBe("none of the gateway's quick mode proposals is acceptable with PFS group 2");
+    expect(err.message).toBe("none of the gateway's quick mode proposals is acceptable with PFS group 2; offered: 12/256/auth2/encap1");
   });
 
   it('with --pfs dh2 a rekey with group 5 is refused', () => {
@@ -129,7 +131,7 @@ describe('the gateway rekeys: the IDs must be this tunnel\'s', () => {
   it('another address for our side is refused (INVALID-ID-INFORMATION)', () => {
     const err = refusal(0, { ids: [GW_ID, id(IdType.IPV4_ADDR, 192, 0, 2, 11)] });
     expect(err.notify).toBe(NotifyType.INVALID_ID_INFORMATION);
-    expect(err.message).toBe('quick mode ID for our side is 192.0.2.11, not our address 192.0.2.10');
+    expect(err.message).toBe("quick mode ID for the client's side is 192.0.2.11, not the client's address 192.0.2.10");
   });
 
   it('a wider network than the target network for the gateway\'s side is refused', () => {
@@ -174,7 +176,7 @@ describe('the gateway rekeys the IPv6 tunnel: IPv6 IDs', () => {
 
   it('another IPv6 address for our side, IPv4 IDs, mixed families and malformed IPv6 IDs are refused', () => {
     const cases: Array<[IdPayload[], string]> = [
-      [[net6, id(IdType.IPV6_ADDR, ...v6('2001:db8:1::11'))], 'quick mode ID for our side is 2001:db8:1::11, not our address 2001:db8:1::10'],
+      [[net6, id(IdType.IPV6_ADDR, ...v6('2001:db8:1::11'))], "quick mode ID for the client's side is 2001:db8:1::11, not the client's address 2001:db8:1::10"],
       [[GW_ID, OUR_ID], 'quick mode IDs 192.0.2.10 and 203.0.113.0-203.0.113.255 are not both IPv6'],
       [[GW_ID, ours6], 'quick mode IDs 2001:db8:1::10 and 203.0.113.0-203.0.113.255 are not both IPv6'],
       [[id(IdType.IPV6_ADDR_SUBNET, ...v6('2001:db8:2::')), ours6], 'quick mode ID is not an IPv4 or IPv6 address, subnet or range'],
@@ -190,5 +192,32 @@ describe('the gateway rekeys the IPv6 tunnel: IPv6 IDs', () => {
 
   it('the IPv4 tunnel refuses IPv6 IDs', () => {
     expect(refusal(0, { ids: [net6, ours6] }).message).toBe('quick mode IDs 2001:db8:1::10 and 2001:db8:2::-2001:db8:2:0:ffff:ffff:ffff:ffff are not both IPv4');
+  });
+});
+
+describe('the same responder in the gateway\'s role (the client starts the quick mode)', () => {
+  const gatewayPolicy = {
+    proposals: [{ transformId: EspTransformId.AES, keyBits: 128, auth: AuthAlgorithm.HMAC_SHA, name: 'aes128-sha1' }, { transformId: EspTransformId.AES, keyBits: 256, auth: AuthAlgorithm.HMAC_SHA, name: 'aes256-sha1' }],
+    preference: 'ours' as const, requirePfs: false, dhGroups: [2], encapModes: [EncapsulationMode.TUNNEL], lifetimeSeconds: 600, lifetimeKilobytes: 0,
+  };
+  const gateway = (e: Established, datagram: Buffer) =>
+    new QuickModeResponder({ sa: e.result.sa, policy: gatewayPolicy, tunnel: { ours: OURS, theirs: networkRange('0.0.0.0', 0)! }, clientIdIndex: 0, spiIn: OUR_SPI }, e.result.sa.open(datagram));
+
+  it('IDci is the client\'s address; a lower lifetime of ours is stated in RESPONDER-LIFETIME and kept', () => {
+    const e = establish();
+    const { datagram, nonceI } = qm1(e, { ids: [OUR_ID, GW_ID] });
+    const r = gateway(e, datagram);
+    const rest = e.resp.verify(e.resp.open(r.qm2), nonceI);
+    expect(rest.map((p) => p.type)).toEqual([PayloadType.SA, PayloadType.NONCE, PayloadType.ID, PayloadType.ID, PayloadType.NOTIFICATION]);
+    expect(rest[4]).toMatchObject({ messageType: NotifyType.RESPONDER_LIFETIME, protocol: ProtocolId.IPSEC_ESP, spi: OUR_SPI });
+    const nonceR = (rest[1] as { data: Buffer }).data;
+    const keys = r.finish(e.result.sa.open(e.resp.seal(ExchangeType.QUICK, MSG_ID, [], () => hash3(e.resp.prf, e.resp.keys.skeyidA, MSG_ID, nonceI, nonceR))));
+    expect([keys.name, keys.lifetimeSeconds, keys.encapMode]).toEqual(['aes256-sha1', 600, EncapsulationMode.TUNNEL]);
+  });
+
+  it('an IDci other than the client\'s address is refused', () => {
+    const e = establish();
+    const { datagram } = qm1(e, { ids: [id(IdType.IPV4_ADDR, 192, 0, 2, 11), GW_ID] });
+    expect(() => gateway(e, datagram)).toThrow("quick mode ID for the client's side is 192.0.2.11, not the client's address 192.0.2.10");
   });
 });

@@ -1,9 +1,9 @@
 /** The network's reports in words: every ICMP kind we name, local errors, and what we do not know. */
 import { describe, expect, it } from 'vitest';
 import { describeNetworkError, ErrorOrigin, type NetworkError } from '../../../src/io/network-error.js';
-import { parseIpv4Address } from '../../../src/io/ipv4.js';
+import { parseIpv4 } from '../../../src/wire/ipv4-text.js';
 
-const base: NetworkError = { origin: ErrorOrigin.icmp, type: 3, code: 3, info: 0, errno: 111, from: parseIpv4Address('192.0.2.1'), destination: parseIpv4Address('198.51.100.1'), destinationPort: 500 };
+const base: NetworkError = { origin: ErrorOrigin.icmp, type: 3, code: 3, info: 0, errno: 111, from: parseIpv4('192.0.2.1'), destination: parseIpv4('198.51.100.1'), destinationPort: 500 };
 const say = (o: Partial<NetworkError>) => describeNetworkError({ ...base, ...o });
 
 describe('describeNetworkError', () => {

@@ -6,10 +6,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { META_STRIDE, setBatchEntry, type PacketBatch } from '../../../src/io/endpoint.js';
-import { parseIpv4Address } from '../../../src/io/ipv4.js';
+import { parseIpv4 } from '../../../src/wire/ipv4-text.js';
 import { openUdp, type UdpEndpoint } from '../../../src/io/udp.js';
 
-const LOOPBACK = parseIpv4Address('127.0.0.1');
+const LOOPBACK = parseIpv4('127.0.0.1');
 const ADDON = fileURLToPath(new URL('../../../build/Release/packet_io.node', import.meta.url));
 const open: UdpEndpoint[] = [];
 

@@ -1,13 +1,8 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildScriptEnv,
-  formatIpv4,
   invocationVariables,
-  ipv4FromBytes,
   isOwnedVariable,
-  maskToMasklen,
-  parseIpv4,
   VPNC_UNSET_VARIABLES,
   type ScriptInvocation,
   type TunnelConfig,
@@ -227,27 +222,5 @@ describe('buildScriptEnv: the inherited environment', () => {
   it('knows which names it owns', () => {
     expect(['reason', 'VPNPID', 'CISCO_SPLIT_INC_0_ADDR', 'INTERNAL_IP4_MTU'].every(isOwnedVariable)).toBe(true);
     expect(['PATH', 'CISCO_SPLIT', 'INTERNAL_IP4', 'reasons'].some(isOwnedVariable)).toBe(false);
-  });
-});
-
-describe('IPv4 helpers', () => {
-  it('formats network-order bytes and refuses other lengths', () => {
-    expect(ipv4FromBytes(Uint8Array.from([192, 0, 2, 1]))).toBe('192.0.2.1');
-    expect(() => ipv4FromBytes(Uint8Array.from([1, 2, 3]))).toThrow(ScriptError);
-  });
-
-  it('round-trips every address', () => {
-    fc.assert(fc.property(fc.ipV4(), (a) => formatIpv4(parseIpv4(a)) === a));
-  });
-
-  it('gives the prefix length of every contiguous mask, and 32 - trailing zeros otherwise', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 32 }), (len) => {
-        const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-        return maskToMasklen(mask) === len;
-      }),
-    );
-    expect(maskToMasklen(parseIpv4('255.255.0.255'))).toBe(32);
-    expect(maskToMasklen(parseIpv4('0.0.0.128'))).toBe(25);
   });
 });

@@ -1,6 +1,7 @@
 /** Black-hole detection alone (EspWatch), and the inner DNS probe it sends, with a fake clock. */
 import { describe, expect, it } from 'vitest';
-import { decodeIpv4Header, formatIpv4Address, IpProtocol, ipv4Checksum } from '../../../src/io/index.js';
+import { decodeIpv4Header, IpProtocol, ipv4Checksum } from '../../../src/io/index.js';
+import { formatIpv4 } from '../../../src/wire/ipv4-text.js';
 import { EspWatch } from '../../../src/session/esp-watch.js';
 import { buildDnsProbe } from '../../../src/session/inner-probe.js';
 import { Timers } from '../../../src/session/timers.js';
@@ -58,8 +59,8 @@ describe('buildDnsProbe', () => {
     const p = buildDnsProbe('192.0.2.10', '203.0.113.53', 0x1234, 40000);
     const h = decodeIpv4Header(p, 0, p.length);
     expect(h.protocol).toBe(IpProtocol.UDP);
-    expect(formatIpv4Address(h.source)).toBe('192.0.2.10');
-    expect(formatIpv4Address(h.destination)).toBe('203.0.113.53');
+    expect(formatIpv4(h.source)).toBe('192.0.2.10');
+    expect(formatIpv4(h.destination)).toBe('203.0.113.53');
     expect(h.totalLength).toBe(p.length);
     expect(ipv4Checksum(p, 0, 20)).toBe(0);
     expect(p.readUInt16BE(20)).toBe(40000);
@@ -69,6 +70,6 @@ describe('buildDnsProbe', () => {
   });
 
   it('refuses an address that is not a dotted quad', () => {
-    expect(() => buildDnsProbe('192.0.2', '203.0.113.53', 1, 1)).toThrow(new RangeError('not an IPv4 address: "192.0.2"'));
+    expect(() => buildDnsProbe('192.0.2', '203.0.113.53', 1, 1)).toThrow(new RangeError('not an IPv4 address: "192.0.2" (3 numbers; a dotted quad has 4)'));
   });
 });

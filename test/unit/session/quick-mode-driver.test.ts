@@ -11,7 +11,8 @@ import { EncapsulationMode } from '../../../src/ike/ipsec-attributes.js';
 import { decodeHeader } from '../../../src/ike/message.js';
 import { silentLogger } from '../../../src/log.js';
 import { IkeChannel } from '../../../src/session/ike-channel.js';
-import { encapModeFor, pfsGroupFor, randomSpi, runQuickMode } from '../../../src/session/quick-mode-driver.js';
+import { encapModeFor, pfsGroupFor, runQuickMode } from '../../../src/session/quick-mode-driver.js';
+import { randomSpi } from '../../../src/ike/exchanges/quick-mode.js';
 import { establish } from '../ike/established.js';
 
 const cleanup: Array<() => void> = [];

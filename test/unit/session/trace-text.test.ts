@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeIpv4Header, parseIpv4Address } from '../../../src/io/index.js';
+import { decodeIpv4Header } from '../../../src/io/index.js';
+import { parseIpv4 } from '../../../src/wire/ipv4-text.js';
 import { espSaLine, formatConfigFiles, formatOptionLines, ikev1DecryptionLine, wiresharkEncryptionName, wiresharkIntegrityName } from '../../../src/session/trace/keys-file.js';
 import { encodeOuterHeaders, MAX_OUTER_HEADER_LENGTH } from '../../../src/session/trace/outer-headers.js';
 import { describeEsp, describeIp, describeIsakmp, hexDump } from '../../../src/session/trace/packet-log.js';
@@ -93,7 +94,7 @@ describe('Wireshark key tables', () => {
 describe('outer headers', () => {
   it('IPv4 + UDP with the real addresses and ports, a valid IP checksum', () => {
     const out = Buffer.alloc(MAX_OUTER_HEADER_LENGTH);
-    const n = encodeOuterHeaders(out, true, { address: parseIpv4Address('198.51.100.2'), port: 4500 }, { address: parseIpv4Address('198.51.100.1'), port: 4500 }, 100);
+    const n = encodeOuterHeaders(out, true, { address: parseIpv4('198.51.100.2'), port: 4500 }, { address: parseIpv4('198.51.100.1'), port: 4500 }, 100);
     expect(n).toBe(28);
     const h = decodeIpv4Header(Buffer.concat([out, Buffer.alloc(100)]), 0, 128);
     expect(h).toMatchObject({ protocol: 17, totalLength: 128 });
