@@ -2,10 +2,14 @@
  * A levelled logger with lazy formatting, using vpnc's debug levels:
  *   0 nothing but errors and notices, 1 progress, 2 state-machine steps, 3 packet dumps and key material,
  *   99 secrets (passwords, group secret).
- * Call sites pass a function so that no string is built unless the level is on:
- *   log.debug(2, () => `S4.3 AM packet_1 ${spi}`)
+ * A call site asks for the writer of its level and calls it through optional chaining, so that when the level is
+ * off neither the message (a template literal) nor a closure is built: `?.` skips evaluating the arguments.
+ *   log.at(2)?.(`S4.3 AM packet_1 ${spi}`)
  */
 export type LogSink = (line: string) => void;
+
+/** Writes one message (possibly several lines) at the level it was obtained for. */
+export type LogWriter = (message: string) => void;
 
 export const DebugLevel = {
   none: 0,
@@ -31,10 +35,15 @@ export class Logger {
     return this.level >= level;
   }
 
-  /** A debug message, built only if `level` is enabled. */
-  debug(level: number, message: () => string): void {
-    if (this.level >= level) this.write(message());
+  /**
+   * The writer of debug level `level`, or undefined when that level is off: `log.at(2)?.(\`...\`)` builds the message
+   * only when it is written, and allocates nothing otherwise (no closure, unlike a `() => string` argument).
+   */
+  at(level: number): LogWriter | undefined {
+    return this.level >= level ? this.writer : undefined;
   }
+
+  private readonly writer: LogWriter = (message) => this.write(message);
 
   /** Always written: what a user must see (warnings, notices). */
   notice(message: string): void {

@@ -49,8 +49,8 @@ export async function runConnection(config: VpncConfig, io: ConnectIo): Promise<
   // Typed errors are one line to the user: their stacks only cost (junk from the network is rejected with them).
   VpncError.captureStacks = config.debug >= 3;
   const log = new Logger({ level: config.debug, sink: io.logSink, timestamps: config.debug >= 1 });
-  log.debug(1, () => `vpnc (TypeScript) version ${VERSION}, compatible with vpnc ${VPNC_COMPAT_VERSION}`);
-  log.debug(99, () => `IPSec secret: "${config.secret}" (hex ${Buffer.from(config.secret).toString('hex')})`);
+  log.at(1)?.(`vpnc (TypeScript) version ${VERSION}, compatible with vpnc ${VPNC_COMPAT_VERSION}`);
+  log.at(99)?.(`IPSec secret: "${config.secret}" (hex ${Buffer.from(config.secret).toString('hex')})`);
   const tracer = createTracer(config, log);
   // A service manager's (systemd Type=notify) READY=1 when the tunnel is up, STOPPING=1 at teardown.
   const notify = serviceNotifier(process.env, (m) => log.notice(m));

@@ -100,7 +100,7 @@ export class DataPlane {
     };
     this.bySpi.set(tunnel.inbound.spi, tunnel);
     this.byInner.set(inner, tunnel);
-    this.log.debug(1, () => `ESP for ${formatIpv4(inner)} via ${describePath(path)} (${keys.suite.name})`);
+    this.log.at(1)?.(`ESP for ${formatIpv4(inner)} via ${describePath(path)} (${keys.suite.name})`);
   }
 
   /** Removes SA pairs named by a DELETE (our inbound SPI or the client's). */
@@ -118,7 +118,7 @@ export class DataPlane {
       if (!isSpent(t, now)) continue;
       this.remove(t);
       gone.push({ peerKey: t.peerKey, spis: [t.inbound.spi, t.outbound.spi] });
-      this.log.debug(1, () => `ESP for ${formatIpv4(t.inner)}: SPI in 0x${t.inbound.spi.toString(16)} reached its lifetime`);
+      this.log.at(1)?.(`ESP for ${formatIpv4(t.inner)}: SPI in 0x${t.inbound.spi.toString(16)} reached its lifetime`);
     }
     return gone;
   }
@@ -258,12 +258,12 @@ export class DataPlane {
     this.counters.expired++;
     if (t.refusedLogged) return;
     t.refusedLogged = true;
-    this.log.debug(1, () => `ESP for ${formatIpv4(t.inner)}: packets refused, SPI in 0x${t.inbound.spi.toString(16)} is past its lifetime`);
+    this.log.at(1)?.(`ESP for ${formatIpv4(t.inner)}: packets refused, SPI in 0x${t.inbound.spi.toString(16)} is past its lifetime`);
   }
 
   private drop(status: EspStatus): void {
     this.counters.dropped++;
-    this.log.debug(3, () => `ESP packet dropped: ${espStatusName(status)}`);
+    this.log.at(3)?.(`ESP packet dropped: ${espStatusName(status)}`);
   }
 }
 

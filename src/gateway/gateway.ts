@@ -165,7 +165,7 @@ export class Gateway {
     try {
       header = decodeHeader(datagram);
     } catch (err) {
-      this.log.debug(2, () => `dropping a malformed IKE datagram from ${describe(from)}: ${(err as Error).message}`);
+      this.log.at(2)?.(`dropping a malformed IKE datagram from ${describe(from)}: ${(err as Error).message}`);
       return;
     }
     const zeroR = header.responderCookie.equals(Buffer.alloc(8));
@@ -174,12 +174,12 @@ export class Gateway {
     }
     const session = this.sessions.get(peerKey(header.initiatorCookie, header.responderCookie));
     if (!session) {
-      this.log.debug(2, () => `dropping IKE for unknown cookies from ${describe(from)}`);
+      this.log.at(2)?.(`dropping IKE for unknown cookies from ${describe(from)}`);
       return;
     }
     if (from.socket === 'natt' && !session.peer.floated) {
       session.peer.floated = true;
-      this.log.debug(1, () => `peer ${session.peer.key}: floated to ${describe(from)}`);
+      this.log.at(1)?.(`peer ${session.peer.key}: floated to ${describe(from)}`);
     }
     session.endpoint = from;
     session.lastIke = Date.now();
@@ -199,7 +199,7 @@ export class Gateway {
     if (known) {
       // Only the same first message again; anything else with a zero responder cookie is not this exchange's.
       if (known.first.datagram.equals(am1)) this.sendTo(known, known.first.answer, am1);
-      else this.log.debug(2, () => `peer ${known.peer.key}: dropping a message without its responder cookie from ${describe(from)}`);
+      else this.log.at(2)?.(`peer ${known.peer.key}: dropping a message without its responder cookie from ${describe(from)}`);
       return;
     }
     const remote = { address: formatIpv4(from.address), port: from.port };
@@ -229,7 +229,7 @@ export class Gateway {
     };
     this.sessions.set(peer.key, session);
     this.halfOpen.set(cookieI.toString('hex'), session);
-    this.log.debug(1, () => `peer ${peer.key}: ${modeName} from ${describe(from)}${responder.peerId === undefined ? '' : `, group "${responder.peerId}"`}`);
+    this.log.at(1)?.(`peer ${peer.key}: ${modeName} from ${describe(from)}${responder.peerId === undefined ? '' : `, group "${responder.peerId}"`}`);
     if (this.hostile) session.hostile = this.hostile.open(peer, remote, (d) => !this.ike.closed && this.send(session.endpoint, d));
     this.sendTo(session, responder.firstAnswer, am1);
   }
@@ -344,7 +344,7 @@ export class Gateway {
       dpd.outstanding = true;
     }
     dpd.sentAt = now;
-    this.log.debug(2, () => `peer ${peer.key}: R-U-THERE ${dpd.seq}`);
+    this.log.at(2)?.(`peer ${peer.key}: R-U-THERE ${dpd.seq}`);
     this.sendTo(session, buildDpd(sa, randomMessageId(this.random), false, dpd.seq));
   }
 

@@ -113,7 +113,7 @@ export class GatewayPeer {
   /** Handles one IKE datagram (without a non-ESP marker). Errors are logged and answered, never thrown. */
   receive(datagram: Buffer): PeerAction[] {
     if (this.lastIn && datagram.equals(this.lastIn)) {
-      this.log.debug(2, () => `peer ${this.key}: retransmission, repeating ${this.lastOut.length} answer(s)`);
+      this.log.at(2)?.(`peer ${this.key}: retransmission, repeating ${this.lastOut.length} answer(s)`);
       return this.lastOut.map((data) => ({ kind: 'send', data }));
     }
     let actions: PeerAction[];
@@ -168,10 +168,8 @@ export class GatewayPeer {
     if (step.kind === 'answer') return [{ kind: 'send', data: step.data }];
     const done = step.result;
     const { sa } = done;
-    this.log.debug(1, () =>
-      `peer ${this.key}: phase 1 established (${sa.suite.name}, ${done.peerId}), NAT: initiator ${done.initiatorBehindNat ? 'behind NAT' : 'direct'}` +
-        `${done.responderBehindNat ? ', we look NATed' : ''}, float ${this.floated ? 'to 4500' : 'none'}`,
-    );
+    this.log.at(1)?.(`peer ${this.key}: phase 1 established (${sa.suite.name}, ${done.peerId}), NAT: initiator ${done.initiatorBehindNat ? 'behind NAT' : 'direct'}` +
+        `${done.responderBehindNat ? ', we look NATed' : ''}, float ${this.floated ? 'to 4500' : 'none'}`);
     this.identity = done.peerId;
     const last: PeerAction[] = step.answer ? [{ kind: 'send', data: step.answer }] : [];
     const redirect = this.ctx.config.redirect;
@@ -369,13 +367,13 @@ export class GatewayPeer {
           actions.push({ kind: 'close', reason: 'the client deleted the ISAKMP SA' });
           break;
         case 'notify':
-          this.log.debug(2, () => `peer ${this.key}: notify ${n.messageType} ignored`);
+          this.log.at(2)?.(`peer ${this.key}: notify ${n.messageType} ignored`);
           break;
         case 'malformed':
-          this.log.debug(1, () => `peer ${this.key}: ${n.error.message}`);
+          this.log.at(1)?.(`peer ${this.key}: ${n.error.message}`);
           break;
         case 'load-balance':
-          this.log.debug(2, () => `peer ${this.key}: a load-balance notify from a client ignored`);
+          this.log.at(2)?.(`peer ${this.key}: a load-balance notify from a client ignored`);
           break;
       }
     }

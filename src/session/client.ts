@@ -82,9 +82,9 @@ export class VpnClient {
     const gateway = await resolveGateway(c.gateway);
     const bindAddress = await resolveLocalAddress(c.localAddr);
     const localAddress = bindAddress !== '0.0.0.0' ? bindAddress : await localAddressFor(gateway);
-    this.log.debug(2, () => `S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
+    this.log.at(2)?.(`S1 init_sockaddr: gateway ${gateway}, local ${localAddress}`);
     const credentials = c.authMode === 'cert' ? await loadClientCredentials(c, this.hooks.promptSecret) : undefined;
-    if (credentials) this.log.debug(1, () => `our certificate: ${credentials.chain.length} in the chain, RSA key loaded`);
+    if (credentials) this.log.at(1)?.(`our certificate: ${credentials.chain.length} in the chain, RSA key loaded`);
     return { config: c, log: this.log, hooks: this.hooks, clock: this.clock, policy: this.policy, endpoints: { gateway, origin: gateway, bindAddress, localAddress, backupAddresses: new Map() }, ...(credentials ? { credentials } : {}) };
   }
 
@@ -99,7 +99,7 @@ export class VpnClient {
     await this.scripts.preInit();
     const tun = openTun({ mode: c.ifMode, ...(c.ifName ? { name: c.ifName } : {}), ...(this.hooks.netns ? { netns: this.hooks.netns } : {}) });
     this.opened.tun = tun;
-    this.log.debug(2, () => `using interface ${tun.name}`);
+    this.log.at(2)?.(`using interface ${tun.name}`);
     let channel = openChannel(ctx);
     this.opened.channel = channel;
     // The gateway's messages go to whichever channel is current (a reconnection opens a new one).
@@ -137,7 +137,7 @@ export class VpnClient {
     const transport = transportFor(ctx, channel, slot.terms);
     const ciscoPort = ciscoPortOf(c, slot.terms);
     this.hooks.trace?.espSas(pair, { kind: transport.kind, localPort: ciscoPort ? c.udpPort : channel.localPort, remotePort: ciscoPort ?? channel.remotePort });
-    this.log.debug(1, () => `ESP over ${transport.kind}`);
+    this.log.at(1)?.(`ESP over ${transport.kind}`);
     this.keeper.install(pair, false);
     const datapath = new DataPath(tun, transport, parseIpv4(gateway), this.log, this.clock);
     datapath.tap = this.hooks.datapathTap;
@@ -181,7 +181,7 @@ export class VpnClient {
       try {
         sendDeletes(channel, goodbye, slot ? esp : []);
       } catch (err) {
-        this.log.debug(1, () => `could not send DELETE: ${(err as Error).message}`);
+        this.log.at(1)?.(`could not send DELETE: ${(err as Error).message}`);
       }
     }
     if (this.hooks.detached?.()) this.scripts.output = 'capture';

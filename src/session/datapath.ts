@@ -202,7 +202,7 @@ export class DataPath {
     if (sa === undefined) {
       this.drops.unknownSpi++;
       // Checked first so that a flood of strangers costs a counter, not a closure per packet.
-      if (this.log.enabled(3)) this.log.debug(3, () => `ESP packet with unknown SPI 0x${spi.toString(16)} dropped`);
+      if (this.log.enabled(3)) this.log.at(3)?.(`ESP packet with unknown SPI 0x${spi.toString(16)} dropped`);
       if (this.dropTap) this.dropTap.drop('in', `unknown SPI 0x${spi.toString(16).padStart(8, '0')}`, buf, off, len);
       return;
     }

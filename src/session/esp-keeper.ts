@@ -167,7 +167,7 @@ export class EspKeeper {
     for (const spi of spis) {
       const inUse = [...this.held.values()].find((h) => spi === h.pair.outbound.spi || spi === h.pair.inbound.spi);
       if (inUse) {
-        if (inUse.renegotiateAt !== 0) this.log.debug(1, () => `gateway deleted the ${inUse.pair.family === 6 ? 'IPv6 ' : ''}ESP SA in use; negotiating a new one`);
+        if (inUse.renegotiateAt !== 0) this.log.at(1)?.(`gateway deleted the ${inUse.pair.family === 6 ? 'IPv6 ' : ''}ESP SA in use; negotiating a new one`);
         inUse.renegotiateAt = 0;
         current = true;
         continue;
@@ -212,7 +212,7 @@ export class EspKeeper {
       description: `${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}`,
     };
     this.install(fresh, true);
-    this.log.debug(1, () => `gateway rekeyed the ${fresh.family === 6 ? 'IPv6 ' : ''}ESP SAs: ${fresh.description}`);
+    this.log.at(1)?.(`gateway rekeyed the ${fresh.family === 6 ? 'IPv6 ' : ''}ESP SAs: ${fresh.description}`);
     return undefined;
   }
 }

@@ -57,7 +57,7 @@ export function handleGatewayMessage(s: MessageSession, d: Buffer): Informationa
     return [];
   }
   if (h.exchangeType !== ExchangeType.INFORMATIONAL) {
-    s.log.debug(2, () => `ignoring exchange type ${h.exchangeType} from the gateway (message id ${h.messageId})`);
+    s.log.at(2)?.(`ignoring exchange type ${h.exchangeType} from the gateway (message id ${h.messageId})`);
     return [];
   }
   try {
@@ -68,7 +68,7 @@ export function handleGatewayMessage(s: MessageSession, d: Buffer): Informationa
     for (const ev of events) onEvent(s, sa, ev);
     return events;
   } catch (err) {
-    s.log.debug(2, () => `dropped an informational message: ${(err as Error).message}`);
+    s.log.at(2)?.(`dropped an informational message: ${(err as Error).message}`);
     return [];
   }
 }
@@ -80,7 +80,7 @@ function onEvent(s: MessageSession, sa: IkeSa, ev: InformationalEvent): void {
       break;
     case 'r-u-there-ack': {
       const answered = s.dpd()?.ack(ev.seq) ?? false;
-      s.log.debug(2, () => `DPD R-U-THERE-ACK seq ${ev.seq}${answered ? '' : ' ignored: it answers no outstanding R-U-THERE'}`);
+      s.log.at(2)?.(`DPD R-U-THERE-ACK seq ${ev.seq}${answered ? '' : ' ignored: it answers no outstanding R-U-THERE'}`);
       break;
     }
     case 'delete-isakmp':
@@ -96,12 +96,12 @@ function onEvent(s: MessageSession, sa: IkeSa, ev: InformationalEvent): void {
       if (s.keeper.deleted(ev.spis.map((x) => x.readUInt32BE(0)))) s.channel().interrupt();
       break;
     case 'notify':
-      s.log.debug(1, () => `gateway notice: ${notifyTypeName(ev.messageType)}`);
+      s.log.at(1)?.(`gateway notice: ${notifyTypeName(ev.messageType)}`);
       break;
     case 'malformed':
       s.notices.notice("gateway's informational message malformed", () => `gateway's informational message: ${ev.error.message}`);
       break;
     default:
-      s.log.debug(2, () => `informational from the gateway: ${ev.kind}`);
+      s.log.at(2)?.(`informational from the gateway: ${ev.kind}`);
   }
 }

@@ -101,7 +101,7 @@ export class IkeChannel {
     s.start((batch) => this.onBatch(batch), (err) => this.log.notice(`IKE: ${err.message}`));
     s.onNetworkError((e) => {
       const text = describeNetworkError(e);
-      if (text !== this.networkError?.text) this.log.debug(1, () => `the network says about IKE: ${text}`);
+      if (text !== this.networkError?.text) this.log.at(1)?.(`the network says about IKE: ${text}`);
       this.networkError = { text, at: this.clock.now() };
     });
     return s;
@@ -141,7 +141,7 @@ export class IkeChannel {
     }
     this.gatewayPort = 4500;
     this.nonEspMarker = true;
-    this.log.debug(2, () => `NAT-T: floated to ${this.opts.localAddress}:${this.socket.localPort} -> ${this.opts.gateway}:4500`);
+    this.log.at(2)?.(`NAT-T: floated to ${this.opts.localAddress}:${this.socket.localPort} -> ${this.opts.gateway}:4500`);
   }
 
   /** Delivers ESP datagrams arriving on this socket (after a float) to `sink`. */
@@ -172,12 +172,12 @@ export class IkeChannel {
     if (view.length < 28) return;
     // Before anything costs: every exchange of ours carries an initiator cookie we sent (we initiate phase 1).
     if (!this.isOurCookie(view)) {
-      if (this.dropped.stranger++ === 0) this.log.debug(1, () => 'dropped an IKE datagram with an initiator cookie we never sent (first of its kind; later ones are counted)');
+      if (this.dropped.stranger++ === 0) this.log.at(1)?.('dropped an IKE datagram with an initiator cookie we never sent (first of its kind; later ones are counted)');
       return;
     }
     const last = this.lastDelivered;
     if (last !== undefined && last.length === view.length && last.equals(view)) {
-      this.log.debug(2, () => `received duplicated packet${this.lastResponse ? ', answering it again' : ', dropped'}`);
+      this.log.at(2)?.(`received duplicated packet${this.lastResponse ? ', answering it again' : ', dropped'}`);
       if (this.lastResponse) this.send(this.lastResponse);
       return;
     }
@@ -272,7 +272,7 @@ export class IkeChannel {
     const waits = o.waits ?? retransmitWaits(this.opts.retransmit ?? Timers.retransmit, this.opts.random);
     if (o.answersLast) this.lastResponse = request;
     for (let attempt = 0; attempt < waits.length; attempt++) {
-      if (attempt > 0) this.log.debug(2, () => `no answer yet, resending (attempt ${attempt + 1})`);
+      if (attempt > 0) this.log.at(2)?.(`no answer yet, resending (attempt ${attempt + 1})`);
       this.send(request);
       const deadline = this.clock.now() + waits[attempt]!;
       for (;;) {

@@ -70,7 +70,7 @@ export async function resolveBackups(ctx: SessionContext, names: readonly string
     try {
       ctx.endpoints.backupAddresses.set(name, await resolveGateway(name));
     } catch {
-      ctx.log.debug(1, () => `the backup server ${name} does not resolve (yet)`);
+      ctx.log.at(1)?.(`the backup server ${name} does not resolve (yet)`);
     }
   }
 }

@@ -115,13 +115,13 @@ export class Phase1Driver {
     this.gatewayAddress = remote.address;
     const c = this.config;
     const { sa, nat, peer, first, lifetimeStated, gatewayChain, establishedAt } = c.authMode === 'cert' ? await this.mainMode(local, remote, opts) : await this.aggressiveMode(local, remote, opts);
-    this.log.debug(1, () => `IKE SA selected ${sa.suite.name}`);
+    this.log.at(1)?.(`IKE SA selected ${sa.suite.name}`);
     const lifetimeSeconds = lifetimeStated || c.ikeLifetime;
     if (lifetimeSeconds < c.ikeLifetime) this.log.notice(`the gateway limits the ISAKMP SA to ${lifetimeSeconds} s; phase 1 will be re-authenticated before then`);
-    this.log.debug(1, () => `ISAKMP SA lifetime ${lifetimeSeconds} s`);
-    if (gatewayChain) this.log.debug(1, () => `gateway certificate verified: ${gatewayChain.map((s) => `"${s}"`).join(' <- ')}`);
+    this.log.at(1)?.(`ISAKMP SA lifetime ${lifetimeSeconds} s`);
+    if (gatewayChain) this.log.at(1)?.(`gateway certificate verified: ${gatewayChain.map((s) => `"${s}"`).join(' <- ')}`);
     const dialect = chooseDialect(c.vendor, c.vendorGiven, gatewayMakerOf(peer.vendorIds));
-    this.log.debug(1, () => dialect.describe);
+    this.log.at(1)?.(dialect.describe);
     if (dialect.notice) this.log.notice(dialect.notice);
     const natt = nattOf(nat, peer);
     let pushed: ModeConfig | undefined;
@@ -136,8 +136,8 @@ export class Phase1Driver {
     // neighbour discovery, so IPv6 could not pass there.
     if (this.config.noIpv6 || this.config.ifMode !== 'tun') modeConfig.address6 = undefined;
     else if (modeConfig.ipv6Problem) this.log.notice(`IPv6 is not carried: the gateway's ${modeConfig.ipv6Problem}`);
-    this.log.debug(1, () => `got address ${modeConfig.address}${modeConfig.address6 ? ` and ${modeConfig.address6.address}/${modeConfig.address6.prefixLength}` : ''}`);
-    if (modeConfig.banner) this.log.debug(1, () => `Banner: ${modeConfig.banner}`);
+    this.log.at(1)?.(`got address ${modeConfig.address}${modeConfig.address6 ? ` and ${modeConfig.address6.address}/${modeConfig.address6.prefixLength}` : ''}`);
+    if (modeConfig.banner) this.log.at(1)?.(`Banner: ${modeConfig.banner}`);
     // A typed password is kept only when the gateway says it may be (UNITY_SAVE_PASSWD 1); silence is no.
     const typed = this.typedPassword ?? (c.passwordTyped && this.passwordUsed ? this.options.rememberedPassword : undefined);
     const reusablePassword = modeConfig.savePassword === true ? typed : undefined;
@@ -148,9 +148,9 @@ export class Phase1Driver {
   private async aggressiveMode(local: SocketAddress, remote: SocketAddress, opts: { initialContact: boolean }): Promise<Phase1Done> {
     const c = this.config;
     const am = aggressiveModeFor(c, this.log, { dhGroup: c.dhGroup, initialContact: opts.initialContact });
-    this.log.debug(2, () => 'S4.3 AM packet_1');
+    this.log.at(2)?.('S4.3 AM packet_1');
     const am2 = await this.firstAnswer(am.start(), (d) => am.accepts(d), am.cookieI);
-    this.log.debug(2, () => 'S4.4 AM packet_2');
+    this.log.at(2)?.('S4.4 AM packet_2');
     const result = am.receive(am2, local, remote);
     const establishedAt = (this.options.clock ?? systemClock).now();
     this.onIkeSa(result.sa);
@@ -158,7 +158,7 @@ export class Phase1Driver {
     this.logPeer(peer);
     this.float(nat, peer);
     const xauth = sa.suite.authMethod === IkeAuthMethod.XAUTHInitPreShared || sa.suite.authMethod === IkeAuthMethod.HybridInitRSA;
-    this.log.debug(2, () => 'S4.5 AM packet_3');
+    this.log.at(2)?.('S4.5 AM packet_3');
     let first: Buffer | undefined;
     if (xauth) {
       // AM3 answers AM2: should the gateway repeat AM2 (AM3 lost), it is resent at once.
@@ -177,22 +177,22 @@ export class Phase1Driver {
     const mm = new MainModeInitiator({
       policy: { authMode: 'cert', dhGroup: c.dhGroup, weakEncryption: c.weakEncryption, weakAuthentication: c.weakAuthentication, lifetimeSeconds: c.ikeLifetime },
       credentials,
-      trust: { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => this.log.debug(2, () => `CA skipped: ${m}`)) },
+      trust: { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => this.log.at(2)?.(`CA skipped: ${m}`)) },
       ...gatewayNameOf(c),
       nattMode: c.nattMode,
       dpd: c.dpdIdle !== 0,
       initialContact: opts.initialContact,
     });
     const accepts = (d: Buffer) => mm.accepts(d);
-    this.log.debug(2, () => 'MM packet_1');
+    this.log.at(2)?.('MM packet_1');
     const mm3 = mm.receiveMm2(await this.firstAnswer(mm.start(), accepts, mm.cookieI), local, remote);
-    this.log.debug(2, () => 'MM packet_3');
+    this.log.at(2)?.('MM packet_3');
     const keyed = mm.receiveMm4(await this.channel.exchange(mm3, accepts, { other: (d) => this.other(mm.cookieI, d), answersLast: true }), local, remote);
     const establishedAt = (this.options.clock ?? systemClock).now();
     this.onIkeSa(keyed.sa);
     this.logPeer(keyed.peer);
     this.float(keyed.nat, keyed.peer);
-    this.log.debug(2, () => 'MM packet_5');
+    this.log.at(2)?.('MM packet_5');
     const result = mm.receiveMm6(await this.channel.exchange(mm.mm5(), (d) => mm.acceptsMm6(d), { other: (d) => this.unexpected(keyed.sa, d), answersLast: true }));
     const { sa } = result;
     let first: Buffer | undefined;
@@ -210,18 +210,18 @@ export class Phase1Driver {
   }
 
   private logPeer(peer: PeerFeatures): void {
-    for (const v of peer.vendorIds) this.log.debug(2, () => `peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
+    for (const v of peer.vendorIds) this.log.at(2)?.(`peer sent vendor id ${vendorIdName(v) ?? v.toString('hex')}`);
   }
 
   /** NAT-T (RFC 3947): when a NAT is between us and the gateway speaks RFC NAT-T, IKE moves to port 4500 now. */
   private float(nat: NatStatus, peer: PeerFeatures): void {
     if (nat.natdType === 0) {
-      this.log.debug(1, () => (peer.nattVersion < 0 ? 'NAT status: no NAT-T VID seen' : 'NAT status: NAT-T not in use'));
+      this.log.at(1)?.(peer.nattVersion < 0 ? 'NAT status: no NAT-T VID seen' : 'NAT status: NAT-T not in use');
     } else if (nat.localBehindNat || nat.remoteBehindNat) {
-      this.log.debug(1, () => `NAT status: this end behind NAT? ${nat.localBehindNat ? 'YES' : 'no'} -- remote end behind NAT? ${nat.remoteBehindNat ? 'YES' : 'no'}`);
+      this.log.at(1)?.(`NAT status: this end behind NAT? ${nat.localBehindNat ? 'YES' : 'no'} -- remote end behind NAT? ${nat.remoteBehindNat ? 'YES' : 'no'}`);
       if (peer.nattVersion >= 2) this.channel.floatTo4500();
     } else {
-      this.log.debug(1, () => 'NAT status: NAT-T VID seen, no NAT device detected');
+      this.log.at(1)?.('NAT status: NAT-T VID seen, no NAT device detected');
     }
   }
 
@@ -253,19 +253,19 @@ export class Phase1Driver {
       for (const ev of parseInformational(msg)) {
         // vpnc's do_load_balance: a cluster member sends us to another one; phase 1 starts again there.
         if (ev.kind === 'load-balance') throw new GatewayRedirect(ev.address);
-        if (ev.kind === 'notify') this.log.debug(1, () => `gateway notice during setup: type ${ev.messageType}`);
+        if (ev.kind === 'notify') this.log.at(1)?.(`gateway notice during setup: type ${ev.messageType}`);
         if (ev.kind === 'delete-isakmp') throw new ProtocolError('gateway deleted the ISAKMP SA during setup');
       }
       return;
     }
-    this.log.debug(2, () => `ignored exchange type ${h.exchangeType} during setup`);
+    this.log.at(2)?.(`ignored exchange type ${h.exchangeType} during setup`);
   }
 
   /** XAUTH as the gateway drives it; returns the mode config it pushed (netscreen, WatchGuard), if the dialect takes it. */
   private async xauth(sa: IkeSa, first: Buffer, dialect: DialectChoice): Promise<ModeConfig | undefined> {
     const xauth = new XauthClient(sa);
     let d = first;
-    this.log.debug(2, () => 'S5.1 xauth_request');
+    this.log.at(2)?.('S5.1 xauth_request');
     for (;;) {
       const step = xauth.receive(d);
       switch (step.kind) {
@@ -273,7 +273,7 @@ export class Phase1Driver {
           // A reply: should the gateway repeat its SET (our ACK lost), the channel answers it again.
           this.channel.reply(step.send);
           if (!step.ok) throw new AuthError('authentication unsuccessful: the gateway refused the XAUTH username or password');
-          this.log.debug(2, () => 'S5.8 xauth done');
+          this.log.at(2)?.('S5.8 xauth done');
           return xauth.pushed;
         case 'pushed':
           if (dialect.push === 'refuse') {
@@ -282,7 +282,7 @@ export class Phase1Driver {
             );
           }
           if (dialect.push === 'take-noted') this.log.notice('the gateway pushed its mode config during XAUTH (as Netscreen and WatchGuard gateways do): taking it');
-          this.log.debug(2, () => 'S5.5.1 mode config pushed during XAUTH');
+          this.log.at(2)?.('S5.5.1 mode config pushed during XAUTH');
           // The ACK is resent until the status comes: a gateway answers a repeated ACK with its status again.
           d = await this.channel.exchange(step.send, (x) => xauth.accepts(x) && sa.isAuthentic(x), { other: (x) => this.unexpected(sa, x), answersLast: true });
           break;
@@ -335,12 +335,12 @@ export class Phase1Driver {
       // Not shown with a prompt (none came, or asking failed): the log has it, where it may explain the failure.
       if (message) for (const line of message.split('\n')) this.log.notice(line);
     }
-    this.log.debug(99, () => [...out].map(([f, v]) => `XAUTH reply ${f}: "${v}" (hex ${Buffer.from(v).toString('hex')})`).join('\n'));
+    this.log.at(99)?.([...out].map(([f, v]) => `XAUTH reply ${f}: "${v}" (hex ${Buffer.from(v).toString('hex')})`).join('\n'));
     return out;
   }
 
   private async modeConfig(sa: IkeSa): Promise<ModeConfig> {
-    this.log.debug(2, () => 'S6.1 phase2_config');
+    this.log.at(2)?.('S6.1 phase2_config');
     const pull = new ModeConfigClient(sa, {
       ciscoUdp: this.config.nattMode === 'cisco-udp',
       ipv6: !this.config.noIpv6 && this.config.ifMode === 'tun',
@@ -357,8 +357,8 @@ export class Phase1Driver {
  */
 export function aggressiveModeFor(c: VpncConfig, log: Logger, o: { dhGroup: number; initialContact: boolean }): AggressiveModeInitiator {
   const hybrid = c.authMode === 'hybrid';
-  const trust = hybrid ? { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => log.debug(2, () => `CA skipped: ${m}`)) } : undefined;
-  if (trust) log.debug(2, () => `hybrid authentication: ${trust.anchors.length} trusted CA certificate(s) from ${c.caFile ?? '-'} and ${c.caDir}`);
+  const trust = hybrid ? { anchors: loadTrustAnchors({ caFile: c.caFile, caDir: c.caDir }, (m) => log.at(2)?.(`CA skipped: ${m}`)) } : undefined;
+  if (trust) log.at(2)?.(`hybrid authentication: ${trust.anchors.length} trusted CA certificate(s) from ${c.caFile ?? '-'} and ${c.caDir}`);
   return new AggressiveModeInitiator({
     policy: {
       authMode: hybrid ? 'hybrid' : 'psk',

@@ -69,7 +69,7 @@ export async function probeGateway(config: VpncConfig, log: Logger, netns?: stri
         else if (err instanceof VpncError) answer = { kind: 'refused', why: err.message };
         else throw err;
       }
-      log.debug(1, () => `dh${dhGroup}: ${answer.kind}`);
+      log.at(1)?.(`dh${dhGroup}: ${answer.kind}`);
       rows.push({ dhGroup, answer });
     } finally {
       channel.close();
@@ -88,7 +88,7 @@ function openProbeChannel(config: VpncConfig, gateway: string, log: Logger, netn
     return open(config.localPort);
   } catch (err) {
     if (!(err instanceof VpncError) || config.localPort === 0) throw err;
-    log.debug(1, () => `local port ${config.localPort} is taken (${err.message}); probing from a random port`);
+    log.at(1)?.(`local port ${config.localPort} is taken (${err.message}); probing from a random port`);
     return open(0);
   }
 }

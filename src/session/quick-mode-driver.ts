@@ -55,7 +55,7 @@ export async function runQuickMode(
     remote: p.remote,
     policy: { weakEncryption: p.config.weakEncryption, weakAuthentication: p.config.weakAuthentication, noEncryption: p.config.noEncryption },
   });
-  log.debug(2, () => 'S7.1 QM_packet1');
+  log.at(2)?.('S7.1 QM_packet1');
   const reply = await channel.exchange(
     qm.start(),
     (d) => {
@@ -76,7 +76,7 @@ export async function runQuickMode(
   const outbound = EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut);
   const family = addressRange(p.localAddress)?.family ?? 4;
   const description = `${family === 6 ? 'IPv6: ' : ''}${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}${p.pfsGroup ? `, PFS dh${p.pfsGroup}` : ''}`;
-  log.debug(1, () => `IPSEC SA selected ${description}`);
-  log.debug(2, () => `ESP lifetime ${r.lifetimeSeconds ? `${r.lifetimeSeconds} s` : 'not stated'}${r.lifetimeKilobytes ? `, ${r.lifetimeKilobytes} kB` : ''}`);
+  log.at(1)?.(`IPSEC SA selected ${description}`);
+  log.at(2)?.(`ESP lifetime ${r.lifetimeSeconds ? `${r.lifetimeSeconds} s` : 'not stated'}${r.lifetimeKilobytes ? `, ${r.lifetimeKilobytes} kB` : ''}`);
   return { family, inbound, outbound, lifetimeSeconds: r.lifetimeSeconds, lifetimeKilobytes: r.lifetimeKilobytes, description };
 }

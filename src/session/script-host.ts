@@ -146,12 +146,12 @@ export class ScriptHost {
 
   private async run(inv: ScriptInvocation): Promise<void> {
     const env = buildScriptEnv(inv, process.env);
-    this.log.debug(2, () => `running script ${this.config.script} (reason ${inv.reason})`);
+    this.log.at(2)?.(`running script ${this.config.script} (reason ${inv.reason})`);
     const result = await runScript({ command: this.config.script, env, output: this.output, cwd: process.cwd() });
     if (this.output === 'capture') {
       for (const line of `${result.stdout}${result.stderr}`.split('\n').filter(Boolean)) this.log.notice(`script: ${line}`);
     }
     if (!scriptSucceeded(result)) this.log.notice(`script ${inv.reason} ${describeScriptExit(result.exit)}`);
-    else this.log.debug(2, () => `script ${inv.reason} finished`);
+    else this.log.at(2)?.(`script ${inv.reason} finished`);
   }
 }

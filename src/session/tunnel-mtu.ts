@@ -47,7 +47,7 @@ export class TunnelMtu {
     try {
       path = pathMtu(endpoints.gateway, hooks.netns);
     } catch (err) {
-      log.debug(1, () => `tunnel MTU left as it is: ${(err as Error).message}`);
+      log.at(1)?.(`tunnel MTU left as it is: ${(err as Error).message}`);
       return;
     }
     const mtu = Math.min(innerMtu(path, suite, ENCAPSULATION_OF[transport]), 65535);
@@ -68,6 +68,6 @@ export class TunnelMtu {
     this.lastPath = path;
     this.changes++;
     if (before !== undefined && mtu < before) log.notice(`the path to the gateway now carries at most ${path} bytes: tunnel MTU lowered from ${before} to ${mtu}`);
-    else log.debug(1, () => `tunnel MTU ${mtu}: path MTU ${path} minus ESP overhead (${suite.name} over ${transport})`);
+    else log.at(1)?.(`tunnel MTU ${mtu}: path MTU ${path} minus ESP overhead (${suite.name} over ${transport})`);
   }
 }

@@ -52,7 +52,7 @@ export class RunningTunnel {
   async run(): Promise<EndReason> {
     const { clock, log } = this.ctx;
     if (this.ctx.hooks.detached?.()) this.scripts.output = 'capture';
-    log.debug(2, () => 'S7.9 main loop');
+    log.at(2)?.('S7.9 main loop');
     const monitor = this.watchKernel();
     this.setMtu(false);
     try {
@@ -88,10 +88,10 @@ export class RunningTunnel {
           this.lc.kernelRouteEvent();
           this.link.channel.interrupt();
         },
-        { ...(hooks.netns ? { netns: hooks.netns } : {}), onError: (err) => log.debug(1, () => `route monitor stopped: ${err.message}; checking every ${Timers.routeCheckMs / 1000} s`) },
+        { ...(hooks.netns ? { netns: hooks.netns } : {}), onError: (err) => log.at(1)?.(`route monitor stopped: ${err.message}; checking every ${Timers.routeCheckMs / 1000} s`) },
       );
     } catch (err) {
-      log.debug(1, () => `${(err as Error).message}; checking the route every ${Timers.routeCheckMs / 1000} s instead`);
+      log.at(1)?.(`${(err as Error).message}; checking the route every ${Timers.routeCheckMs / 1000} s instead`);
       return undefined;
     }
   }
@@ -115,7 +115,7 @@ export class RunningTunnel {
       case 'probe': {
         const slot = this.lc.current;
         if (!slot) return;
-        log.debug(2, () => `sending DPD R-U-THERE seq ${duty.seq} (attempt ${duty.attempt})`);
+        log.at(2)?.(`sending DPD R-U-THERE seq ${duty.seq} (attempt ${duty.attempt})`);
         return this.link.channel.send(buildDpd(slot.sa, randomMessageId(), false, duty.seq));
       }
       case 'attempt-reconnect':
@@ -148,7 +148,7 @@ export class RunningTunnel {
     const { clock, log } = this.ctx;
     const old = this.lc.current;
     if (!old) return;
-    log.debug(1, () => `re-authenticating phase 1 (${old.life.describe(clock.now())})`);
+    log.at(1)?.(`re-authenticating phase 1 (${old.life.describe(clock.now())})`);
     this.lc.reauthStarted(clock.now());
     try {
       const { slot, outcome } = await this.phase1(true);
@@ -182,7 +182,7 @@ export class RunningTunnel {
     if (!slot) return;
     const due = this.keeper.dueFamilies(clock.now());
     const families = due.length > 0 ? due : [4 as const];
-    log.debug(1, () => families.map((f) => `rekeying the ${f === 6 ? 'IPv6 ' : ''}ESP SAs: ${this.keeper.dueReason(clock.now(), f) ?? 'due'}`).join('\n'));
+    log.at(1)?.(families.map((f) => `rekeying the ${f === 6 ? 'IPv6 ' : ''}ESP SAs: ${this.keeper.dueReason(clock.now(), f) ?? 'due'}`).join('\n'));
     try {
       const { replaced, ipv6Dropped } = await negotiatePairs(this.esp(), slot, true, families);
       for (const old of replaced) this.link.channel.send(espDelete(slot.sa, old));
@@ -372,7 +372,7 @@ export class RunningTunnel {
     if (!mc || !dns) return;
     const id = randomBytes(2).readUInt16BE(0);
     const sent = this.link.datapath.sendInner(buildDnsProbe(mc.address, dns, id, 1024 + (id % 60000)));
-    this.ctx.log.debug(1, () => `no ESP has come back for a while: probing the gateway (R-U-THERE) and, through the tunnel, the resolver ${dns}${sent ? '' : ' (could not be sent)'}`);
+    this.ctx.log.at(1)?.(`no ESP has come back for a while: probing the gateway (R-U-THERE) and, through the tunnel, the resolver ${dns}${sent ? '' : ' (could not be sent)'}`);
   }
 
   /** The source address the kernel would use towards the gateway; undefined when it has no route there. */

@@ -21,10 +21,8 @@ export class HostileMode {
   open(peer: HostilePeerView, from: { address: string; port: number }, deliver: (data: Buffer) => void): HostileSession {
     const seed = sessionSeed(this.config.seed, from.port);
     const plan = planSession(seed, this.config.step);
-    this.log.debug(1, () =>
-      `hostile: peer ${peer.key} from ${from.address}:${from.port}: session seed 0x${seed.toString(16).padStart(8, '0')} ` +
-        `(Hostile seed ${this.config.seed}${this.config.step ? ` ${this.config.step}` : ''}, client port ${from.port}): ${describePlan(plan)}`,
-    );
+    this.log.at(1)?.(`hostile: peer ${peer.key} from ${from.address}:${from.port}: session seed 0x${seed.toString(16).padStart(8, '0')} ` +
+        `(Hostile seed ${this.config.seed}${this.config.step ? ` ${this.config.step}` : ''}, client port ${from.port}): ${describePlan(plan)}`);
     return new HostileSession(plan, peer, deliver, {
       log: this.log,
       recent: this.recent,

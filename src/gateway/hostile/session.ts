@@ -120,10 +120,10 @@ export class HostileSession {
     try {
       const done = r.quick.finish(datagram, r.encapMode);
       if (!done) return [];
-      this.env.log.debug(1, () => `hostile: peer ${this.peer.key}: the gateway's own rekey done: ESP ${done.keys.name} SPI in 0x${done.keys.spiIn.toString('hex')}`);
+      this.env.log.at(1)?.(`hostile: peer ${this.peer.key}: the gateway's own rekey done: ESP ${done.keys.name} SPI in 0x${done.keys.spiIn.toString('hex')}`);
       return [{ kind: 'send', data: done.qm3 }, { kind: 'install', keys: done.keys, address: this.peer.address }];
     } catch (err) {
-      this.env.log.debug(1, () => `hostile: peer ${this.peer.key}: the client's answer to the gateway's rekey refused: ${(err as Error).message}`);
+      this.env.log.at(1)?.(`hostile: peer ${this.peer.key}: the client's answer to the gateway's rekey refused: ${(err as Error).message}`);
       return [];
     }
   }
@@ -136,7 +136,7 @@ export class HostileSession {
   }
 
   private note(what: string): void {
-    this.env.log.debug(1, () => `hostile: peer ${this.peer.key}: ${this.plan.step} (transmission ${this.transmissions}): ${what}`);
+    this.env.log.at(1)?.(`hostile: peer ${this.peer.key}: ${this.plan.step} (transmission ${this.transmissions}): ${what}`);
   }
 
   private attack(data: Buffer, c: Classified): void {

@@ -111,12 +111,13 @@ export class SessionTracer implements SessionTrace {
 
   ikeSa(sa: IkeSa): void {
     this.keys?.addIkeSa(sa.cookieI, sa.keys.encKey);
-    this.log.debug(2, () => `IKE SA ${sa.cookieI.toString('hex')}/${sa.cookieR.toString('hex')} keyed (${sa.suite.name})`);
-    this.log.debug(99, () => {
+    this.log.at(2)?.(`IKE SA ${sa.cookieI.toString('hex')}/${sa.cookieR.toString('hex')} keyed (${sa.suite.name})`);
+    const secrets = this.log.at(99);
+    if (secrets) {
       const k = sa.keys;
-      return [`IKE SA key material (cookie ${sa.cookieI.toString('hex')}):`, `  SKEYID   ${k.skeyid.toString('hex')}`, `  SKEYID_d ${k.skeyidD.toString('hex')}`,
-        `  SKEYID_a ${k.skeyidA.toString('hex')}`, `  SKEYID_e ${k.skeyidE.toString('hex')}`, `  enc key  ${k.encKey.toString('hex')}`, `  IV0      ${k.iv0.toString('hex')}`].join('\n');
-    });
+      secrets([`IKE SA key material (cookie ${sa.cookieI.toString('hex')}):`, `  SKEYID   ${k.skeyid.toString('hex')}`, `  SKEYID_d ${k.skeyidD.toString('hex')}`,
+        `  SKEYID_a ${k.skeyidA.toString('hex')}`, `  SKEYID_e ${k.skeyidE.toString('hex')}`, `  enc key  ${k.encKey.toString('hex')}`, `  IV0      ${k.iv0.toString('hex')}`].join('\n'));
+    }
   }
 
   espSas(pair: EspSaPair, path?: EspPath): void {
@@ -128,11 +129,9 @@ export class SessionTracer implements SessionTrace {
       [pair.outbound, this.localText, this.remoteText],
       [pair.inbound, this.remoteText, this.localText],
     ]);
-    this.log.debug(99, () =>
-      [pair.inbound, pair.outbound]
+    this.log.at(99)?.([pair.inbound, pair.outbound]
         .map((sa) => `ESP SA 0x${sa.spi.toString(16).padStart(8, '0')} keys: encryption ${sa.keys.encryption.toString('hex')} salt ${sa.keys.salt.toString('hex')} integrity ${sa.keys.integrity.toString('hex')}`)
-        .join('\n'),
-    );
+        .join('\n'));
   }
 
   // --- DatagramTap: the IKE socket ---------------------------------------------------------------------
@@ -154,7 +153,7 @@ export class SessionTracer implements SessionTrace {
     const at = marker ? off + 4 : off;
     const n = marker ? len - 4 : len;
     const peer = `${this.remoteText}:${path.remotePort}`;
-    this.log.debug(3, () => `${direction === 'out' ? `sent ISAKMP to ${peer}` : `received ISAKMP from ${peer}`}: ${describeIsakmp(buf, at, n)}\n${hexDump(buf, at, n)}`);
+    this.log.at(3)?.(`${direction === 'out' ? `sent ISAKMP to ${peer}` : `received ISAKMP from ${peer}`}: ${describeIsakmp(buf, at, n)}\n${hexDump(buf, at, n)}`);
   }
 
   // --- PacketTap: the data path ------------------------------------------------------------------------
@@ -163,12 +162,12 @@ export class SessionTracer implements SessionTrace {
     if (direction === 'in') this.flushPending(undefined, true);
     else this.flushPending(undefined);
     this.writePacket(TraceInterface.INNER, direction, undefined, 0, buf, off, len, undefined);
-    if (this.log.enabled(3)) this.log.debug(3, () => `${direction === 'out' ? 'to tunnel' : 'from tunnel'}: ${describeIp(buf, off, len)}`);
+    if (this.log.enabled(3)) this.log.at(3)?.(`${direction === 'out' ? 'to tunnel' : 'from tunnel'}: ${describeIp(buf, off, len)}`);
   }
 
   outerEsp(direction: 'in' | 'out', buf: Buffer, off: number, len: number): void {
     this.flushPending(undefined);
-    if (this.log.enabled(3)) this.log.debug(3, () => `ESP ${direction === 'out' ? 'sent' : 'received'}: ${describeEsp(buf, off, len)}`);
+    if (this.log.enabled(3)) this.log.at(3)?.(`ESP ${direction === 'out' ? 'sent' : 'received'}: ${describeEsp(buf, off, len)}`);
     if (len < 8) return;
     if (direction === 'out') {
       this.counters.passed(buf.readUInt32BE(off), len);
@@ -199,7 +198,7 @@ export class SessionTracer implements SessionTrace {
     const version = len > 0 ? buf[off]! >> 4 : 0;
     const onSa = !NO_SA_DROPS.has(reason) && (version === 4 || version === 6);
     this.dropped('out', reason, onSa ? this.counters.outboundSpi[version] : undefined);
-    if (this.log.enabled(3)) this.log.debug(3, () => `  the dropped packet: ${describeIp(buf, off, len)}`);
+    if (this.log.enabled(3)) this.log.at(3)?.(`  the dropped packet: ${describeIp(buf, off, len)}`);
   }
 
   // --- the end -----------------------------------------------------------------------------------------
@@ -230,9 +229,9 @@ export class SessionTracer implements SessionTrace {
     this.counters.dropped(direction, reason, spi);
     if (!this.firstDrops.has(kind)) {
       this.firstDrops.add(kind);
-      this.log.debug(1, () => `dropped ${direction === 'in' ? 'an inbound' : 'an outbound'} packet: ${reason} (first of its kind; later ones are counted)`);
+      this.log.at(1)?.(`dropped ${direction === 'in' ? 'an inbound' : 'an outbound'} packet: ${reason} (first of its kind; later ones are counted)`);
     } else {
-      this.log.debug(3, () => `dropped ${direction === 'in' ? 'inbound' : 'outbound'} packet: ${reason}`);
+      this.log.at(3)?.(`dropped ${direction === 'in' ? 'inbound' : 'outbound'} packet: ${reason}`);
     }
   }
 
