@@ -18,7 +18,6 @@ export const ERROR_CODES = {
   VPNC_ERR_ENCODE: 'a message could not be encoded (a value out of range)',
   VPNC_ERR_IPV4_DECODE: 'a packet carries a malformed IPv4 header',
   VPNC_ERR_CIPHER_UNAVAILABLE: 'the runtime cannot provide a negotiated cipher (single DES)',
-  VPNC_ERR_BUFFER_POOL: 'the packet buffer pool was misused',
   VPNC_ERR_TUN_OPEN: 'the TUN/TAP device cannot be opened',
   VPNC_ERR_TAP: 'the TAP device cannot be used (no MAC address)',
   VPNC_ERR_UDP_OPEN: 'a UDP socket cannot be opened or bound',

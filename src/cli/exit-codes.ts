@@ -23,7 +23,6 @@ export const EXIT_CODE_OF: Readonly<Record<ErrorCode, ExitCode>> = {
   VPNC_ERR_ENCODE: ExitCode.failure,
   VPNC_ERR_IPV4_DECODE: ExitCode.failure,
   VPNC_ERR_CIPHER_UNAVAILABLE: ExitCode.failure,
-  VPNC_ERR_BUFFER_POOL: ExitCode.failure,
   VPNC_ERR_TUN_OPEN: ExitCode.failure,
   VPNC_ERR_TAP: ExitCode.failure,
   VPNC_ERR_UDP_OPEN: ExitCode.failure,

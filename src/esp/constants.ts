@@ -1,5 +1,5 @@
 /**
- * ESP numbers and buffer geometry (RFC 4303). One module, so the hot path and the buffer pool agree.
+ * ESP numbers and buffer geometry (RFC 4303). One module, so the hot path, the native addon's arenas and the tests agree.
  */
 
 /** SPI (4) + Sequence Number (4). */
