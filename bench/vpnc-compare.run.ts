@@ -8,26 +8,33 @@
  * - throughput up and down: iperf3 for BENCH_SECONDS (default 10) each way, server on the inner host;
  * - client CPU seconds per GB: utime + stime of the client pid (/proc/PID/stat) around each iperf3 run,
  *   divided by the bytes the iperf3 receiver got (10^9 B/GB); the gateway's (charon's) CPU is shown as context;
- * - peak RSS: VmHWM of the client pid after both transfers.
+ * - small packets: iperf3 UDP with 64-byte datagrams, as fast as the sender can, BENCH_SMALL_SECONDS (default 5)
+ *   up through the tunnel: datagrams per second offered and delivered, and client CPU microseconds per delivered one;
+ * - peak RSS: VmHWM of the client pid after the transfers.
  *
+ * BENCH_GATEWAY=project runs the project's own gateway (vpnc-gateway, a process of its own) instead of strongSwan:
+ * the client's ceiling, where strongSwan's userspace ESP (kernel-libipsec) is not the limit.
  * Medians are reported with their spread (lowest and highest launch) and the ratios ours/vpnc; the markdown
  * table goes to stdout and to bench/results/vpnc-compare-ESP-NATT.md, every launch's raw figures to
  * bench/results/vpnc-compare-ESP-NATT.json; both are committed beside BENCHMARKS.md's tables. CPU is read in
  * clock ticks of `getconf CLK_TCK`, every thread of the client counted (measure.ts).
- * Environment: BENCH_RUNS, BENCH_SECONDS, BENCH_ESP (ESP proposal, default aes256-sha1), BENCH_NATT (natt or
- * force-natt), BENCH_ONLY (vpnc or ours), BENCH_NODE_ARGS (extra node flags for ours, e.g. --cpu-prof), BENCH_WRAP.
+ * Environment: BENCH_RUNS, BENCH_SECONDS, BENCH_SMALL_SECONDS, BENCH_ESP (ESP proposal, default aes256-sha1; with
+ * the project's gateway its `ESP proposals`), BENCH_NATT (natt or force-natt), BENCH_GATEWAY (strongswan or project),
+ * BENCH_ONLY (vpnc or ours), BENCH_NODE_ARGS (extra node flags for ours, e.g. --cpu-prof), BENCH_WRAP.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { nsRun, requireBinaries, requireRoot } from '../test/helpers/netns.js';
+import { nsRun, requireBinaries, requireRoot, stopChild, waitFor } from '../test/helpers/netns.js';
+import { projectGatewayConf } from '../test/helpers/project-gateway.js';
 import { CHARON, SWANCTL, startStrongSwan, type StrongSwanGateway } from '../test/helpers/strongswan.js';
 import { BED, createTestbed, destroyTestbed, type Testbed } from '../test/helpers/testbed.js';
 import { startVpnc, VPNC, VPNC_SCRIPT, type NattMode } from '../test/helpers/vpnc-ref.js';
 import {
-  clockTicks, cpuSeconds, iperf, median, peakRss, startEcho, startIperfServer, startProbe, writeProbeScripts, type Server,
+  clockTicks, cpuSeconds, iperf, iperfUdp, median, peakRss, startEcho, startIperfServer, startProbe, writeProbeScripts, type Server,
 } from './compare/measure.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,6 +42,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ESP = process.env.BENCH_ESP ?? 'aes256-sha1';
 const NATT = (process.env.BENCH_NATT ?? 'natt') as NattMode;
+const SMALL_SECONDS = Number(process.env.BENCH_SMALL_SECONDS ?? 5);
+const GATEWAY = process.env.BENCH_GATEWAY ?? 'strongswan';
+if (GATEWAY !== 'strongswan' && GATEWAY !== 'project') throw new Error(`BENCH_GATEWAY=${GATEWAY}: strongswan or project`);
 const ONLY = process.env.BENCH_ONLY;
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** A command our client runs under, for diagnosis only (e.g. `strace -f -ttt -o FILE`): its pid is measured. */
@@ -62,12 +72,17 @@ interface Sample {
   cpuPerGb: number;
   gatewayCpuPerGb: number;
   peakRssMiB: number;
+  /** 64-byte UDP datagrams per second offered and delivered up through the tunnel, client CPU us per delivered one. */
+  smallOfferedPps: number;
+  smallDeliveredPps: number;
+  smallCpuUsPerPacket: number;
   mtu: number;
   retransmits: number;
 }
 
 let bed: Testbed;
-let gw: StrongSwanGateway;
+/** The gateway under test: its pid (CPU context) and the account the clients use. */
+let gw: { pid: number; group: string; groupSecret: string; user: string; password: string; stop(): Promise<void> };
 let work: string;
 let probeScript = '';
 const servers: Server[] = [];
@@ -78,7 +93,7 @@ beforeAll(async () => {
   requireBinaries([CHARON, SWANCTL, VPNC, VPNC_SCRIPT, 'ip', 'unshare', 'stdbuf', 'iperf3']);
   work = mkdtempSync(join(tmpdir(), 'vpnc-bench-'));
   bed = createTestbed({ prefix: 'bn' });
-  gw = await startStrongSwan({ netns: bed.gateway, espProposals: ESP, dpdDelaySeconds: 0, logLevel: 1 });
+  gw = GATEWAY === 'project' ? await startOurGateway() : strongSwan(await startStrongSwan({ netns: bed.gateway, espProposals: ESP, dpdDelaySeconds: 0, logLevel: 1 }));
   const scripts = writeProbeScripts(work);
   servers.push(await startIperfServer(bed.inner, IPERF_PORT));
   servers.push(await startEcho(bed.inner, scripts.echo, ECHO_PORT, '192.0.2.'));
@@ -92,6 +107,23 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+function strongSwan(s: StrongSwanGateway): typeof gw {
+  const user = s.options.users[0]!;
+  return { pid: s.pid, group: s.options.group, groupSecret: s.options.groupSecret, user: user.name, password: user.password, stop: async () => void (await s.stop()) };
+}
+
+/** vpnc-gateway as a process of its own in the gateway namespace, with the test account and `ESP proposals` = BENCH_ESP. */
+async function startOurGateway(): Promise<typeof gw> {
+  const conf = join(work, 'gateway.conf');
+  writeFileSync(conf, projectGatewayConf(bed.gateway, [`Pool ${BED.poolFirst}-${BED.poolLast}`, `Split include ${BED.innerNet}`, 'DPD 0', `ESP proposals ${ESP}`]));
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'vpnc-gateway.js'), '--debug', '1', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor('vpnc-gateway listening', () => (/listening|ready|started/.test(out) ? true : undefined), 10_000);
+  return { pid: child.pid!, group: 'testgroup', groupSecret: 'group-secret-42', user: 'alice', password: 'wonderland', stop: async () => void (await stopChild(child)) };
+}
+
 /** The MTU of the client namespace's device that carries a pool address (the clients pick their own MTU). */
 function tunnelMtu(): number {
   const line = nsRun(bed.client, 'ip', ['-o', '-4', 'addr', 'show']).split('\n').find((l) => l.includes(' 192.0.2.'));
@@ -102,12 +134,11 @@ function tunnelMtu(): number {
 
 /** One launch: connect, time the first packet, iperf3 both ways, read CPU and RSS, disconnect. */
 async function measure(client: ClientName): Promise<Sample> {
-  const user = gw.options.users[0]!;
   const probe = await startProbe(bed.client, probeScript, BED.innerHost, ECHO_PORT, PROBE_INTERVAL_MS);
   const launched = Date.now();
   const v = startVpnc({
-    netns: bed.client, gateway: BED.gatewayOutside, group: gw.options.group, groupSecret: gw.options.groupSecret,
-    user: user.name, password: user.password, nattMode: NATT, debug: 0, command: COMMANDS[client],
+    netns: bed.client, gateway: BED.gatewayOutside, group: gw.group, groupSecret: gw.groupSecret,
+    user: gw.user, password: gw.password, nattMode: NATT, debug: 0, command: COMMANDS[client],
   });
   try {
     // Debug 0 for both (no per-packet logging or tracing); the probe's answer is the proof the tunnel is up.
@@ -119,6 +150,8 @@ async function measure(client: ClientName): Promise<Sample> {
     const down = await iperf(bed.client, BED.innerHost, IPERF_PORT, SECONDS, true);
     const c2 = cpuSeconds(v.pid);
     const g2 = cpuSeconds(gw.pid);
+    const small = await iperfUdp(bed.client, BED.innerHost, IPERF_PORT, SMALL_SECONDS, 64);
+    const c3 = cpuSeconds(v.pid);
     const moved = (up.bytes + down.bytes) / GB;
     return {
       client,
@@ -130,6 +163,9 @@ async function measure(client: ClientName): Promise<Sample> {
       cpuPerGb: (c2 - c0) / moved,
       gatewayCpuPerGb: (g2 - g0) / moved,
       peakRssMiB: peakRss(v.pid) / MIB,
+      smallOfferedPps: small.offeredPps,
+      smallDeliveredPps: small.deliveredPps,
+      smallCpuUsPerPacket: ((c3 - c2) * 1e6) / Math.max(small.delivered, 1),
       mtu: tunnelMtu(),
       retransmits: up.retransmits + down.retransmits,
     };
@@ -147,6 +183,8 @@ const COLUMNS: readonly [string, (s: Sample) => number, number][] = [
   ['CPU s/GB both', (s) => s.cpuPerGb, 2],
   ['first packet ms', (s) => s.firstPacketMs, 0],
   ['peak RSS MiB', (s) => s.peakRssMiB, 1],
+  ['64 B UDP delivered pkt/s', (s) => s.smallDeliveredPps, 0],
+  ['64 B UDP CPU us/pkt', (s) => s.smallCpuUsPerPacket, 1],
 ];
 
 /** Markdown table of medians per client with their spread (lowest-highest launch), and the ratio row. */
@@ -172,7 +210,7 @@ function table(): string {
 function header(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return (
-    `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}; ESP ${ESP}, ${NATT}, ` +
+    `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}; gateway ${GATEWAY}, ESP ${ESP}, ${NATT}, ` +
     `${RUNS} launches per client (medians, lowest-highest in brackets), iperf3 ${SECONDS} s each way, CLK_TCK ${clockTicks()}`
   );
 }
@@ -189,7 +227,7 @@ it(`vpnc and ours, ${RUNS} launches each, ${ESP} ${NATT}`, async () => {
   const report = `${header()}\n\n${table()}\n`;
   const out = join(ROOT, 'bench', 'results');
   mkdirSync(out, { recursive: true });
-  const name = `vpnc-compare-${ESP}-${NATT}`;
+  const name = `vpnc-compare-${GATEWAY === 'project' ? 'project-gateway-' : ''}${ESP}-${NATT}`;
   writeFileSync(join(out, `${name}.md`), report);
   writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ header: header(), samples }, null, 1)}\n`);
   console.log(`\n${report}`);

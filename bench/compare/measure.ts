@@ -74,6 +74,33 @@ export async function iperf(ns: string, server: string, port: number, seconds: n
   return { bytes: r.bytes, bitsPerSecond: r.bits_per_second, retransmits: j.end?.sum_sent?.retransmits ?? 0 };
 }
 
+/** A UDP iperf3 run of small datagrams: what was offered and what reached the receiver. */
+export interface UdpResult {
+  /** Datagrams per second the sender sent. */
+  offeredPps: number;
+  /** Datagrams per second that reached the receiver. */
+  deliveredPps: number;
+  /** Datagrams that reached the receiver. */
+  delivered: number;
+}
+
+interface IperfUdpJson {
+  end?: { sum_sent?: { packets: number; seconds: number }; sum_received?: { bytes: number; seconds: number } };
+  error?: string;
+}
+
+/** Runs `iperf3 -u -l LENGTH -b 0` (as fast as the sender can) from `ns` to `server` for `seconds`. */
+export async function iperfUdp(ns: string, server: string, port: number, seconds: number, length: number): Promise<UdpResult> {
+  const args = ['-c', server, '-p', String(port), '-t', String(seconds), '-u', '-l', String(length), '-b', '0', '-J'];
+  const out = await nsExec(ns, 'iperf3', args, (seconds + 30) * 1000);
+  const j = JSON.parse(out) as IperfUdpJson;
+  const sent = j.end?.sum_sent;
+  const received = j.end?.sum_received;
+  if (j.error || !sent || !received) throw new Error(`iperf3 ${args.join(' ')}: ${j.error ?? 'no summary'}`);
+  const delivered = Math.round(received.bytes / length);
+  return { offeredPps: sent.packets / sent.seconds, deliveredPps: delivered / received.seconds, delivered };
+}
+
 /** A background server process in a namespace, ended by its pid. */
 export interface Server {
   stop(): Promise<void>;
