@@ -65,10 +65,10 @@ try {
   const nativeVersion = nativeCryptoDisabled() ? null : nativeEspCryptoVersion();
 
   const suites = [
-    ['aes128-cbc+sha1', EspTransformId.ESP_AES, 128, AuthAlgorithm.HMAC_SHA],
-    ['aes256-cbc+sha1', EspTransformId.ESP_AES, 256, AuthAlgorithm.HMAC_SHA],
-    ['aes-gcm-128', EspTransformId.ESP_AES_GCM_16, 128, AuthAlgorithm.NONE],
-    ['aes-gcm-256', EspTransformId.ESP_AES_GCM_16, 256, AuthAlgorithm.NONE],
+    ['aes128-cbc+sha1', EspTransformId.AES, 128, AuthAlgorithm.HMAC_SHA],
+    ['aes256-cbc+sha1', EspTransformId.AES, 256, AuthAlgorithm.HMAC_SHA],
+    ['aes-gcm-128', EspTransformId.AES_GCM_16, 128, AuthAlgorithm.NONE],
+    ['aes-gcm-256', EspTransformId.AES_GCM_16, 256, AuthAlgorithm.NONE],
   ];
   const sizes = [64, 512, 1400];
 

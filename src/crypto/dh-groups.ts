@@ -14,27 +14,10 @@
 import { createDiffieHellman, createECDH, createPublicKey, diffieHellman, generateKeyPairSync, getDiffieHellman, type KeyObject } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
 
-/** IKE Diffie-Hellman group numbers (IANA "Group Description"), named after their prime or field size. */
-export const DhGroup = {
-  modp768: 1,
-  modp1024: 2,
-  modp1536: 5,
-  modp2048: 14,
-  modp3072: 15,
-  modp4096: 16,
-  modp6144: 17,
-  modp8192: 18,
-  ecp256: 19,
-  ecp384: 20,
-  ecp521: 21,
-} as const;
-
-/** A supported IKE Diffie-Hellman group number. */
-export type DhGroupId = (typeof DhGroup)[keyof typeof DhGroup];
-
 /**
- * Per group: kind, size in bits, KE payload length and shared-secret length in bytes, and the OpenSSL name
- * (the MODP primes come from OpenSSL's built-in RFC 2409/3526 groups; the tests check them independently).
+ * The supported groups by IKE group number (IANA "Group Description"; ike/ike-attributes.ts names them all): kind,
+ * size in bits, KE payload length and shared-secret length in bytes, and the OpenSSL name (the MODP primes come
+ * from OpenSSL's built-in RFC 2409/3526 groups; the tests check them independently).
  */
 export const DH_GROUP_SPEC = {
   1: { kind: 'modp', bits: 768, publicLength: 96, secretLength: 96, openssl: 'modp1' },
@@ -49,6 +32,12 @@ export const DH_GROUP_SPEC = {
   20: { kind: 'ecp', bits: 384, publicLength: 96, secretLength: 48, openssl: 'secp384r1' },
   21: { kind: 'ecp', bits: 521, publicLength: 132, secretLength: 66, openssl: 'secp521r1' },
 } as const;
+
+/** A supported IKE Diffie-Hellman group number. */
+export type DhGroupId = keyof typeof DH_GROUP_SPEC;
+
+/** The supported group numbers, ascending. */
+export const DH_GROUPS: readonly DhGroupId[] = Object.keys(DH_GROUP_SPEC).map((g) => Number(g) as DhGroupId);
 
 /**
  * The short Weierstrass parameters y^2 = x^3 - 3x + b (mod p) of the ECP groups (RFC 5903 section 3),

@@ -7,6 +7,7 @@ import { createEspCipher } from '../crypto/esp-cipher.js';
 import type { EspCipher } from '../crypto/esp-suite.js';
 import { RandomPool, type IvSource } from '../crypto/esp-random-pool.js';
 import { ProtocolError } from '../errors.js';
+import type { Spi } from '../wire/sa-ids.js';
 import { ESP_SEQ_REKEY_AT, EspStatus } from './constants.js';
 import { ReplayWindow } from './replay.js';
 import type { EspSuite } from './transforms.js';
@@ -41,8 +42,8 @@ export interface EspKeys {
 
 /** What it takes to make an SA. */
 export interface EspSaOptions {
-  /** SPI as it appears on the wire (unsigned 32-bit). */
-  readonly spi: number;
+  /** SPI as it appears on the wire. */
+  readonly spi: Spi;
   readonly suite: EspSuite;
   readonly keys: EspKeys;
   /**
@@ -67,7 +68,7 @@ export function splitKeymat(suite: EspSuite, keymat: Buffer): EspKeys {
 
 /** A simplex ESP SA: keys, transform, sequence number or replay window, counters. */
 export class EspSa {
-  readonly spi: number;
+  readonly spi: Spi;
   readonly suite: EspSuite;
   readonly keys: EspKeys;
   readonly cipher: EspCipher;
@@ -102,7 +103,7 @@ export class EspSa {
     if (keys.integrity.length !== suite.authKeyLength) {
       throw new ProtocolError(`${suite.name}: wrong integrity key length`);
     }
-    this.spi = opts.spi >>> 0;
+    this.spi = opts.spi;
     this.suite = suite;
     this.keys = keys;
     this.ivSource = opts.ivSource ?? new RandomPool();
@@ -119,7 +120,7 @@ export class EspSa {
   }
 
   /** An SA from quick-mode KEYMAT for this direction. */
-  static fromKeymat(spi: number, suite: EspSuite, keymat: Buffer, ivSource?: IvSource): EspSa {
+  static fromKeymat(spi: Spi, suite: EspSuite, keymat: Buffer, ivSource?: IvSource): EspSa {
     const keys = splitKeymat(suite, keymat);
     return new EspSa(ivSource === undefined ? { spi, suite, keys } : { spi, suite, keys, ivSource });
   }
@@ -145,11 +146,4 @@ export class EspSa {
     }
     return status;
   }
-}
-
-/** An SPI as the 4 bytes IKE payloads carry (DELETE, proposals). */
-export function spiBytes(spi: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(spi >>> 0);
-  return b;
 }

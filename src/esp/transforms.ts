@@ -6,24 +6,37 @@
 import { ProtocolError } from '../errors.js';
 import type { EspCipherAlgorithm, EspHashAlgorithm } from '../crypto/esp-suite.js';
 
-/** IPsec DOI ESP transform identifiers (RFC 2407 4.4.4; AES RFC 3602; AES-GCM RFC 4106 section 8.4). */
+/**
+ * IPsec DOI ESP transform identifiers (RFC 2407 4.4.4; AES RFC 3602, AES-CTR RFC 3686, CCM RFC 4309, GCM RFC 4106
+ * section 8.4, GMAC RFC 4543). All of them, so that ike/ipsec-attributes.ts names them; ESP_ENCRYPTION has the
+ * supported ones.
+ */
 export const EspTransformId = {
-  ESP_3DES: 3,
-  ESP_NULL: 11,
-  ESP_AES: 12,
+  DES_IV64: 1,
+  DES: 2,
+  '3DES': 3,
+  RC5: 4,
+  IDEA: 5,
+  CAST: 6,
+  BLOWFISH: 7,
+  '3IDEA': 8,
+  DES_IV32: 9,
+  RC4: 10,
+  NULL: 11,
+  AES: 12,
+  AES_CTR: 13,
+  AES_CCM_8: 14,
+  AES_CCM_12: 15,
+  AES_CCM_16: 16,
+  AES_GCM_8: 18,
+  AES_GCM_12: 19,
   /** AES-GCM with a 16-octet ICV. */
-  ESP_AES_GCM_16: 20,
+  AES_GCM_16: 20,
+  SEED_CBC: 21,
+  CAMELLIA: 22,
+  NULL_AUTH_AES_GMAC: 23,
 } as const;
 export type EspTransformId = (typeof EspTransformId)[keyof typeof EspTransformId];
-
-/** IPsec DOI Authentication Algorithm attribute values (RFC 2407 4.5; HMAC-SHA2-256 RFC 4868). 0: none. */
-export const AuthAlgorithm = {
-  NONE: 0,
-  HMAC_MD5: 1,
-  HMAC_SHA: 2,
-  HMAC_SHA2_256: 5,
-} as const;
-export type AuthAlgorithm = (typeof AuthAlgorithm)[keyof typeof AuthAlgorithm];
 
 /** What one encryption transform needs. Lengths in bytes. */
 export interface EncryptionSpec {
@@ -40,9 +53,9 @@ export interface EncryptionSpec {
   readonly icvLength: number;
 }
 
-/** Encryption transforms by IPsec DOI id. */
+/** The supported encryption transforms, by IPsec DOI id. */
 export const ESP_ENCRYPTION = {
-  [EspTransformId.ESP_3DES]: {
+  [EspTransformId['3DES']]: {
     name: '3DES-CBC',
     cipher: 'des-ede3-cbc',
     keyLengths: [24],
@@ -51,7 +64,7 @@ export const ESP_ENCRYPTION = {
     blockSize: 8,
     icvLength: 0,
   },
-  [EspTransformId.ESP_NULL]: {
+  [EspTransformId.NULL]: {
     name: 'NULL',
     cipher: 'null',
     keyLengths: [0],
@@ -60,7 +73,7 @@ export const ESP_ENCRYPTION = {
     blockSize: 1,
     icvLength: 0,
   },
-  [EspTransformId.ESP_AES]: {
+  [EspTransformId.AES]: {
     name: 'AES-CBC',
     cipher: 'aes-cbc',
     keyLengths: [16, 24, 32],
@@ -69,7 +82,7 @@ export const ESP_ENCRYPTION = {
     blockSize: 16,
     icvLength: 0,
   },
-  [EspTransformId.ESP_AES_GCM_16]: {
+  [EspTransformId.AES_GCM_16]: {
     name: 'AES-GCM-16',
     cipher: 'aes-gcm',
     keyLengths: [16, 24, 32],
@@ -78,7 +91,29 @@ export const ESP_ENCRYPTION = {
     blockSize: 1,
     icvLength: 16,
   },
-} as const satisfies Record<EspTransformId, EncryptionSpec>;
+} as const satisfies Partial<Record<EspTransformId, EncryptionSpec>>;
+
+/**
+ * IPsec DOI Authentication Algorithm attribute values (RFC 2407 4.5, HMAC-SHA2 RFC 4868, GMAC RFC 4543), all of
+ * them (ESP_INTEGRITY has the supported ones). NONE (0, reserved in the DOI): no such attribute, as with AES-GCM.
+ */
+export const AuthAlgorithm = {
+  NONE: 0,
+  HMAC_MD5: 1,
+  HMAC_SHA: 2,
+  DES_MAC: 3,
+  KPDK: 4,
+  HMAC_SHA2_256: 5,
+  HMAC_SHA2_384: 6,
+  HMAC_SHA2_512: 7,
+  HMAC_RIPEMD: 8,
+  AES_XCBC_MAC: 9,
+  SIG_RSA: 10,
+  AES_128_GMAC: 11,
+  AES_192_GMAC: 12,
+  AES_256_GMAC: 13,
+} as const;
+export type AuthAlgorithm = (typeof AuthAlgorithm)[keyof typeof AuthAlgorithm];
 
 /** What one integrity transform needs. Lengths in bytes. */
 export interface IntegritySpec {
@@ -89,13 +124,13 @@ export interface IntegritySpec {
   readonly icvLength: number;
 }
 
-/** Integrity transforms by Authentication Algorithm attribute value. */
+/** The supported integrity transforms, by Authentication Algorithm attribute value. */
 export const ESP_INTEGRITY = {
   [AuthAlgorithm.NONE]: { name: 'NONE', hash: null, keyLength: 0, icvLength: 0 },
   [AuthAlgorithm.HMAC_MD5]: { name: 'HMAC-MD5-96', hash: 'md5', keyLength: 16, icvLength: 12 },
   [AuthAlgorithm.HMAC_SHA]: { name: 'HMAC-SHA1-96', hash: 'sha1', keyLength: 20, icvLength: 12 },
   [AuthAlgorithm.HMAC_SHA2_256]: { name: 'HMAC-SHA2-256-128', hash: 'sha256', keyLength: 32, icvLength: 16 },
-} as const satisfies Record<AuthAlgorithm, IntegritySpec>;
+} as const satisfies Partial<Record<AuthAlgorithm, IntegritySpec>>;
 
 /** A negotiated, checked transform pair with every length the data path uses (bytes). */
 export interface EspSuite {
@@ -119,11 +154,11 @@ export interface EspSuite {
   readonly counterIv: boolean;
 }
 
-function isTransformId(id: number): id is EspTransformId {
+function isTransformId(id: number): id is keyof typeof ESP_ENCRYPTION {
   return Object.prototype.hasOwnProperty.call(ESP_ENCRYPTION, id);
 }
 
-function isAuthAlgorithm(id: number): id is AuthAlgorithm {
+function isAuthAlgorithm(id: number): id is keyof typeof ESP_INTEGRITY {
   return Object.prototype.hasOwnProperty.call(ESP_INTEGRITY, id);
 }
 

@@ -30,8 +30,9 @@ import {
 import type { X509Certificate, KeyObject } from 'node:crypto';
 import { gatewayCertificate, readCertificates, readPrivateKey, type GatewayCertificate } from './certificate.js';
 import { GATEWAY_DIALECTS, type GatewayDialect } from './dialect.js';
+import type { ModeConfigSettings } from './exchanges/mode-config.js';
 import { HOSTILE_STEPS, type HostileConfig } from './hostile/plan.js';
-import { formatIpv4, parseIpv4, parseIpv4Cidr, parseNetmask, type Ipv4Cidr } from '../wire/ipv4-text.js';
+import { formatIpv4, parseIpv4, parseIpv4Cidr, parseNetmask } from '../wire/ipv4-text.js';
 
 /** An XAUTH account. */
 export interface GatewayUser {
@@ -43,7 +44,7 @@ export interface GatewayUser {
 }
 
 /** Everything the gateway needs, checked. Addresses are dotted quads. */
-export interface GatewayConfig {
+export interface GatewayConfig extends ModeConfigSettings {
   /** The file it came from, for messages. */
   readonly file: string;
   /** Outside address: IKE and ESP are bound here; NAT-D hashes and raw ESP use it. */
@@ -57,21 +58,10 @@ export interface GatewayConfig {
   readonly users: readonly GatewayUser[];
   /** First and last address handed out by mode config (inclusive, as numbers). */
   readonly pool: { readonly first: number; readonly last: number };
+  /** Mode config's addresses as dotted quads (the rest of what it hands out: ModeConfigSettings). */
   readonly netmask: string | undefined;
   readonly dns: readonly string[];
   readonly nbns: readonly string[];
-  readonly defaultDomain: string | undefined;
-  readonly banner: string | undefined;
-  readonly splitInclude: readonly Ipv4Cidr[];
-  readonly splitDns: readonly string[];
-  /** Other gateways of the site, offered as UNITY_BACKUP_SERVERS. */
-  readonly backupServers: readonly string[];
-  /** Tell clients to use PFS (UNITY_PFS 1) and require it in quick mode. */
-  readonly pfs: boolean;
-  /** UNITY_SAVE_PASSWD: clients may keep the XAUTH password they typed (for re-authentication). */
-  readonly savePassword: boolean;
-  /** Cisco UDP encapsulation port offered in mode config; 0 when off. */
-  readonly ciscoUdpPort: number;
   readonly ikeProposals: readonly IkeProposal[];
   readonly dhGroups: readonly number[];
   readonly espProposals: readonly EspProposal[];

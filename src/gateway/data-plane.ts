@@ -11,10 +11,12 @@ import { ESP_HEADROOM, ESP_TAILROOM, EspStatus, espStatusName } from '../esp/con
 import { createPacketSpan, decapsulate, encapsulate } from '../esp/packet.js';
 import { EspSa } from '../esp/sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
-import { encodeIpv4Header, IpProtocol, ipv4HeaderLength } from '../io/ipv4.js';
+import { ipv4HeaderLength } from '../io/ipv4.js';
+import { RawEspHeader } from '../io/raw-esp.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { QuickModeKeys } from '../ike/exchanges/quick-mode-responder.js';
 import { formatIpv4 } from '../wire/ipv4-text.js';
+import { formatSpi, readSpi, type Spi } from '../wire/sa-ids.js';
 
 /** How ESP reaches one client. */
 export type EspPath =
@@ -53,7 +55,7 @@ interface Tunnel {
 /** An SA pair that reached its lifetime and was removed: the gateway tells the client with a DELETE. */
 export interface ExpiredPair {
   readonly peerKey: string;
-  readonly spis: readonly number[];
+  readonly spis: readonly Spi[];
 }
 
 /** Packet counts for logs and tests. */
@@ -71,27 +73,29 @@ export interface DataPlaneCounters {
 const SCRATCH_SIZE = ESP_HEADROOM + 4096 + ESP_TAILROOM;
 
 export class DataPlane {
-  private readonly bySpi = new Map<number, Tunnel>();
+  private readonly bySpi = new Map<Spi, Tunnel>();
   private readonly byInner = new Map<number, Tunnel>();
   private readonly scratch = Buffer.alloc(SCRATCH_SIZE);
   private readonly span = createPacketSpan();
-  private ipId = Math.floor(Math.random() * 0x10000);
+  private readonly rawHeader: RawEspHeader;
   readonly counters: DataPlaneCounters = { toClients: 0, fromClients: 0, noTunnel: 0, unknownSpi: 0, spoofed: 0, dropped: 0, expired: 0 };
 
   constructor(
     private readonly sockets: DataPlaneSockets,
     /** Our outside address: the source of raw ESP packets. */
-    private readonly localAddress: number,
+    localAddress: number,
     private readonly log: Logger = silentLogger,
-  ) {}
+  ) {
+    this.rawHeader = new RawEspHeader(localAddress);
+  }
 
   /** Installs the SA pair of a finished quick mode; the newest pair carries the client's outbound traffic. */
   install(peerKey: string, inner: number, keys: QuickModeKeys, path: EspPath): void {
     const tunnel: Tunnel = {
       peerKey,
       inner,
-      inbound: EspSa.fromKeymat(keys.spiIn.readUInt32BE(0), keys.suite, keys.keymatIn),
-      outbound: EspSa.fromKeymat(keys.spiOut.readUInt32BE(0), keys.suite, keys.keymatOut),
+      inbound: EspSa.fromKeymat(keys.spiIn, keys.suite, keys.keymatIn),
+      outbound: EspSa.fromKeymat(keys.spiOut, keys.suite, keys.keymatOut),
       path,
       lastSeen: Date.now(),
       expiresAt: keys.lifetimeSeconds > 0 ? Date.now() + keys.lifetimeSeconds * 1000 : Infinity,
@@ -104,10 +108,10 @@ export class DataPlane {
   }
 
   /** Removes SA pairs named by a DELETE (our inbound SPI or the client's). */
-  removeSpis(spis: readonly Buffer[]): void {
-    const numbers = new Set(spis.filter((s) => s.length === 4).map((s) => s.readUInt32BE(0)));
+  removeSpis(spis: readonly Spi[]): void {
+    const named = new Set(spis);
     for (const t of [...this.bySpi.values()]) {
-      if (numbers.has(t.inbound.spi) || numbers.has(t.outbound.spi)) this.remove(t);
+      if (named.has(t.inbound.spi) || named.has(t.outbound.spi)) this.remove(t);
     }
   }
 
@@ -118,7 +122,7 @@ export class DataPlane {
       if (!isSpent(t, now)) continue;
       this.remove(t);
       gone.push({ peerKey: t.peerKey, spis: [t.inbound.spi, t.outbound.spi] });
-      this.log.at(1)?.(`ESP for ${formatIpv4(t.inner)}: SPI in 0x${t.inbound.spi.toString(16)} reached its lifetime`);
+      this.log.at(1)?.(`ESP for ${formatIpv4(t.inner)}: SPI in ${formatSpi(t.inbound.spi)} reached its lifetime`);
     }
     return gone;
   }
@@ -129,7 +133,7 @@ export class DataPlane {
   }
 
   /** The SPIs (ours and the client's) of every SA pair of a peer. */
-  spisOf(peerKey: string): number[] {
+  spisOf(peerKey: string): Spi[] {
     return [...this.bySpi.values()].filter((t) => t.peerKey === peerKey).flatMap((t) => [t.inbound.spi, t.outbound.spi]);
   }
 
@@ -189,17 +193,7 @@ export class DataPlane {
   private sendEsp(path: EspPath, buf: Buffer, off: number, len: number, tos: number): boolean {
     switch (path.kind) {
       case 'raw': {
-        const start = off - 20;
-        this.ipId = (this.ipId + 1) & 0xffff;
-        encodeIpv4Header(buf, start, {
-          totalLength: len + 20,
-          protocol: IpProtocol.ESP,
-          source: this.localAddress,
-          destination: path.address,
-          tos,
-          identification: this.ipId,
-          ttl: 64,
-        });
+        const start = this.rawHeader.write(buf, off, len, path.address, tos);
         return this.sockets.raw.send(buf, start, len + 20, path.address);
       }
       case 'udp':
@@ -226,7 +220,7 @@ export class DataPlane {
    */
   receiveEsp(buf: Buffer, off: number, len: number, kind: EspPath['kind'], address: number, port: number): void {
     if (len < 16) return;
-    const tunnel = this.bySpi.get(buf.readUInt32BE(off));
+    const tunnel = this.bySpi.get(readSpi(buf, off));
     if (!tunnel) {
       this.counters.unknownSpi++;
       return;
@@ -258,7 +252,7 @@ export class DataPlane {
     this.counters.expired++;
     if (t.refusedLogged) return;
     t.refusedLogged = true;
-    this.log.at(1)?.(`ESP for ${formatIpv4(t.inner)}: packets refused, SPI in 0x${t.inbound.spi.toString(16)} is past its lifetime`);
+    this.log.at(1)?.(`ESP for ${formatIpv4(t.inner)}: packets refused, SPI in ${formatSpi(t.inbound.spi)} is past its lifetime`);
   }
 
   private drop(status: EspStatus): void {

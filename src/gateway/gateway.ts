@@ -6,12 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { classifyNattDatagram, NattDatagram, NON_ESP_MARKER_LENGTH } from '../esp/natt-demux.js';
-import { spiBytes } from '../esp/sa.js';
 import { decodeHeader } from '../ike/message.js';
 import { ExchangeType, NotifyType } from '../ike/constants.js';
 import { randomMessageId } from '../ike/ike-sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-text.js';
+import { cookieHex, cookiePairHex, isZeroCookie, randomCookie, type IkeCookie } from '../wire/sa-ids.js';
 import { openRawEsp } from '../io/raw-esp.js';
 import { openTun, type TunDevice } from '../io/tun.js';
 import { openUdp } from '../io/udp.js';
@@ -24,7 +24,7 @@ import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd, buildPlain
 import { setUpTun } from './net-setup.js';
 import { HostileMode } from './hostile/mode.js';
 import type { HostileSession } from './hostile/session.js';
-import { GatewayPeer, peerKey, type PeerAction } from './peer.js';
+import { GatewayPeer, type PeerAction } from './peer.js';
 import { startPhase1 } from './phase1-setup.js';
 import { AddressPool, rangeToCidrs } from './pool.js';
 
@@ -168,11 +168,11 @@ export class Gateway {
       this.log.at(2)?.(`dropping a malformed IKE datagram from ${describe(from)}: ${(err as Error).message}`);
       return;
     }
-    const zeroR = header.responderCookie.equals(Buffer.alloc(8));
+    const zeroR = isZeroCookie(header.responderCookie);
     if (zeroR && (header.exchangeType === ExchangeType.AGGRESSIVE || header.exchangeType === ExchangeType.IDENTITY_PROTECTION)) {
       return this.onFirstMessage(datagram, header.initiatorCookie, header.exchangeType, from);
     }
-    const session = this.sessions.get(peerKey(header.initiatorCookie, header.responderCookie));
+    const session = this.sessions.get(cookiePairHex(header.initiatorCookie, header.responderCookie));
     if (!session) {
       this.log.at(2)?.(`dropping IKE for unknown cookies from ${describe(from)}`);
       return;
@@ -194,8 +194,8 @@ export class Gateway {
   }
 
   /** AM1 or MM1 (`exchangeType`): a new peer, or a retransmission to a half-open one. */
-  private onFirstMessage(am1: Buffer, cookieI: Buffer, exchangeType: number, from: IkeEndpoint): void {
-    const known = this.halfOpen.get(cookieI.toString('hex'));
+  private onFirstMessage(am1: Buffer, cookieI: IkeCookie, exchangeType: number, from: IkeEndpoint): void {
+    const known = this.halfOpen.get(cookieHex(cookieI));
     if (known) {
       // Only the same first message again; anything else with a zero responder cookie is not this exchange's.
       if (known.first.datagram.equals(am1)) this.sendTo(known, known.first.answer, am1);
@@ -214,7 +214,7 @@ export class Gateway {
       }
       const notify = (err as { notify?: number }).notify ?? NotifyType.PAYLOAD_MALFORMED;
       this.log.notice(`refusing ${modeName} from ${describe(from)}: ${(err as Error).message}`);
-      this.send(from, buildPlainNotify(cookieI, this.random(8), notify));
+      this.send(from, buildPlainNotify(cookieI, randomCookie(this.random), notify));
       return;
     }
     const peer = new GatewayPeer({ config: this.config, log: this.log, random: this.random, allocateAddress: () => this.pool.allocate() }, responder, am1);
@@ -228,7 +228,7 @@ export class Gateway {
       first: { datagram: Buffer.from(am1), answer: responder.firstAnswer },
     };
     this.sessions.set(peer.key, session);
-    this.halfOpen.set(cookieI.toString('hex'), session);
+    this.halfOpen.set(cookieHex(cookieI), session);
     this.log.at(1)?.(`peer ${peer.key}: ${modeName} from ${describe(from)}${responder.peerId === undefined ? '' : `, group "${responder.peerId}"`}`);
     if (this.hostile) session.hostile = this.hostile.open(peer, remote, (d) => !this.ike.closed && this.send(session.endpoint, d));
     this.sendTo(session, responder.firstAnswer, am1);
@@ -237,7 +237,7 @@ export class Gateway {
   /** `trigger`: the client's datagram the actions answer (hostile mode re-encrypts under its IV). */
   private perform(session: PeerSession, actions: readonly PeerAction[], trigger?: Buffer): void {
     const { peer } = session;
-    if (peer.stageName !== 'phase1') this.halfOpen.delete(peer.cookieI.toString('hex'));
+    if (peer.stageName !== 'phase1') this.halfOpen.delete(cookieHex(peer.cookieI));
     for (const a of actions) {
       switch (a.kind) {
         case 'send':
@@ -303,7 +303,7 @@ export class Gateway {
   private forget(session: PeerSession, reason: string, opts: { keepEsp?: boolean } = {}): void {
     const { peer } = session;
     if (!this.sessions.delete(peer.key)) return;
-    this.halfOpen.delete(peer.cookieI.toString('hex'));
+    this.halfOpen.delete(cookieHex(peer.cookieI));
     if (!opts.keepEsp) this.dataPlane.removePeer(peer.key);
     if (peer.address !== 0) this.pool.release(peer.address);
     this.log.notice(`peer ${peer.key}${peer.username ? ` (${peer.username})` : ''}: gone: ${reason}`);
@@ -318,7 +318,7 @@ export class Gateway {
     for (const gone of this.dataPlane.expire(now)) {
       const session = [...this.sessions.values()].find((s) => s.peer.key === gone.peerKey);
       const sa = session?.peer.sa;
-      if (session && sa) this.sendTo(session, buildDeleteEsp(sa, randomMessageId(this.random), gone.spis.map(spiBytes)));
+      if (session && sa) this.sendTo(session, buildDeleteEsp(sa, randomMessageId(this.random), gone.spis));
     }
     for (const session of [...this.sessions.values()]) {
       const { peer } = session;
@@ -362,8 +362,7 @@ export class Gateway {
       const sa = session.peer.sa;
       if (sa && session.peer.stageName === 'ready') {
         // As concentrators do when they end a session: the ESP SAs, then the ISAKMP SA (one message).
-        const spis = this.dataPlane.spisOf(session.peer.key).map(spiBytes);
-        this.sendTo(session, buildDeleteAll(sa, randomMessageId(this.random), spis));
+        this.sendTo(session, buildDeleteAll(sa, randomMessageId(this.random), this.dataPlane.spisOf(session.peer.key)));
         told++;
       }
       this.forget(session, 'gateway shutting down');

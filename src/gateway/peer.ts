@@ -25,6 +25,7 @@ import { QuickModeResponder, type QuickModeKeys } from '../ike/exchanges/quick-m
 import { tunnelIdsOf } from '../ike/exchanges/quick-mode-ids.js';
 import { buildNextPinRequest, buildXauthRequest, buildXauthStatus, checkCredentials, checkXauthAck, parseNextPinReply, parseXauthReply } from './exchanges/xauth.js';
 import { formatIpv4, ipv4TextToBytes, parseIpv4 } from '../wire/ipv4-text.js';
+import { cookiePairHex, formatSpi, type IkeCookie, type Spi } from '../wire/sa-ids.js';
 
 /** What the session must do after a datagram. */
 export type PeerAction =
@@ -32,7 +33,7 @@ export type PeerAction =
   /** Quick mode finished: install the ESP SA pair for the client's address. */
   | { readonly kind: 'install'; readonly keys: QuickModeKeys; readonly address: number }
   /** The client deleted ESP SAs (by its SPIs or ours). */
-  | { readonly kind: 'delete-esp'; readonly spis: readonly Buffer[] }
+  | { readonly kind: 'delete-esp'; readonly spis: readonly Spi[] }
   | { readonly kind: 'dpd-ack'; readonly seq: number }
   /** The peer is finished with (deleted, failed): forget it. */
   | { readonly kind: 'close'; readonly reason: string };
@@ -75,8 +76,8 @@ export class GatewayPeer {
   private lastOut: Buffer[] = [];
   private readonly log: Logger;
   private readonly random: (n: number) => Buffer;
-  readonly cookieI: Buffer;
-  readonly cookieR: Buffer;
+  readonly cookieI: IkeCookie;
+  readonly cookieR: IkeCookie;
 
   /** Starts with the first message (AM1, MM1; see phase1-setup.ts); `responder.firstAnswer` is the answer to send. */
   constructor(
@@ -95,7 +96,7 @@ export class GatewayPeer {
 
   /** `cookieI|cookieR` in hex: the key the session files peers under. */
   get key(): string {
-    return peerKey(this.cookieI, this.cookieR);
+    return cookiePairHex(this.cookieI, this.cookieR);
   }
 
 
@@ -321,7 +322,7 @@ export class GatewayPeer {
     if (pending) {
       this.quick.delete(msgId);
       const keys = pending.finish(msg);
-      this.log.notice(`peer ${this.key}: ESP ${keys.name} SPI in 0x${keys.spiIn.toString('hex')} out 0x${keys.spiOut.toString('hex')}`);
+      this.log.notice(`peer ${this.key}: ESP ${keys.name} SPI in ${formatSpi(keys.spiIn)} out ${formatSpi(keys.spiOut)}`);
       return [{ kind: 'install', keys, address: this.address }];
     }
     const c = this.ctx.config;
@@ -379,11 +380,6 @@ export class GatewayPeer {
     }
     return actions;
   }
-}
-
-/** The map key of an ISAKMP SA. */
-export function peerKey(cookieI: Buffer, cookieR: Buffer): string {
-  return cookieI.toString('hex') + cookieR.toString('hex');
 }
 
 function assertNever(x: never): never {

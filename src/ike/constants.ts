@@ -17,8 +17,6 @@ export const ISAKMP_VERSION = 0x10;
 export const ISAKMP_HEADER_LENGTH = 28;
 /** Size of a generic payload header (next payload, reserved, length). */
 export const GENERIC_PAYLOAD_HEADER_LENGTH = 4;
-/** Size of each cookie. */
-export const COOKIE_LENGTH = 8;
 
 /** Header flag bits (RFC 2408 3.1). */
 export const IsakmpFlag = {

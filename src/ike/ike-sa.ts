@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { cbcDecrypt } from '../crypto/cipher.js';
 import { hmacPrf, type Prf } from '../crypto/prf.js';
 import { ProtocolError } from '../errors.js';
+import { cookiePairBytes, sameCookie, type IkeCookie } from '../wire/sa-ids.js';
 import { ExchangeType, IsakmpFlag, NotifyType, PayloadType } from './constants.js';
 import { encryptBody, IvChain, type IvMode } from './crypt.js';
 import { hash1 } from './keys.js';
@@ -49,8 +50,8 @@ export class IkeSa {
   readonly ivs: IvChain;
 
   constructor(
-    readonly cookieI: Buffer,
-    readonly cookieR: Buffer,
+    readonly cookieI: IkeCookie,
+    readonly cookieR: IkeCookie,
     readonly suite: IkeSuite,
     readonly keys: Phase1Keys,
   ) {
@@ -60,7 +61,7 @@ export class IkeSa {
 
   /** Both cookies, the SPI of ISAKMP notifies and deletes. */
   get spi(): Buffer {
-    return Buffer.concat([this.cookieI, this.cookieR]);
+    return cookiePairBytes(this.cookieI, this.cookieR);
   }
 
   private ivMode(exchangeType: number): IvMode {
@@ -135,7 +136,7 @@ export class IkeSa {
 
   private decrypt(datagram: Buffer): { msg: OpenedMessage; lastBlock: Buffer; mode: IvMode } {
     const { header, body } = splitMessage(datagram);
-    if (!header.initiatorCookie.equals(this.cookieI) || !header.responderCookie.equals(this.cookieR)) {
+    if (!sameCookie(header.initiatorCookie, this.cookieI) || !sameCookie(header.responderCookie, this.cookieR)) {
       throw new ProtocolError('message for another ISAKMP SA (cookies differ)', NotifyType.INVALID_COOKIE);
     }
     if (!(header.flags & IsakmpFlag.ENCRYPTION)) {

@@ -2,36 +2,16 @@
  * IPsec DOI transform ids and SA attributes (RFC 2407 4.4.4 and 4.5, with RFC 3602 AES, RFC 4106 GCM,
  * RFC 4309 CCM, RFC 4868 SHA-2 and RFC 3947 UDP encapsulation).
  */
+import { AuthAlgorithm, EspTransformId } from '../esp/transforms.js';
 import { nameTable } from './names.js';
 
-/** ESP transform ids (RFC 2407 4.4.4). */
-export const EspTransformId = {
-  DES_IV64: 1,
-  DES: 2,
-  '3DES': 3,
-  RC5: 4,
-  IDEA: 5,
-  CAST: 6,
-  BLOWFISH: 7,
-  '3IDEA': 8,
-  DES_IV32: 9,
-  RC4: 10,
-  NULL: 11,
-  AES: 12,
-  AES_CTR: 13,
-  AES_CCM_8: 14,
-  AES_CCM_12: 15,
-  AES_CCM_16: 16,
-  AES_GCM_8: 18,
-  AES_GCM_12: 19,
-  AES_GCM_16: 20,
-  SEED_CBC: 21,
-  CAMELLIA: 22,
-  NULL_AUTH_AES_GMAC: 23,
-} as const;
-export type EspTransformId = (typeof EspTransformId)[keyof typeof EspTransformId];
+/** ESP transform ids (RFC 2407 4.4.4) and AUTHENTICATION_ALGORITHM values live with the ESP transforms. */
+export { AuthAlgorithm, EspTransformId };
+
 /** Name of an ESP transform id for logs. */
 export const espTransformIdName = nameTable(EspTransformId);
+/** Name of an IPsec authentication algorithm for logs. */
+export const authAlgorithmName = nameTable(AuthAlgorithm);
 
 /** AH transform ids (RFC 2407 4.4.3). */
 export const AhTransformId = {
@@ -77,23 +57,3 @@ export const EncapsulationMode = {
 export type EncapsulationMode = (typeof EncapsulationMode)[keyof typeof EncapsulationMode];
 /** Name of an encapsulation mode for logs. */
 export const encapsulationModeName = nameTable(EncapsulationMode);
-
-/** AUTHENTICATION_ALGORITHM values (RFC 2407 4.5, RFC 4868, RFC 4543). */
-export const AuthAlgorithm = {
-  HMAC_MD5: 1,
-  HMAC_SHA: 2,
-  DES_MAC: 3,
-  KPDK: 4,
-  HMAC_SHA2_256: 5,
-  HMAC_SHA2_384: 6,
-  HMAC_SHA2_512: 7,
-  HMAC_RIPEMD: 8,
-  AES_XCBC_MAC: 9,
-  SIG_RSA: 10,
-  AES_128_GMAC: 11,
-  AES_192_GMAC: 12,
-  AES_256_GMAC: 13,
-} as const;
-export type AuthAlgorithm = (typeof AuthAlgorithm)[keyof typeof AuthAlgorithm];
-/** Name of an IPsec authentication algorithm for logs. */
-export const authAlgorithmName = nameTable(AuthAlgorithm);

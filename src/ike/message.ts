@@ -11,14 +11,16 @@
 import { DecodeError, DecodeNotify, EncodeError } from '../wire/errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
-import { COOKIE_LENGTH, ISAKMP_HEADER_LENGTH, ISAKMP_VERSION, IsakmpFlag, PayloadType } from './constants.js';
+import { COOKIE_LENGTH, readCookie, type IkeCookie } from '../wire/sa-ids.js';
+import { ISAKMP_HEADER_LENGTH, ISAKMP_VERSION, IsakmpFlag, PayloadType } from './constants.js';
 import { readGenericHeader, writeGenericHeader } from './payloads/generic.js';
 import { decodePayloadBody, encodePayloadBodyTo, payloadLabel, type Payload } from './payloads/payload.js';
 
 /** A decoded ISAKMP header. */
 export interface IsakmpHeader {
-  readonly initiatorCookie: Buffer;
-  readonly responderCookie: Buffer;
+  /** Views of the datagram's bytes: copyCookie what is kept longer. */
+  readonly initiatorCookie: IkeCookie;
+  readonly responderCookie: IkeCookie;
   /** Type of the first payload. */
   readonly nextPayload: number;
   /** Version octet (0x10 for ISAKMP 1.0). */
@@ -61,8 +63,9 @@ export function decodeHeader(buf: Buffer): IsakmpHeader {
     throw new DecodeError(`${HDR}: datagram of ${buf.length} bytes is shorter than a header (28)`, DecodeNotify.UNEQUAL_PAYLOAD_LENGTHS);
   }
   const r = new Reader(buf.subarray(0, ISAKMP_HEADER_LENGTH), { what: HDR, bound: 'header' });
-  const initiatorCookie = r.bytes(COOKIE_LENGTH, 'initiator cookie');
-  const responderCookie = r.bytes(COOKIE_LENGTH, 'responder cookie');
+  r.skip(2 * COOKIE_LENGTH, 'cookies');
+  const initiatorCookie = readCookie(buf, 0);
+  const responderCookie = readCookie(buf, COOKIE_LENGTH);
   const nextPayload = r.u8('next payload');
   const version = r.u8('version');
   if (version >> 4 !== ISAKMP_VERSION >> 4) {

@@ -86,36 +86,42 @@ export function tunOpenError(err: unknown, ctx: OpenContext & { devicePath: stri
   return wrap(IoErrorCode.tunOpen, `cannot open ${ctx.what}`, err, hint);
 }
 
+/** A socket opener's hints by errno name, for failures the network namespace does not explain. */
+type OpenHints = ReadonlyMap<string, string>;
+
+const NOT_LOCAL = 'the local address is not an address of this host (--local-addr)';
+const LOW_PORT = 'binding a port below 1024 needs root or CAP_NET_BIND_SERVICE; or use --local-port 0';
+const RAW_SOCKET = 'a raw IP socket needs root or CAP_NET_RAW';
+const ESP_TAKEN = "Maybe something registered ESP already. Please try '--natt-mode force-natt' or disable whatever is using ESP";
+
+const UDP_OPEN_HINTS: OpenHints = new Map([
+  ['EADDRINUSE', 'another IKE daemon (racoon, charon, vpnc) may hold the port; use --local-port 0 for a random port'],
+  ['EACCES', LOW_PORT],
+  ['EPERM', LOW_PORT],
+  ['EADDRNOTAVAIL', NOT_LOCAL],
+]);
+
+const RAW_ESP_OPEN_HINTS: OpenHints = new Map([
+  ['EPERM', RAW_SOCKET],
+  ['EACCES', RAW_SOCKET],
+  ['EPROTONOSUPPORT', ESP_TAKEN],
+  ['EEXIST', ESP_TAKEN],
+  ['EADDRNOTAVAIL', NOT_LOCAL],
+]);
+
+function socketOpenError(code: ErrorCode, hints: OpenHints, err: unknown, ctx: OpenContext): unknown {
+  if (!isNativeError(err)) return err;
+  return wrap(code, `cannot open ${ctx.what}`, err, netnsHint(err, ctx.netns) ?? hints.get(err.code));
+}
+
 /** Maps a failure of openUdp to SystemError VPNC_ERR_UDP_OPEN; other errors pass through. */
 export function udpOpenError(err: unknown, ctx: OpenContext): unknown {
-  if (!isNativeError(err)) return err;
-  let hint = netnsHint(err, ctx.netns);
-  if (hint === undefined) {
-    if (err.code === 'EADDRINUSE') {
-      hint = 'another IKE daemon (racoon, charon, vpnc) may hold the port; use --local-port 0 for a random port';
-    } else if (err.code === 'EACCES' || err.code === 'EPERM') {
-      hint = 'binding a port below 1024 needs root or CAP_NET_BIND_SERVICE; or use --local-port 0';
-    } else if (err.code === 'EADDRNOTAVAIL') {
-      hint = 'the local address is not an address of this host (--local-addr)';
-    }
-  }
-  return wrap(IoErrorCode.udpOpen, `cannot open ${ctx.what}`, err, hint);
+  return socketOpenError(IoErrorCode.udpOpen, UDP_OPEN_HINTS, err, ctx);
 }
 
 /** Maps a failure of openRawEsp to SystemError VPNC_ERR_RAW_ESP_OPEN; other errors pass through. */
 export function rawEspOpenError(err: unknown, ctx: OpenContext): unknown {
-  if (!isNativeError(err)) return err;
-  let hint = netnsHint(err, ctx.netns);
-  if (hint === undefined) {
-    if (err.code === 'EPERM' || err.code === 'EACCES') {
-      hint = 'a raw IP socket needs root or CAP_NET_RAW';
-    } else if (err.code === 'EPROTONOSUPPORT' || err.code === 'EEXIST') {
-      hint = "Maybe something registered ESP already. Please try '--natt-mode force-natt' or disable whatever is using ESP";
-    } else if (err.code === 'EADDRNOTAVAIL') {
-      hint = 'the local address is not an address of this host (--local-addr)';
-    }
-  }
-  return wrap(IoErrorCode.rawEspOpen, `cannot open ${ctx.what}`, err, hint);
+  return socketOpenError(IoErrorCode.rawEspOpen, RAW_ESP_OPEN_HINTS, err, ctx);
 }
 
 /** A fatal receive error reported by the event loop (device removed, socket failed). */

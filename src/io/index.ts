@@ -29,7 +29,7 @@ export {
   type Ipv4HeaderFields,
 } from './ipv4.js';
 export { MemoryEndpoint, createMemoryPair, type MemoryEndpointOptions } from './memory.js';
-export { RawEspEndpoint, openRawEsp, type RawEspOptions } from './raw-esp.js';
+export { RawEspEndpoint, RawEspHeader, openRawEsp, type RawEspOptions } from './raw-esp.js';
 export { pathMtu, setLinkMtu } from './link.js';
 export { describeNetworkError, ErrorOrigin, type NetworkError } from './network-error.js';
 export { watchRoutes, type RouteMonitor } from './route-monitor.js';

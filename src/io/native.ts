@@ -4,8 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import { SystemError } from '../errors.js';
-import { COUNTER_NAMES, META_STRIDE } from './endpoint.js';
-import { IoErrorCode } from './errors.js';
+import { COUNTER_NAMES, META_STRIDE, type ReceiveOptions } from './endpoint.js';
+import { IoErrorCode, type OpenContext } from './errors.js';
 
 /** One open descriptor as the addon exposes it. */
 export interface NativeEndpoint {
@@ -42,6 +42,45 @@ export interface NativeSocketOptions {
   netns?: string;
   receiveBufferSize?: number;
   sendBufferSize?: number;
+}
+
+/** Options of both socket openers, openUdp and openRawEsp. */
+export interface SocketOptions {
+  /** Local IPv4 address to bind (vpnc's --local-addr); default 0.0.0.0 (all). */
+  localAddress?: string;
+  /** Network namespace to open the socket in (name under /run/netns or a path). */
+  netns?: string;
+  /** Receive arena shape (default 64 slots of the opener's slot size). */
+  receive?: ReceiveOptions;
+  /** SO_RCVBUF in bytes (forced above the sysctl cap when privileged). */
+  receiveBufferSize?: number;
+  /** SO_SNDBUF in bytes (likewise). */
+  sendBufferSize?: number;
+}
+
+/**
+ * Opens a socket bound to `address` through `open` (an addon opener), with IP_RECVERR on and the buffer sizes and
+ * namespace of `options`. A failure is mapped by `openError`, with `what` naming the socket and where it was.
+ */
+export function openNativeSocket<T>(
+  options: SocketOptions,
+  address: number,
+  open: (socket: NativeSocketOptions) => T,
+  openError: (err: unknown, ctx: OpenContext) => unknown,
+  what: string,
+): T {
+  try {
+    return open({
+      address,
+      netns: options.netns ?? '',
+      receiveBufferSize: options.receiveBufferSize ?? 0,
+      receiveErrors: true,
+      sendBufferSize: options.sendBufferSize ?? 0,
+    });
+  } catch (err) {
+    const where = options.netns === undefined ? '' : ` in network namespace ${options.netns}`;
+    throw openError(err, { what: `${what}${where}`, netns: options.netns });
+  }
 }
 
 /** What `require('build/Release/packet_io.node')` returns. */

@@ -5,24 +5,13 @@
  */
 import { receiveShape, type ReceiveOptions } from './endpoint.js';
 import { rawEspOpenError } from './errors.js';
-import { IpProtocol } from './ipv4.js';
-import { loadBinding, type NativeEndpoint } from './native.js';
+import { encodeIpv4Header, IPV4_HEADER_LENGTH, IpProtocol } from './ipv4.js';
+import { loadBinding, openNativeSocket, type NativeEndpoint, type SocketOptions } from './native.js';
 import { NativePacketEndpoint } from './native-endpoint.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-text.js';
 
-/** Options of openRawEsp. */
-export interface RawEspOptions {
-  /** Local IPv4 address: only ESP packets sent to it are received; default 0.0.0.0 (all). */
-  localAddress?: string;
-  /** Network namespace to open the socket in (name under /run/netns or a path). */
-  netns?: string;
-  /** Receive arena shape (default 64 slots of 4096 bytes). */
-  receive?: ReceiveOptions;
-  /** SO_RCVBUF in bytes. */
-  receiveBufferSize?: number;
-  /** SO_SNDBUF in bytes. */
-  sendBufferSize?: number;
-}
+/** Options of openRawEsp: only ESP packets sent to the local address are received; slots are 4096 bytes by default. */
+export type RawEspOptions = SocketOptions;
 
 /** A raw ESP socket. Send whole IPv4 packets: `send(buf, off, len, destinationAddress)`. */
 export class RawEspEndpoint extends NativePacketEndpoint {
@@ -36,26 +25,46 @@ export class RawEspEndpoint extends NativePacketEndpoint {
   }
 }
 
+/**
+ * The outer IPv4 header of the raw ESP packets one host sends (client and gateway alike): written in the 20
+ * bytes before the ESP packet, protocol 50, TTL 64, DF clear, each packet with the next identification.
+ */
+export class RawEspHeader {
+  /** Identification of the last packet written; starts at random. */
+  private ipId = Math.floor(Math.random() * 0x10000);
+
+  /** `source`: our outside address (unsigned 32-bit). */
+  constructor(private readonly source: number) {}
+
+  /** Writes the header of the `len` ESP bytes at `off` to `destination`; returns where the IPv4 packet starts. */
+  write(buf: Buffer, off: number, len: number, destination: number, tos: number): number {
+    const start = off - IPV4_HEADER_LENGTH;
+    this.ipId = (this.ipId + 1) & 0xffff;
+    encodeIpv4Header(buf, start, {
+      totalLength: len + IPV4_HEADER_LENGTH,
+      protocol: IpProtocol.ESP,
+      source: this.source,
+      destination,
+      tos,
+      identification: this.ipId,
+      ttl: 64,
+    });
+    return start;
+  }
+}
+
 /** Opens a raw ESP socket. Throws SystemError VPNC_ERR_RAW_ESP_OPEN with a hint. */
 export function openRawEsp(options: RawEspOptions = {}): RawEspEndpoint {
   const receive = receiveShape(options.receive);
   const localAddressText = options.localAddress ?? '0.0.0.0';
   const address = parseIpv4(localAddressText);
-  let opened: ReturnType<ReturnType<typeof loadBinding>['openRawIp']>;
   const binding = loadBinding();
-  try {
-    opened = binding.openRawIp({
-      protocol: IpProtocol.ESP,
-      headerIncluded: true,
-      address,
-      netns: options.netns ?? '',
-      receiveBufferSize: options.receiveBufferSize ?? 0,
-      receiveErrors: true,
-      sendBufferSize: options.sendBufferSize ?? 0,
-    });
-  } catch (err) {
-    const where = options.netns === undefined ? '' : ` in network namespace ${options.netns}`;
-    throw rawEspOpenError(err, { what: `raw ESP socket on ${localAddressText}${where}`, netns: options.netns });
-  }
+  const opened = openNativeSocket(
+    options,
+    address,
+    (socket) => binding.openRawIp({ ...socket, protocol: IpProtocol.ESP, headerIncluded: true }),
+    rawEspOpenError,
+    `raw ESP socket on ${localAddressText}`,
+  );
   return new RawEspEndpoint(opened.endpoint, receive, opened.address);
 }

@@ -5,27 +5,17 @@
  */
 import { receiveShape, type ReceiveOptions } from './endpoint.js';
 import { udpOpenError } from './errors.js';
-import { loadBinding, type NativeEndpoint } from './native.js';
+import { loadBinding, openNativeSocket, type NativeEndpoint, type SocketOptions } from './native.js';
 import { NativePacketEndpoint } from './native-endpoint.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4-text.js';
 
 /** Default receive slot for UDP: room for IKE messages with certificates. */
 export const UDP_SLOT_SIZE = 8192;
 
-/** Options of openUdp. */
-export interface UdpOptions {
-  /** Local IPv4 address to bind (vpnc's --local-addr); default 0.0.0.0. */
-  localAddress?: string;
+/** Options of openUdp; the receive arena's slots are UDP_SLOT_SIZE bytes by default. */
+export interface UdpOptions extends SocketOptions {
   /** Local port (vpnc's --local-port); 0 lets the kernel choose. */
   localPort?: number;
-  /** Network namespace to open the socket in (name under /run/netns or a path). */
-  netns?: string;
-  /** Receive arena shape (default 64 slots of 8192 bytes). */
-  receive?: ReceiveOptions;
-  /** SO_RCVBUF in bytes (forced above the sysctl cap when privileged). */
-  receiveBufferSize?: number;
-  /** SO_SNDBUF in bytes. */
-  sendBufferSize?: number;
   /** IP_TOS for outgoing datagrams. */
   tos?: number;
 }
@@ -56,21 +46,8 @@ export function openUdp(options: UdpOptions = {}): UdpEndpoint {
   const address = parseIpv4(localAddressText);
   const port = options.localPort ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`local port must be 0..65535, got ${port}`);
-  let opened: ReturnType<ReturnType<typeof loadBinding>['openUdp']>;
   const binding = loadBinding();
-  try {
-    opened = binding.openUdp({
-      address,
-      port,
-      netns: options.netns ?? '',
-      receiveBufferSize: options.receiveBufferSize ?? 0,
-      receiveErrors: true,
-      sendBufferSize: options.sendBufferSize ?? 0,
-    });
-  } catch (err) {
-    const where = options.netns === undefined ? '' : ` in network namespace ${options.netns}`;
-    throw udpOpenError(err, { what: `UDP socket ${localAddressText}:${port}${where}`, netns: options.netns });
-  }
+  const opened = openNativeSocket(options, address, (socket) => binding.openUdp({ ...socket, port }), udpOpenError, `UDP socket ${localAddressText}:${port}`);
   const endpoint = new UdpEndpoint(opened.endpoint, receive, opened.address, opened.port);
   if (options.tos !== undefined) {
     try {

@@ -11,6 +11,7 @@ import type { EspSa } from '../esp/sa.js';
 import type { PacketBatch, PacketEndpoint } from '../io/endpoint.js';
 import type { IpFamily } from '../ike/exchanges/quick-mode-ids.js';
 import type { Logger } from '../log.js';
+import { formatSpi, readSpi, type Spi } from '../wire/sa-ids.js';
 import { SEND_QUEUE_LENGTH, type EspTransport } from './esp-transport.js';
 import { classifyFrame, ETHERNET_HEADER_LENGTH, writeEthernetHeader } from './tap.js';
 import { NoSaDrop, type PacketTap } from './trace/taps.js';
@@ -48,7 +49,7 @@ export class DataPath {
   /** SEND_QUEUE_LENGTH slots for the outbound packets of one TUN batch, queued on the transport until flushed. */
   private readonly txArena = Buffer.alloc(SEND_QUEUE_LENGTH * TX_SLOT);
   private readonly span = createPacketSpan();
-  private readonly inbound = new Map<number, EspSa>();
+  private readonly inbound = new Map<Spi, EspSa>();
   /** The outbound SA of each inner family: IPv4 packets take `outbound`, IPv6 packets `outbound6`. */
   private outbound: EspSa | undefined;
   private outbound6: EspSa | undefined;
@@ -90,7 +91,7 @@ export class DataPath {
     else this.outbound = undefined;
   }
 
-  removeInbound(spi: number): void {
+  removeInbound(spi: Spi): void {
     this.inbound.delete(spi);
   }
 
@@ -196,14 +197,14 @@ export class DataPath {
 
   private fromGateway(buf: Buffer, off: number, len: number): void {
     if (len < 8) return;
-    const spi = buf.readUInt32BE(off);
+    const spi = readSpi(buf, off);
     const sa = this.inbound.get(spi);
     if (this.tap) this.tap.outerEsp('in', buf, off, len);
     if (sa === undefined) {
       this.drops.unknownSpi++;
       // Checked first so that a flood of strangers costs a counter, not a closure per packet.
-      if (this.log.enabled(3)) this.log.at(3)?.(`ESP packet with unknown SPI 0x${spi.toString(16)} dropped`);
-      if (this.dropTap) this.dropTap.drop('in', `unknown SPI 0x${spi.toString(16).padStart(8, '0')}`, buf, off, len);
+      if (this.log.enabled(3)) this.log.at(3)?.(`ESP packet with unknown SPI ${formatSpi(spi)} dropped`);
+      if (this.dropTap) this.dropTap.drop('in', `unknown SPI ${formatSpi(spi)}`, buf, off, len);
       return;
     }
     const status = decapsulate(sa, buf, off, len, this.span);

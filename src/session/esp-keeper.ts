@@ -8,11 +8,12 @@ import { ESP_SEQ_REKEY_AT, ESP_SOFT_LIFETIME_SHARE } from '../esp/constants.js';
 import { EspSa } from '../esp/sa.js';
 import type { Logger } from '../log.js';
 import { clientRekeyPolicy, QuickModeResponder } from '../ike/exchanges/quick-mode-responder.js';
-import { randomSpi, type EspPolicy } from '../ike/exchanges/quick-mode.js';
+import type { EspPolicy } from '../ike/exchanges/quick-mode.js';
 import type { IkeSa, OpenedMessage } from '../ike/ike-sa.js';
 import { familyOfIds, type IpFamily, type TunnelIds } from '../ike/exchanges/quick-mode-ids.js';
 import { NotifyType, PayloadType } from '../ike/constants.js';
 import { ProtocolError } from '../errors.js';
+import { formatSpi, randomSpi, type Spi } from '../wire/sa-ids.js';
 import type { DataPath } from './datapath.js';
 import type { EspPair } from './quick-mode-driver.js';
 import { systemClock, Timers, type Clock } from './timers.js';
@@ -162,7 +163,7 @@ export class EspKeeper {
   }
 
   /** The gateway deleted ESP SAs: replaced ones are dropped; a pair in use is renegotiated at once. */
-  deleted(spis: readonly number[]): boolean {
+  deleted(spis: readonly Spi[]): boolean {
     let current = false;
     for (const spi of spis) {
       const inUse = [...this.held.values()].find((h) => spi === h.pair.outbound.spi || spi === h.pair.inbound.spi);
@@ -205,11 +206,11 @@ export class EspKeeper {
     this.responders.delete(msgId);
     const fresh: EspPair = {
       family: pending.family,
-      inbound: EspSa.fromKeymat(r.spiIn.readUInt32BE(0), r.suite, r.keymatIn),
-      outbound: EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut),
+      inbound: EspSa.fromKeymat(r.spiIn, r.suite, r.keymatIn),
+      outbound: EspSa.fromKeymat(r.spiOut, r.suite, r.keymatOut),
       lifetimeSeconds: r.lifetimeSeconds,
       lifetimeKilobytes: r.lifetimeKilobytes,
-      description: `${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}`,
+      description: `${r.suite.name}, SPI in ${formatSpi(r.spiIn)} out ${formatSpi(r.spiOut)}`,
     };
     this.install(fresh, true);
     this.log.at(1)?.(`gateway rekeyed the ${fresh.family === 6 ? 'IPv6 ' : ''}ESP SAs: ${fresh.description}`);

@@ -8,10 +8,9 @@
  * `queue` + `flush` send the packets of one TUN batch with one sendmmsg() per SEND_QUEUE_LENGTH packets.
  */
 import {
-  encodeIpv4Header,
-  IpProtocol,
   META_STRIDE,
   openRawEsp,
+  RawEspHeader,
   openUdp,
   setBatchEntry,
   type NetworkError,
@@ -180,40 +179,23 @@ export class RawEspTransport implements EspTransport {
   readonly kind = 'raw' as const;
   private readonly socket: RawEspEndpoint;
   private readonly gatewayAddr: number;
-  private readonly localAddr: number;
-  private ipId: number;
+  private readonly header: RawEspHeader;
   constructor(localAddress: string, gateway: string, netns?: string) {
     this.socket = openRawEsp({ localAddress, receiveBufferSize: ESP_SOCKET_BUFFER, ...(netns ? { netns } : {}) });
     this.gatewayAddr = parseIpv4(gateway);
-    this.localAddr = parseIpv4(localAddress);
-    this.ipId = Math.floor(Math.random() * 0x10000);
+    this.header = new RawEspHeader(parseIpv4(localAddress));
   }
   private readonly pending = new SendQueue();
   send(buf: Buffer, off: number, len: number, tos: number): boolean {
-    const start = this.writeOuterHeader(buf, off, len, tos);
+    const start = this.header.write(buf, off, len, this.gatewayAddr, tos);
     return this.socket.send(buf, start, len + 20, this.gatewayAddr);
   }
   queue(buf: Buffer, off: number, len: number, tos: number): number {
-    const start = this.writeOuterHeader(buf, off, len, tos);
+    const start = this.header.write(buf, off, len, this.gatewayAddr, tos);
     return this.pending.add(this.socket, buf, start, len + 20, this.gatewayAddr, 0);
   }
   flush(): number {
     return this.pending.flush(this.socket);
-  }
-  /** Writes the outer IPv4 header in the 20 bytes before `off`; returns where it starts. */
-  private writeOuterHeader(buf: Buffer, off: number, len: number, tos: number): number {
-    const start = off - 20;
-    this.ipId = (this.ipId + 1) & 0xffff;
-    encodeIpv4Header(buf, start, {
-      totalLength: len + 20,
-      protocol: IpProtocol.ESP,
-      source: this.localAddr,
-      destination: this.gatewayAddr,
-      tos,
-      identification: this.ipId,
-      ttl: 64,
-    });
-    return start;
   }
   start(sink: EspSink, onError?: (err: Error) => void): void {
     this.socket.start((b: PacketBatch) => {

@@ -8,6 +8,7 @@ import { buildDpd, parseInformational, type InformationalEvent } from '../ike/ex
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import { decodeHeader } from '../ike/message.js';
 import type { Logger } from '../log.js';
+import type { IkeCookie } from '../wire/sa-ids.js';
 import type { DeadPeerDetector } from './dpd.js';
 import type { EspKeeper, GatewayRekeyTerms } from './esp-keeper.js';
 import type { IkeChannel } from './ike-channel.js';
@@ -16,7 +17,7 @@ import type { LogThrottle } from './log-throttle.js';
 /** The part of the session the gateway's messages read and change. */
 export interface MessageSession {
   /** The ISAKMP SA of ours with this initiator cookie (the one in use, or one being made); others are not ours. */
-  saFor(cookieI: Buffer): IkeSa | undefined;
+  saFor(cookieI: IkeCookie): IkeSa | undefined;
   channel(): IkeChannel;
   /** DPD of the ISAKMP SA in use. */
   dpd(): DeadPeerDetector | undefined;
@@ -93,7 +94,7 @@ function onEvent(s: MessageSession, sa: IkeSa, ev: InformationalEvent): void {
       }
       break;
     case 'delete-esp':
-      if (s.keeper.deleted(ev.spis.map((x) => x.readUInt32BE(0)))) s.channel().interrupt();
+      if (s.keeper.deleted(ev.spis)) s.channel().interrupt();
       break;
     case 'notify':
       s.log.at(1)?.(`gateway notice: ${notifyTypeName(ev.messageType)}`);

@@ -13,6 +13,7 @@ import { PeerTimeoutError, VpncError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { describeNetworkError, openUdp, type UdpEndpoint } from '../io/index.js';
 import { parseIpv4 } from '../wire/ipv4-text.js';
+import { COOKIE_LENGTH, copyCookie, type IkeCookie } from '../wire/sa-ids.js';
 import type { PacketBatch } from '../io/endpoint.js';
 import type { DatagramTap } from './trace/taps.js';
 import { retransmitWaits, type RetransmitPolicy } from './retransmit.js';
@@ -74,7 +75,7 @@ export class IkeChannel {
   /** The last datagram delivered (its copy in the queue): a datagram equal to it is a repeat. */
   private lastDelivered: Buffer | undefined;
   /** Initiator cookies of what we sent, newest last: a datagram with another one is not for us. */
-  private readonly ourCookies: Buffer[] = [];
+  private readonly ourCookies: IkeCookie[] = [];
   /** IKE datagrams dropped: of strangers (a cookie we never sent) and for a full queue. */
   readonly dropped = { stranger: 0, queueFull: 0 };
   /** Our answer to the last delivered datagram: resent when the gateway repeats that datagram. */
@@ -198,7 +199,7 @@ export class IkeChannel {
   private isOurCookie(view: Buffer): boolean {
     for (let i = this.ourCookies.length - 1; i >= 0; i--) {
       const c = this.ourCookies[i]!;
-      if (view.compare(c, 0, 8, 0, 8) !== 0) continue;
+      if (view.compare(c, 0, COOKIE_LENGTH, 0, COOKIE_LENGTH) !== 0) continue;
       if (i !== this.ourCookies.length - 1) this.ourCookies.push(...this.ourCookies.splice(i, 1));
       return true;
     }
@@ -210,8 +211,8 @@ export class IkeChannel {
    * use stays known while failed re-authentications come and go, as long as either side speaks on it.
    */
   private noteCookie(datagram: Buffer): void {
-    if (datagram.length < 8 || this.isOurCookie(datagram)) return;
-    this.ourCookies.push(Buffer.from(datagram.subarray(0, 8)));
+    if (datagram.length < COOKIE_LENGTH || this.isOurCookie(datagram)) return;
+    this.ourCookies.push(copyCookie(datagram.subarray(0, COOKIE_LENGTH)));
     if (this.ourCookies.length > OUR_COOKIES_KEPT) this.ourCookies.shift();
   }
 

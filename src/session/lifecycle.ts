@@ -11,6 +11,7 @@
  */
 import type { IkeSa } from '../ike/ike-sa.js';
 import type { ModeConfig } from '../ike/exchanges/mode-config.js';
+import { sameCookie, type IkeCookie } from '../wire/sa-ids.js';
 import type { EndReason } from './client-hooks.js';
 import { DeadPeerDetector } from './dpd.js';
 import type { EspTransportKind } from './trace/taps.js';
@@ -155,11 +156,11 @@ export class SessionLifecycle {
   }
 
   /** The ISAKMP SA a message with initiator cookie `cookieI` belongs to: the one in use or the one being made. */
-  saFor(cookieI: Buffer): IkeSa | undefined {
+  saFor(cookieI: IkeCookie): IkeSa | undefined {
     const s = this.stage_;
-    if ((s.kind === 'connecting' || s.kind === 'reauthenticating' || s.kind === 'reconnecting') && s.next?.cookieI.equals(cookieI)) return s.next;
+    if ((s.kind === 'connecting' || s.kind === 'reauthenticating' || s.kind === 'reconnecting') && s.next && sameCookie(s.next.cookieI, cookieI)) return s.next;
     const cur = this.current;
-    return cur?.sa.cookieI.equals(cookieI) ? cur.sa : undefined;
+    return cur && sameCookie(cur.sa.cookieI, cookieI) ? cur.sa : undefined;
   }
 
   /** The first phase 1, or a reconnection's, succeeded. */

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { GatewayRedirect, PeerTimeoutError, ProtocolError } from '../errors.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { Logger } from '../log.js';
-import { spiBytes } from '../esp/sa.js';
 import { buildDeleteEsp, buildDeleteIsakmp } from '../ike/exchanges/informational.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import type { IpFamily } from '../ike/exchanges/quick-mode-ids.js';
@@ -313,11 +312,11 @@ export function rawTransportFrom(ctx: SessionContext, localAddress: string): Esp
  * one of the ISAKMP SA itself.
  */
 export function sendDeletes(channel: IkeChannel, sa: IkeSa, esp: readonly EspPair[]): void {
-  if (esp.length > 0) channel.send(buildDeleteEsp(sa, randomMessageId(), esp.flatMap((p) => [spiBytes(p.inbound.spi), spiBytes(p.outbound.spi)])));
+  if (esp.length > 0) channel.send(buildDeleteEsp(sa, randomMessageId(), esp.flatMap((p) => [p.inbound.spi, p.outbound.spi])));
   channel.send(buildDeleteIsakmp(sa, randomMessageId()));
 }
 
 /** A DELETE of an ESP pair (both SPIs) on `sa`. */
 export function espDelete(sa: IkeSa, pair: EspPair): Buffer {
-  return buildDeleteEsp(sa, randomMessageId(), [spiBytes(pair.inbound.spi), spiBytes(pair.outbound.spi)]);
+  return buildDeleteEsp(sa, randomMessageId(), [pair.inbound.spi, pair.outbound.spi]);
 }

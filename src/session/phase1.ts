@@ -27,6 +27,7 @@ import type { IkeChannel } from './ike-channel.js';
 import { systemClock, type Clock } from './timers.js';
 import { loadTrustAnchors } from './trust-anchors.js';
 import { isIpv4 } from '../wire/ipv4-text.js';
+import { sameCookie, type IkeCookie } from '../wire/sa-ids.js';
 
 /** Asks the user for a secret (XAUTH challenge or interactive mode); null when none can be had. */
 export type SecretPrompt = (prompt: string) => Promise<string | null>;
@@ -203,7 +204,7 @@ export class Phase1Driver {
   }
 
   /** Sends the first message until answered; silence is "unanswered" (the gateway may be down: backups). */
-  private firstAnswer(request: Buffer, accepts: (d: Buffer) => boolean, cookieI: Buffer): Promise<Buffer> {
+  private firstAnswer(request: Buffer, accepts: (d: Buffer) => boolean, cookieI: IkeCookie): Promise<Buffer> {
     return this.channel.exchange(request, accepts, { other: (d) => this.other(cookieI, d) }).catch((err: unknown) => {
       throw err instanceof PeerTimeoutError ? new PeerTimeoutError(err.message, true) : err;
     });
@@ -226,9 +227,9 @@ export class Phase1Driver {
   }
 
   /** A datagram that is not this exchange's: another SA's goes to `foreign`. */
-  private other(cookieI: Buffer, d: Buffer): void {
+  private other(cookieI: IkeCookie, d: Buffer): void {
     const h = headerOf(d);
-    if (h && !h.initiatorCookie.equals(cookieI)) this.options.foreign?.(d);
+    if (h && !sameCookie(h.initiatorCookie, cookieI)) this.options.foreign?.(d);
   }
 
   /**
@@ -239,11 +240,11 @@ export class Phase1Driver {
   private unexpected(sa: IkeSa, d: Buffer): void {
     const h = headerOf(d);
     if (!h) return;
-    if (!h.initiatorCookie.equals(sa.cookieI)) {
+    if (!sameCookie(h.initiatorCookie, sa.cookieI)) {
       this.options.foreign?.(d);
       return;
     }
-    if (h.exchangeType === ExchangeType.INFORMATIONAL && h.initiatorCookie.equals(sa.cookieI)) {
+    if (h.exchangeType === ExchangeType.INFORMATIONAL && sameCookie(h.initiatorCookie, sa.cookieI)) {
       let msg: OpenedMessage;
       try {
         msg = sa.openWith(d, (m) => (sa.verifyHash(m), m));

@@ -4,13 +4,14 @@
 import { EspSa } from '../esp/sa.js';
 import type { Logger } from '../log.js';
 import { ExchangeType } from '../ike/constants.js';
-import { QuickModeInitiator, randomSpi } from '../ike/exchanges/quick-mode.js';
+import { QuickModeInitiator } from '../ike/exchanges/quick-mode.js';
 import { randomMessageId, type IkeSa } from '../ike/ike-sa.js';
 import { EncapsulationMode } from '../ike/ipsec-attributes.js';
 import { decodeHeader } from '../ike/message.js';
 import type { VpncConfig } from '../config/validate.js';
 import type { IkeChannel } from './ike-channel.js';
 import { addressRange, type IpFamily } from '../ike/exchanges/quick-mode-ids.js';
+import { formatSpi, randomSpi, sameCookie } from '../wire/sa-ids.js';
 
 export interface EspPair {
   /** The inner traffic it carries: each family has its own quick mode. */
@@ -62,7 +63,7 @@ export async function runQuickMode(
       try {
         const h = decodeHeader(d);
         // A datagram of ours whose HASH(2) does not verify is forged or mangled: passed over, the real QM2 awaited.
-        return h.initiatorCookie.equals(sa.cookieI) && h.exchangeType === ExchangeType.QUICK && h.messageId === msgId && qm.isAnswer(d);
+        return sameCookie(h.initiatorCookie, sa.cookieI) && h.exchangeType === ExchangeType.QUICK && h.messageId === msgId && qm.isAnswer(d);
       } catch {
         return false;
       }
@@ -72,10 +73,10 @@ export async function runQuickMode(
   const r = qm.receive(sa.open(reply));
   // QM3 answers QM2: should the gateway repeat QM2 (QM3 lost), the channel resends it.
   channel.reply(r.qm3);
-  const inbound = EspSa.fromKeymat(r.spiIn.readUInt32BE(0), r.suite, r.keymatIn);
-  const outbound = EspSa.fromKeymat(r.spiOut.readUInt32BE(0), r.suite, r.keymatOut);
+  const inbound = EspSa.fromKeymat(r.spiIn, r.suite, r.keymatIn);
+  const outbound = EspSa.fromKeymat(r.spiOut, r.suite, r.keymatOut);
   const family = addressRange(p.localAddress)?.family ?? 4;
-  const description = `${family === 6 ? 'IPv6: ' : ''}${r.suite.name}, SPI in 0x${r.spiIn.toString('hex')} out 0x${r.spiOut.toString('hex')}${p.pfsGroup ? `, PFS dh${p.pfsGroup}` : ''}`;
+  const description = `${family === 6 ? 'IPv6: ' : ''}${r.suite.name}, SPI in ${formatSpi(r.spiIn)} out ${formatSpi(r.spiOut)}${p.pfsGroup ? `, PFS dh${p.pfsGroup}` : ''}`;
   log.at(1)?.(`IPSEC SA selected ${description}`);
   log.at(2)?.(`ESP lifetime ${r.lifetimeSeconds ? `${r.lifetimeSeconds} s` : 'not stated'}${r.lifetimeKilobytes ? `, ${r.lifetimeKilobytes} kB` : ''}`);
   return { family, inbound, outbound, lifetimeSeconds: r.lifetimeSeconds, lifetimeKilobytes: r.lifetimeKilobytes, description };

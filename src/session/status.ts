@@ -5,6 +5,7 @@
  * rekeyed, re-authenticated and reconnected. Built on request from the session's own objects.
  */
 import { readdirSync } from 'node:fs';
+import { formatCookiePair, spiHex } from '../wire/sa-ids.js';
 import type { EspPair } from './quick-mode-driver.js';
 import type { IkeSaSlot, SessionLifecycle, Stage } from './lifecycle.js';
 import type { DataPathDrops } from './datapath.js';
@@ -69,7 +70,6 @@ export function processStatus(): ProcessStatus {
   return { rssKb: Math.round(m.rss / 1024), heapUsedKb: Math.round(m.heapUsed / 1024), fds, resources };
 }
 
-const hex8 = (spi: number): string => (spi >>> 0).toString(16).padStart(8, '0');
 const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));
 
 /** Both directions of an installed ESP pair. */
@@ -80,7 +80,7 @@ export function espSaStatus(now: number, pair: EspPair, at: number, inUse: boole
     const drops = Object.fromEntries(Object.entries(c.drops).filter(([, n]) => n > 0));
     return {
       direction,
-      spi: hex8(sa.spi),
+      spi: spiHex(sa.spi),
       transform: sa.suite.name,
       inUse,
       ageSeconds: seconds(now - at),
@@ -99,7 +99,7 @@ export function ikeSaStatus(now: number, slot: IkeSaSlot | undefined): TunnelSta
   const life = slot.life.current;
   const at = life.kind === 'established' ? life.at : now;
   return {
-    cookies: `${slot.sa.cookieI.toString('hex')}/${slot.sa.cookieR.toString('hex')}`,
+    cookies: formatCookiePair(slot.sa.cookieI, slot.sa.cookieR),
     transform: slot.sa.suite.name,
     ageSeconds: seconds(now - at),
     secondsLeft: life.kind === 'established' && Number.isFinite(life.lifetimeMs) ? seconds(at + life.lifetimeMs - now) : null,

@@ -22,6 +22,7 @@ import type { SaPayload } from '../../ike/payloads/sa.js';
 import { DIALECT_RULES } from '../dialect.js';
 import { selectPhase1 } from '../proposals.js';
 import { ipv4TextToBytes } from '../../wire/ipv4-text.js';
+import { copyCookie, isZeroCookie, randomCookie, type IkeCookie } from '../../wire/sa-ids.js';
 import { initiatorFeatures, natFindings, responderAnnouncements, responderNatd, type InitiatorFeatures, type Phase1Established, type Phase1Responder, type Phase1ResponderParams, type Phase1Step } from './phase1-responder.js';
 
 /** How the gateway answers aggressive mode. */
@@ -47,8 +48,8 @@ export class AggressiveModeResponder implements Phase1Responder {
   private state: State;
 
   private constructor(
-    readonly cookieI: Buffer,
-    readonly cookieR: Buffer,
+    readonly cookieI: IkeCookie,
+    readonly cookieR: IkeCookie,
     /** AM2, kept for retransmission. */
     readonly am2: Buffer,
     readonly features: InitiatorFeatures,
@@ -82,7 +83,7 @@ export class AggressiveModeResponder implements Phase1Responder {
     const msg = decodeMessage(am1);
     const h = msg.header;
     if (h.exchangeType !== ExchangeType.AGGRESSIVE) throw new ProtocolError(`exchange type ${h.exchangeType} is not aggressive mode`, NotifyType.INVALID_EXCHANGE_TYPE);
-    if (!h.responderCookie.equals(Buffer.alloc(8))) throw new ProtocolError('AM1 carries a responder cookie', NotifyType.INVALID_COOKIE);
+    if (!isZeroCookie(h.responderCookie)) throw new ProtocolError('AM1 carries a responder cookie', NotifyType.INVALID_COOKIE);
     if (h.messageId !== 0) throw new ProtocolError('AM1 has a non-zero message id', NotifyType.INVALID_MESSAGE_ID);
     let saI: SaPayload | undefined;
     let ke: Buffer | undefined;
@@ -107,8 +108,8 @@ export class AggressiveModeResponder implements Phase1Responder {
     if (!isDhGroupId(group)) throw new ProtocolError(`unsupported DH group ${group}`, NotifyType.NO_PROPOSAL_CHOSEN);
     checkPeerPublic(group, ke);
     const dh = params.createDh ? params.createDh(group) : createDh(group);
-    const cookieI = Buffer.from(h.initiatorCookie);
-    const cookieR = random(8);
+    const cookieI = copyCookie(h.initiatorCookie);
+    const cookieR = randomCookie(random);
     const nonceR = random(20);
     const gxy = dh.computeSecret(ke);
     const keys = derivePhase1Keys({

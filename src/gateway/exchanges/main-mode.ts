@@ -20,16 +20,16 @@ import { ProtocolError } from '../../errors.js';
 import { authenticatePeer, subjectOf } from '../../ike/cert-verify.js';
 import { CertEncoding, ExchangeType, IdType, NotifyType, PayloadType } from '../../ike/constants.js';
 import { subjectDer } from '../../ike/der-name.js';
-import { checkedNonce } from '../../ike/exchanges/nonce.js';
+import { mainModeKeyExchange } from '../../ike/exchanges/phase1-common.js';
 import { checkClientIdentity } from '../../ike/gateway-identity.js';
 import { IkeSa, type OpenedMessage } from '../../ike/ike-sa.js';
 import type { IkeSuite } from '../../ike/proposals.js';
 import { derivePhase1Keys, hashI, hashR, type Phase1HashInput } from '../../ike/keys.js';
 import { decodeMessage, encodeMessage, type DecodedMessage } from '../../ike/message.js';
-import type { NatDPayload } from '../../ike/payloads/data.js';
 import type { IdPayload } from '../../ike/payloads/id.js';
 import { encodePayloadBody, type Payload } from '../../ike/payloads/payload.js';
 import type { SaPayload } from '../../ike/payloads/sa.js';
+import { copyCookie, isZeroCookie, randomCookie, sameCookie, type IkeCookie } from '../../wire/sa-ids.js';
 import type { GatewayCertificate } from '../certificate.js';
 import { DIALECT_RULES } from '../dialect.js';
 import { selectPhase1 } from '../proposals.js';
@@ -54,8 +54,8 @@ export class MainModeResponder implements Phase1Responder {
   private readonly nonceR: Buffer;
 
   private constructor(
-    readonly cookieI: Buffer,
-    readonly cookieR: Buffer,
+    readonly cookieI: IkeCookie,
+    readonly cookieR: IkeCookie,
     readonly firstAnswer: Buffer,
     readonly features: InitiatorFeatures,
     private readonly params: MainModeResponderParams,
@@ -73,14 +73,14 @@ export class MainModeResponder implements Phase1Responder {
     const msg = decodeMessage(mm1);
     const h = msg.header;
     if (h.exchangeType !== ExchangeType.IDENTITY_PROTECTION) throw new ProtocolError(`exchange type ${h.exchangeType} is not main mode`, NotifyType.INVALID_EXCHANGE_TYPE);
-    if (!h.responderCookie.equals(Buffer.alloc(8))) throw new ProtocolError('MM1 carries a responder cookie', NotifyType.INVALID_COOKIE);
+    if (!isZeroCookie(h.responderCookie)) throw new ProtocolError('MM1 carries a responder cookie', NotifyType.INVALID_COOKIE);
     if (h.messageId !== 0) throw new ProtocolError('MM1 has a non-zero message id', NotifyType.INVALID_MESSAGE_ID);
     const saI = msg.payloads.find((p): p is SaPayload => p.type === PayloadType.SA);
     if (!saI) throw new ProtocolError('MM1 lacks the SA payload', NotifyType.PAYLOAD_MALFORMED);
     const features = initiatorFeatures(msg.payloads.flatMap((p) => (p.type === PayloadType.VENDOR_ID ? [p.data] : [])));
     const choice = selectPhase1(saI, params.policy);
-    const cookieI = Buffer.from(h.initiatorCookie);
-    const cookieR = (params.random ?? randomBytes)(8);
+    const cookieI = copyCookie(h.initiatorCookie);
+    const cookieR = randomCookie(params.random);
     const dialect = params.dialect ?? DIALECT_RULES.cisco;
     const mm2 = plain(cookieI, cookieR, [choice.answer, ...responderAnnouncements(params, dialect, features, cookieI, cookieR)]);
     const saIb = Buffer.from(saI.raw ?? encodePayloadBody(saI));
@@ -102,15 +102,7 @@ export class MainModeResponder implements Phase1Responder {
   /** MM3 in, MM4 out: the keys exist from here on. */
   private answerMm3(state: Extract<State, { phase: 'sent-mm2' }>, datagram: Buffer): Buffer {
     const msg = this.openPlain(datagram, 'MM3');
-    let ke: Buffer | undefined;
-    let nonceI: Buffer | undefined;
-    const natd: NatDPayload[] = [];
-    for (const p of msg.payloads) {
-      if (p.type === PayloadType.KE) ke = p.data;
-      else if (p.type === PayloadType.NONCE) nonceI = checkedNonce(p.data, 'MM3');
-      else if (p.type === PayloadType.NAT_D || p.type === PayloadType.NAT_D_DRAFT) natd.push(p);
-    }
-    if (!ke || !nonceI) throw new ProtocolError('MM3 lacks the KE or nonce payload', NotifyType.PAYLOAD_MALFORMED);
+    const { ke, nonce: nonceI, natd } = mainModeKeyExchange(msg.payloads, 'MM3');
     const { suite } = state;
     checkPeerPublic(this.group, ke);
     const { cookieI, cookieR } = this;
@@ -175,13 +167,13 @@ export class MainModeResponder implements Phase1Responder {
   private openPlain(datagram: Buffer, what: string): DecodedMessage {
     const msg = decodeMessage(datagram);
     const h = msg.header;
-    if (!h.initiatorCookie.equals(this.cookieI) || !h.responderCookie.equals(this.cookieR)) throw new ProtocolError(`${what} for another exchange (cookies differ)`, NotifyType.INVALID_COOKIE);
+    if (!sameCookie(h.initiatorCookie, this.cookieI) || !sameCookie(h.responderCookie, this.cookieR)) throw new ProtocolError(`${what} for another exchange (cookies differ)`, NotifyType.INVALID_COOKIE);
     if (h.exchangeType !== ExchangeType.IDENTITY_PROTECTION || h.messageId !== 0) throw new ProtocolError(`expected ${what} (main mode, message id 0)`, NotifyType.INVALID_EXCHANGE_TYPE);
     if (h.flags & 0x01) throw new ProtocolError(`${what} is encrypted`, NotifyType.INVALID_FLAGS);
     return msg;
   }
 }
 
-function plain(cookieI: Buffer, cookieR: Buffer, payloads: Payload[]): Buffer {
+function plain(cookieI: IkeCookie, cookieR: IkeCookie, payloads: Payload[]): Buffer {
   return encodeMessage({ initiatorCookie: cookieI, responderCookie: cookieR, exchangeType: ExchangeType.IDENTITY_PROTECTION, flags: 0, messageId: 0 }, payloads);
 }

@@ -11,23 +11,28 @@ import { stringAttribute, tlvAttribute, tvAttribute, type DataAttribute } from '
 import type { AttributePayload } from '../../ike/payloads/attribute-payload.js';
 import { ipv4ToBytes, type Ipv4Cidr } from '../../wire/ipv4-text.js';
 
-/** What the gateway hands one client. Addresses are unsigned 32-bit numbers. */
-export interface ModeConfigOffer {
-  readonly address: number;
-  readonly netmask: number | undefined;
-  readonly dns: readonly number[];
-  readonly nbns: readonly number[];
+/** What mode config hands every client as the gateway's configuration says it (GatewayConfig carries these). */
+export interface ModeConfigSettings {
   readonly defaultDomain: string | undefined;
   readonly banner: string | undefined;
   readonly splitInclude: readonly Ipv4Cidr[];
   readonly splitDns: readonly string[];
-  /** UNITY_BACKUP_SERVERS, sent as one comma-separated list. */
+  /** Other gateways of the site, offered as UNITY_BACKUP_SERVERS (sent as one comma-separated list). */
   readonly backupServers: readonly string[];
+  /** Tell clients to use PFS (UNITY_PFS 1); the gateway then requires it in quick mode. */
   readonly pfs: boolean;
-  /** UNITY_SAVE_PASSWD: whether the client may keep the XAUTH password (for re-authentication). */
+  /** UNITY_SAVE_PASSWD: clients may keep the XAUTH password they typed (for re-authentication). */
   readonly savePassword: boolean;
-  /** Cisco UDP encapsulation port; 0 when the gateway does not offer it. */
+  /** Cisco UDP encapsulation port offered in mode config; 0 when off. */
   readonly ciscoUdpPort: number;
+}
+
+/** What the gateway hands one client: the settings, plus its address and the others as unsigned 32-bit numbers. */
+export interface ModeConfigOffer extends ModeConfigSettings {
+  readonly address: number;
+  readonly netmask: number | undefined;
+  readonly dns: readonly number[];
+  readonly nbns: readonly number[];
   readonly applicationVersion: string;
 }
 

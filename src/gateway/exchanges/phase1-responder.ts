@@ -11,6 +11,7 @@ import type { IkeSa } from '../../ike/ike-sa.js';
 import type { NatDPayload } from '../../ike/payloads/data.js';
 import type { Payload } from '../../ike/payloads/payload.js';
 import { VendorId } from '../../ike/vendor-ids.js';
+import { cookiePairBytes, type IkeCookie } from '../../wire/sa-ids.js';
 import type { DialectRules } from '../dialect.js';
 import type { Phase1Policy } from '../proposals.js';
 
@@ -68,8 +69,8 @@ export type Phase1Step = { readonly kind: 'answer'; readonly data: Buffer } | { 
 /** Either mode, as the peer drives it. */
 export interface Phase1Responder {
   readonly mode: 'aggressive' | 'main';
-  readonly cookieI: Buffer;
-  readonly cookieR: Buffer;
+  readonly cookieI: IkeCookie;
+  readonly cookieR: IkeCookie;
   /** The answer to the first message (AM2, MM2). */
   readonly firstAnswer: Buffer;
   /** Who the client says it is, once it has said (the group of AM1; the certificate's subject after MM5). */
@@ -103,14 +104,14 @@ export function initiatorFeatures(vids: readonly Buffer[]): InitiatorFeatures {
  * FortiGate's RESPONDER-LIFETIME for the ISAKMP SA as openwrt/packages#2423 shows it: LIFE_TYPE seconds, then
  * not LIFE_DURATION but attribute 2 (HASH_ALGORITHM) carrying the seconds as a 4-byte variable-length value.
  */
-function fortigateLifetimeNotify(cookieI: Buffer, cookieR: Buffer, seconds: number): Payload {
+function fortigateLifetimeNotify(cookieI: IkeCookie, cookieR: IkeCookie, seconds: number): Payload {
   const data = Buffer.from([0x80, IkeAttribute.LIFE_TYPE, 0x00, LifeType.SECONDS, 0x00, IkeAttribute.HASH_ALGORITHM, 0x00, 0x04, 0, 0, 0, 0]);
   data.writeUInt32BE(seconds, 8);
-  return { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: NotifyType.RESPONDER_LIFETIME, spi: Buffer.concat([cookieI, cookieR]), data };
+  return { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType: NotifyType.RESPONDER_LIFETIME, spi: cookiePairBytes(cookieI, cookieR), data };
 }
 
 /** The dialect's lifetime notify (FortiGate) and the vendor IDs of our second message: XAUTH, Unity, the dialect's, DPD, NAT-T. */
-export function responderAnnouncements(params: Phase1ResponderParams, dialect: NonNullable<Phase1ResponderParams['dialect']>, features: InitiatorFeatures, cookieI: Buffer, cookieR: Buffer): Payload[] {
+export function responderAnnouncements(params: Phase1ResponderParams, dialect: NonNullable<Phase1ResponderParams['dialect']>, features: InitiatorFeatures, cookieI: IkeCookie, cookieR: IkeCookie): Payload[] {
   const payloads: Payload[] = [];
   if (dialect.malformedResponderLifetime) payloads.push(fortigateLifetimeNotify(cookieI, cookieR, dialect.maxIkeLifetime));
   const ourVids = [...(dialect.unity ? [VendorId.CISCO_UNITY] : []), ...dialect.vendorIds];
@@ -123,7 +124,7 @@ export function responderAnnouncements(params: Phase1ResponderParams, dialect: N
 }
 
 /** Our NAT-D pair (RFC 3947 3.2): the initiator's address as we see it, then ours; none without NAT-T. */
-export function responderNatd(natt: NattNegotiation, hashName: IkeSa['suite']['hash'], cookieI: Buffer, cookieR: Buffer, params: Phase1ResponderParams): Payload[] {
+export function responderNatd(natt: NattNegotiation, hashName: IkeSa['suite']['hash'], cookieI: IkeCookie, cookieR: IkeCookie, params: Phase1ResponderParams): Payload[] {
   const t = natt.natdType;
   if (t === 0) return [];
   return [
@@ -133,7 +134,7 @@ export function responderNatd(natt: NattNegotiation, hashName: IkeSa['suite']['h
 }
 
 /** NAT from the initiator's NAT-D payloads: the first hashes us as it addressed us, the others itself. */
-export function natFindings(natd: readonly NatDPayload[], hashName: IkeSa['suite']['hash'], cookieI: Buffer, cookieR: Buffer, params: Phase1ResponderParams): NatFindings {
+export function natFindings(natd: readonly NatDPayload[], hashName: IkeSa['suite']['hash'], cookieI: IkeCookie, cookieR: IkeCookie, params: Phase1ResponderParams): NatFindings {
   if (natd.length === 0) return { initiatorBehindNat: false, responderBehindNat: false };
   const us = natdHash(hashName, cookieI, cookieR, params.local);
   const them = natdHash(hashName, cookieI, cookieR, params.remote);

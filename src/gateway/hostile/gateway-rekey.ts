@@ -10,6 +10,7 @@ import type { IkeSa } from '../../ike/ike-sa.js';
 import { decodeHeader } from '../../ike/message.js';
 import type { QuickModeKeys } from '../../ike/exchanges/quick-mode-responder.js';
 import { formatIpv4 } from '../../wire/ipv4-text.js';
+import { sameCookie, type Spi } from '../../wire/sa-ids.js';
 
 export class GatewayRekey {
   private readonly initiator: QuickModeInitiator;
@@ -20,7 +21,7 @@ export class GatewayRekey {
   constructor(
     private readonly sa: IkeSa,
     readonly msgId: number,
-    o: { spiIn: Buffer; encapMode: number; clientAddress: number },
+    o: { spiIn: Spi; encapMode: number; clientAddress: number },
   ) {
     this.initiator = new QuickModeInitiator({
       sa,
@@ -39,7 +40,7 @@ export class GatewayRekey {
   owns(datagram: Buffer): boolean {
     try {
       const h = decodeHeader(datagram);
-      return h.exchangeType === ExchangeType.QUICK && h.messageId === this.msgId && h.initiatorCookie.equals(this.sa.cookieI);
+      return h.exchangeType === ExchangeType.QUICK && h.messageId === this.msgId && sameCookie(h.initiatorCookie, this.sa.cookieI);
     } catch {
       return false;
     }

@@ -6,6 +6,7 @@
 import { ExchangeType, PayloadType } from '../../ike/constants.js';
 import { buildDeleteEsp, buildDeleteIsakmp, buildDpd, buildPlainNotify } from '../../ike/exchanges/informational.js';
 import type { IkeSa } from '../../ike/ike-sa.js';
+import { spiFromBytes, type IkeCookie, type Spi } from '../../wire/sa-ids.js';
 import type { InjectOp } from './plan.js';
 import type { Prng } from './prng.js';
 import { sealFresh } from './reseal.js';
@@ -14,10 +15,10 @@ import { joinAttributes } from './chain.js';
 
 export interface InjectContext {
   readonly sa: IkeSa | undefined;
-  readonly cookieI: Buffer;
-  readonly cookieR: Buffer;
+  readonly cookieI: IkeCookie;
+  readonly cookieR: IkeCookie;
   /** The ESP SPIs in use, once quick mode is done. */
-  readonly espSpis: readonly Buffer[];
+  readonly espSpis: readonly Spi[];
 }
 
 function messageId(rng: Prng): number {
@@ -47,7 +48,7 @@ export function buildInjection(rng: Prng, op: InjectOp, ctx: InjectContext): { d
       return { data: buildDeleteIsakmp(sa, messageId(rng)), what: 'a DELETE of the ISAKMP SA' };
     case 'delete-esp': {
       const real = ctx.espSpis.length > 0 && rng.chance(0.5);
-      const spis = real ? [...ctx.espSpis] : [rng.bytes(4), rng.bytes(4)];
+      const spis = real ? [...ctx.espSpis] : [spiFromBytes(rng.bytes(4)), spiFromBytes(rng.bytes(4))];
       return { data: buildDeleteEsp(sa, messageId(rng), spis), what: `a DELETE of ${real ? 'the ESP SAs in use' : 'unknown ESP SPIs'}` };
     }
     case 'transaction': {

@@ -10,6 +10,7 @@ import { phase2InitialIv } from '../../ike/crypt.js';
 import { chainLength, type IkeSa } from '../../ike/ike-sa.js';
 import { hash1, hash2 } from '../../ike/keys.js';
 import { encodeHeader, splitMessage, type IsakmpHeader } from '../../ike/message.js';
+import { sameCookie } from '../../wire/sa-ids.js';
 import { joinChain, splitChain, type RawPayload } from './chain.js';
 
 /**
@@ -123,7 +124,7 @@ export function followIv(sa: IkeSa, datagram: Buffer): void {
   const m = split(datagram);
   const bs = sa.ivs.blockSize;
   if (!m || !(m.header.flags & IsakmpFlag.ENCRYPTION) || m.header.exchangeType === ExchangeType.INFORMATIONAL) return;
-  if (!m.header.initiatorCookie.equals(sa.cookieI) || !m.header.responderCookie.equals(sa.cookieR)) return;
+  if (!sameCookie(m.header.initiatorCookie, sa.cookieI) || !sameCookie(m.header.responderCookie, sa.cookieR)) return;
   const id = m.header.messageId;
   if (id === 0 || !sa.ivs.has(id) || m.body.length === 0 || m.body.length % bs !== 0) return;
   sa.ivs.advance(id, m.body.subarray(m.body.length - bs));

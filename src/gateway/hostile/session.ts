@@ -10,6 +10,7 @@ import { buildDeleteAll, buildDeleteEsp, buildDeleteIsakmp, buildDpd } from '../
 import type { IkeSa } from '../../ike/ike-sa.js';
 import type { Logger } from '../../log.js';
 import type { QuickModeKeys } from '../../ike/exchanges/quick-mode-responder.js';
+import { formatSpi, spiFromBytes, type IkeCookie, type Spi } from '../../wire/sa-ids.js';
 import type { PeerAction } from '../peer.js';
 import { classify, type Classified } from './classify.js';
 import { GatewayRekey } from './gateway-rekey.js';
@@ -26,8 +27,8 @@ export interface HostilePeerView {
   readonly sa: IkeSa | undefined;
   /** The client's inner address (0 before mode config). */
   readonly address: number;
-  readonly cookieI: Buffer;
-  readonly cookieR: Buffer;
+  readonly cookieI: IkeCookie;
+  readonly cookieR: IkeCookie;
 }
 
 /** What the hostile mode gives each session. */
@@ -50,7 +51,7 @@ export class HostileSession {
   private transmissions = 0;
   private firstQuickId: number | undefined;
   private held: Buffer | undefined;
-  private espSpis: Buffer[] = [];
+  private espSpis: Spi[] = [];
   private installs = 0;
   private rekey: { readonly quick: GatewayRekey; readonly encapMode: number } | undefined;
 
@@ -84,7 +85,7 @@ export class HostileSession {
     switch (this.plan.step) {
       case 'delete': {
         const v = this.plan.variant;
-        const spis = v === 3 ? [this.rng.bytes(4), this.rng.bytes(4)] : this.espSpis;
+        const spis = v === 3 ? [spiFromBytes(this.rng.bytes(4)), spiFromBytes(this.rng.bytes(4))] : this.espSpis;
         const del = v === 1 ? buildDeleteIsakmp(sa, id()) : v === 2 ? buildDeleteAll(sa, id(), spis) : buildDeleteEsp(sa, id(), spis);
         this.env.schedule(at, () => this.send(del, undefined));
         return;
@@ -103,7 +104,7 @@ export class HostileSession {
       }
       case 'gateway-rekey':
         this.env.schedule(at, () => {
-          const quick = new GatewayRekey(sa, id(), { spiIn: this.rng.bytes(4), encapMode: keys.encapMode, clientAddress: this.peer.address });
+          const quick = new GatewayRekey(sa, id(), { spiIn: spiFromBytes(this.rng.bytes(4)), encapMode: keys.encapMode, clientAddress: this.peer.address });
           this.rekey = { quick, encapMode: keys.encapMode };
           this.send(quick.qm1, undefined);
         });
@@ -120,7 +121,7 @@ export class HostileSession {
     try {
       const done = r.quick.finish(datagram, r.encapMode);
       if (!done) return [];
-      this.env.log.at(1)?.(`hostile: peer ${this.peer.key}: the gateway's own rekey done: ESP ${done.keys.name} SPI in 0x${done.keys.spiIn.toString('hex')}`);
+      this.env.log.at(1)?.(`hostile: peer ${this.peer.key}: the gateway's own rekey done: ESP ${done.keys.name} SPI in ${formatSpi(done.keys.spiIn)}`);
       return [{ kind: 'send', data: done.qm3 }, { kind: 'install', keys: done.keys, address: this.peer.address }];
     } catch (err) {
       this.env.log.at(1)?.(`hostile: peer ${this.peer.key}: the client's answer to the gateway's rekey refused: ${(err as Error).message}`);

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DhKeyPair } from '../../crypto/dh-groups.js';
 import { AuthError, ProtocolError } from '../../errors.js';
+import { sameCookie, zeroCookie, type IkeCookie } from '../../wire/sa-ids.js';
 import { authenticateGateway, subjectOf, type TrustAnchors } from '../cert-verify.js';
 import { checkGatewayIdentity } from '../gateway-identity.js';
 import { CertEncoding, Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
@@ -68,7 +69,7 @@ export interface AggressiveModeResult {
 }
 
 export class AggressiveModeInitiator {
-  readonly cookieI: Buffer;
+  readonly cookieI: IkeCookie;
   private readonly random: (n: number) => Buffer;
   private readonly dh: DhKeyPair;
   private readonly nonceI: Buffer;
@@ -109,7 +110,7 @@ export class AggressiveModeInitiator {
       ...initiatorVendorIds(this.params.nattMode, this.params.dpd),
     ];
     this.am1 = encodeMessage(
-      { initiatorCookie: this.cookieI, responderCookie: Buffer.alloc(8), exchangeType: ExchangeType.AGGRESSIVE, flags: 0, messageId: 0 },
+      { initiatorCookie: this.cookieI, responderCookie: zeroCookie(), exchangeType: ExchangeType.AGGRESSIVE, flags: 0, messageId: 0 },
       payloads,
     );
     return this.am1;
@@ -123,7 +124,7 @@ export class AggressiveModeInitiator {
   receive(datagram: Buffer, local: SocketAddress, remote: SocketAddress): AggressiveModeResult {
     const msg = decodeMessage(datagram);
     const h = msg.header;
-    if (!h.initiatorCookie.equals(this.cookieI)) throw new ProtocolError('AM2 for another exchange (initiator cookie differs)', NotifyType.INVALID_COOKIE);
+    if (!sameCookie(h.initiatorCookie, this.cookieI)) throw new ProtocolError('AM2 for another exchange (initiator cookie differs)', NotifyType.INVALID_COOKIE);
     if (h.exchangeType === ExchangeType.INFORMATIONAL) throw refusal(msg.payloads, this.params.policy);
     if (h.exchangeType !== ExchangeType.AGGRESSIVE) throw new ProtocolError(`response was exchange type ${h.exchangeType}, not aggressive mode`, NotifyType.INVALID_EXCHANGE_TYPE);
     if (h.flags !== 0) throw new ProtocolError(`AM2 has flags 0x${h.flags.toString(16)}`, NotifyType.INVALID_FLAGS);

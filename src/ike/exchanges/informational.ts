@@ -11,6 +11,7 @@ import type { IkeSa, OpenedMessage } from '../ike-sa.js';
 import { encodeMessage } from '../message.js';
 import { ProtocolError } from '../../errors.js';
 import type { Payload } from '../payloads/payload.js';
+import { cookiePairBytes, SPI_LENGTH, spiFromBytes, spiToBytes, type IkeCookie, type Spi } from '../../wire/sa-ids.js';
 
 /** A DPD R-U-THERE or R-U-THERE-ACK with its sequence number. */
 export function buildDpd(sa: IkeSa, msgId: number, ack: boolean, seq: number): Buffer {
@@ -29,10 +30,12 @@ export function buildLoadBalance(sa: IkeSa, msgId: number, address: Buffer): Buf
 }
 
 /** DELETE of our ESP SAs (inbound and outbound SPI in one payload, as vpnc sends it). */
-export function buildDeleteEsp(sa: IkeSa, msgId: number, spis: readonly Buffer[]): Buffer {
-  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [
-    { type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis },
-  ]);
+export function buildDeleteEsp(sa: IkeSa, msgId: number, spis: readonly Spi[]): Buffer {
+  return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, [espDeletePayload(spis)]);
+}
+
+function espDeletePayload(spis: readonly Spi[]): Payload {
+  return { type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, spiSize: SPI_LENGTH, spis: spis.map(spiToBytes) };
 }
 
 /** DELETE of the ISAKMP SA itself (SPI = both cookies). */
@@ -47,9 +50,9 @@ export function buildDeleteIsakmp(sa: IkeSa, msgId: number): Buffer {
  * first: vpnc 0.5.3 answers an ESP DELETE with a new quick mode and would not see the rest (measured with
  * Debian's vpnc); our client reads the whole message before it decides (parseInformational orders it).
  */
-export function buildDeleteAll(sa: IkeSa, msgId: number, espSpis: readonly Buffer[]): Buffer {
+export function buildDeleteAll(sa: IkeSa, msgId: number, espSpis: readonly Spi[]): Buffer {
   const payloads: Payload[] = [{ type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] }];
-  if (espSpis.length > 0) payloads.push({ type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: espSpis });
+  if (espSpis.length > 0) payloads.push(espDeletePayload(espSpis));
   return sa.sealHashed(ExchangeType.INFORMATIONAL, msgId, payloads);
 }
 
@@ -62,9 +65,9 @@ export function buildEmptyInformational(sa: IkeSa, msgId: number): Buffer {
  * An unencrypted informational notify refusing a first message (NO-PROPOSAL-CHOSEN, INVALID-ID-INFORMATION):
  * no keys exist yet, so it cannot be protected (RFC 2408 5.1 allows this).
  */
-export function buildPlainNotify(cookieI: Buffer, cookieR: Buffer, messageType: number): Buffer {
+export function buildPlainNotify(cookieI: IkeCookie, cookieR: IkeCookie, messageType: number): Buffer {
   return encodeMessage({ initiatorCookie: cookieI, responderCookie: cookieR, exchangeType: ExchangeType.INFORMATIONAL, flags: 0, messageId: 0 }, [
-    { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType, spi: Buffer.concat([cookieI, cookieR]), data: Buffer.alloc(0) },
+    { type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, messageType, spi: cookiePairBytes(cookieI, cookieR), data: Buffer.alloc(0) },
   ]);
 }
 
@@ -87,7 +90,7 @@ export type InformationalEvent =
   | { kind: 'r-u-there'; seq: number }
   | { kind: 'r-u-there-ack'; seq: number }
   | { kind: 'delete-isakmp' }
-  | { kind: 'delete-esp'; spis: Buffer[] }
+  | { kind: 'delete-esp'; spis: Spi[] }
   | { kind: 'notify'; messageType: number; protocol: number; data: Buffer }
   | { kind: 'load-balance'; address: string }
   /** A payload that breaks the protocol; the rest of the message is still read. */
@@ -124,7 +127,7 @@ function readEvents(msg: OpenedMessage): InformationalEvent[] {
         const error = new ProtocolError(`DELETE for ${name} with SPI size ${p.spiSize} (must be ${size}): ignored`, NotifyType.INVALID_SPI);
         out.push({ kind: 'malformed', error });
       } else if (p.protocol === ProtocolId.ISAKMP) out.push({ kind: 'delete-isakmp' });
-      else out.push({ kind: 'delete-esp', spis: p.spis.map((s) => Buffer.from(s)) });
+      else out.push({ kind: 'delete-esp', spis: p.spis.map(spiFromBytes) });
     }
   }
   return out;

@@ -17,6 +17,7 @@
 import { constants, privateEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import type { DhKeyPair } from '../../crypto/dh-groups.js';
 import { AuthError, ProtocolError } from '../../errors.js';
+import { sameCookie, zeroCookie, type IkeCookie } from '../../wire/sa-ids.js';
 import { authenticateGateway, subjectOf, type TrustAnchors } from '../cert-verify.js';
 import { checkGatewayIdentity } from '../gateway-identity.js';
 import { CertEncoding, Doi, ExchangeType, IdType, NotifyType, PayloadType, ProtocolId } from '../constants.js';
@@ -25,14 +26,12 @@ import { IkeAttribute } from '../ike-attributes.js';
 import { IkeSa } from '../ike-sa.js';
 import { derivePhase1Keys, hashI, hashR } from '../keys.js';
 import { decodeHeader, decodeMessage, encodeMessage } from '../message.js';
-import type { NatDPayload } from '../payloads/data.js';
 import type { IdPayload } from '../payloads/id.js';
 import { encodePayloadBody, type Payload } from '../payloads/payload.js';
 import type { SaPayload } from '../payloads/sa.js';
 import { buildPhase1Sa, parseLifetimeNotify, selectPhase1Suite, type IkeSuite, type Phase1Policy } from '../proposals.js';
 import { VendorId } from '../vendor-ids.js';
-import { answersUs, detectNat, initiatorSecrets, initiatorVendorIds, natdHash, noPeerFeatures, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
-import { checkedNonce } from './nonce.js';
+import { answersUs, detectNat, initiatorSecrets, initiatorVendorIds, mainModeKeyExchange, natdHash, noPeerFeatures, notePeerVendorId, refusal, type NatStatus, type NattMode, type PeerFeatures, type SocketAddress } from './phase1-common.js';
 
 /** Our certificate chain (DER, ours first) and its private key. */
 export interface ClientCredentials {
@@ -68,10 +67,10 @@ export interface MainModeResult {
   readonly gatewayChain: readonly string[];
 }
 
-type Stage = { kind: 'mm1' } | { kind: 'mm3'; suite: IkeSuite; ckyR: Buffer } | { kind: 'mm5'; sa: IkeSa; gxr: Buffer } | { kind: 'done' };
+type Stage = { kind: 'mm1' } | { kind: 'mm3'; suite: IkeSuite; ckyR: IkeCookie } | { kind: 'mm5'; sa: IkeSa; gxr: Buffer } | { kind: 'done' };
 
 export class MainModeInitiator {
-  readonly cookieI: Buffer;
+  readonly cookieI: IkeCookie;
   private readonly dh: DhKeyPair;
   private readonly nonceI: Buffer;
   /** Our SA payload (MM1) and its body, SAi_b of HASH_I and HASH_R. */
@@ -112,7 +111,7 @@ export class MainModeInitiator {
   /** MM1 (the same bytes on every call). */
   start(): Buffer {
     if (this.mm1) return this.mm1;
-    this.mm1 = this.plain(Buffer.alloc(8), [this.sa, ...initiatorVendorIds(this.params.nattMode, this.params.dpd)]);
+    this.mm1 = this.plain(zeroCookie(), [this.sa, ...initiatorVendorIds(this.params.nattMode, this.params.dpd)]);
     return this.mm1;
   }
 
@@ -153,17 +152,10 @@ export class MainModeInitiator {
     if (this.stage.kind !== 'mm3') throw new ProtocolError('MM4 out of turn');
     const { suite, ckyR } = this.stage;
     const msg = this.open(datagram, 'MM4');
-    let ke: Buffer | undefined;
-    let nonceR: Buffer | undefined;
-    const natd: NatDPayload[] = [];
-    for (const p of msg.payloads) {
-      if (p.type === PayloadType.KE) ke = p.data;
-      else if (p.type === PayloadType.NONCE) nonceR = checkedNonce(p.data, 'MM4');
-      else if (p.type === PayloadType.NAT_D || p.type === PayloadType.NAT_D_DRAFT) natd.push(p);
-      else if (p.type === PayloadType.VENDOR_ID) notePeerVendorId(this.peer, p.data);
+    const { ke, nonce: nonceR, natd } = mainModeKeyExchange(msg.payloads, 'MM4', (p) => {
+      if (p.type === PayloadType.VENDOR_ID) notePeerVendorId(this.peer, p.data);
       else if (p.type !== PayloadType.CR) throw new ProtocolError(`unexpected payload type ${p.type} in MM4`, NotifyType.INVALID_PAYLOAD_TYPE);
-    }
-    if (!ke || !nonceR) throw new ProtocolError('MM4 lacks the KE or nonce payload', NotifyType.PAYLOAD_MALFORMED);
+    });
     const keys = derivePhase1Keys({ hash: suite.hash, cipher: suite.cipher, auth: { method: 'signature' }, nonceI: this.nonceI, nonceR, gxi: this.dh.publicValue, gxr: ke, gxy: this.dh.computeSecret(ke), ckyI: this.cookieI, ckyR });
     const sa = new IkeSa(this.cookieI, ckyR, suite, keys);
     this.stage = { kind: 'mm5', sa, gxr: ke };
@@ -222,7 +214,7 @@ export class MainModeInitiator {
     return { sa, ikeLifetimeSeconds: this.ikeLifetimeSeconds || sa.suite.lifetimeSeconds, gatewayChain: chain };
   }
 
-  private plain(ckyR: Buffer, payloads: Payload[]): Buffer {
+  private plain(ckyR: IkeCookie, payloads: Payload[]): Buffer {
     return encodeMessage({ initiatorCookie: this.cookieI, responderCookie: ckyR, exchangeType: ExchangeType.IDENTITY_PROTECTION, flags: 0, messageId: 0 }, payloads);
   }
 
@@ -230,7 +222,7 @@ export class MainModeInitiator {
   private open(datagram: Buffer, what: string) {
     const msg = decodeMessage(datagram);
     const h = msg.header;
-    if (!h.initiatorCookie.equals(this.cookieI)) throw new ProtocolError(`${what} for another exchange (initiator cookie differs)`, NotifyType.INVALID_COOKIE);
+    if (!sameCookie(h.initiatorCookie, this.cookieI)) throw new ProtocolError(`${what} for another exchange (initiator cookie differs)`, NotifyType.INVALID_COOKIE);
     if (h.exchangeType === ExchangeType.INFORMATIONAL) throw refusal(msg.payloads, this.params.policy, 'check our certificate and the gateway\'s configuration for it');
     if (h.exchangeType !== ExchangeType.IDENTITY_PROTECTION) throw new ProtocolError(`${what} was exchange type ${h.exchangeType}, not main mode`, NotifyType.INVALID_EXCHANGE_TYPE);
     if (h.flags & 0x01) throw new ProtocolError(`${what} is encrypted`, NotifyType.INVALID_FLAGS);

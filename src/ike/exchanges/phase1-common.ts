@@ -10,9 +10,11 @@ import { decodeHeader } from '../message.js';
 import type { Payload } from '../payloads/payload.js';
 import type { NatDPayload } from '../payloads/data.js';
 import type { IkeSa } from '../ike-sa.js';
+import { checkedNonce } from './nonce.js';
 import { describeOffer, PROPOSED_LIFETIME, type Phase1Policy } from '../proposals.js';
 import { VendorId } from '../vendor-ids.js';
 import { ipv4TextToBytes } from '../../wire/ipv4-text.js';
+import { randomCookie, sameCookie, type IkeCookie } from '../../wire/sa-ids.js';
 
 export type NattMode = 'natt' | 'none' | 'force-natt' | 'cisco-udp';
 
@@ -40,7 +42,7 @@ export interface NatStatus {
 }
 
 /** NAT-D hash (RFC 3947 3.2): hash(CKY-I | CKY-R | IP | Port) with the negotiated hash. */
-export function natdHash(hashName: Parameters<typeof plainHash>[0], ckyI: Buffer, ckyR: Buffer, addr: SocketAddress): Buffer {
+export function natdHash(hashName: Parameters<typeof plainHash>[0], ckyI: IkeCookie, ckyR: IkeCookie, addr: SocketAddress): Buffer {
   const port = Buffer.alloc(2);
   port.writeUInt16BE(addr.port);
   return plainHash(hashName, ckyI, ckyR, ipv4TextToBytes(addr.address), port);
@@ -65,9 +67,9 @@ export function initiatorVendorIds(nattMode: NattMode, dpd: boolean): Payload[] 
 }
 
 /** The initiator's own values of a phase 1: its DH key pair (injected in tests), cookie and nonce. */
-export function initiatorSecrets(group: number, random: (n: number) => Buffer, dh?: DhKeyPair): { dh: DhKeyPair; cookieI: Buffer; nonceI: Buffer } {
+export function initiatorSecrets(group: number, random: (n: number) => Buffer, dh?: DhKeyPair): { dh: DhKeyPair; cookieI: IkeCookie; nonceI: Buffer } {
   if (!isDhGroupId(group)) throw new ProtocolError(`unsupported DH group ${group}`);
-  return { dh: dh ?? createDh(group), cookieI: random(8), nonceI: random(20) };
+  return { dh: dh ?? createDh(group), cookieI: randomCookie(random), nonceI: random(20) };
 }
 
 /** Nothing learnt of the peer yet. */
@@ -115,12 +117,34 @@ export function refusal(payloads: readonly Payload[], policy: Phase1Policy, auth
 }
 
 /** Whether `d` answers our first message: `exchangeType` or an informational (a refusal), under our initiator cookie. */
-export function answersUs(d: Buffer, cookieI: Buffer, exchangeType: number): boolean {
+export function answersUs(d: Buffer, cookieI: IkeCookie, exchangeType: number): boolean {
   let h;
   try {
     h = decodeHeader(d);
   } catch {
     return false;
   }
-  return h.initiatorCookie.equals(cookieI) && (h.exchangeType === exchangeType || h.exchangeType === ExchangeType.INFORMATIONAL);
+  return sameCookie(h.initiatorCookie, cookieI) && (h.exchangeType === exchangeType || h.exchangeType === ExchangeType.INFORMATIONAL);
+}
+
+/**
+ * The KE, nonce and NAT-D payloads of main mode's MM3 or MM4 (RFC 2409 5.1, RFC 3947 3.2: both carry the same);
+ * `other` sees every other payload. Throws ProtocolError (PAYLOAD-MALFORMED) without KE or nonce, or for a bad nonce.
+ */
+export function mainModeKeyExchange(
+  payloads: readonly Payload[],
+  message: 'MM3' | 'MM4',
+  other?: (p: Payload) => void,
+): { ke: Buffer; nonce: Buffer; natd: NatDPayload[] } {
+  let ke: Buffer | undefined;
+  let nonce: Buffer | undefined;
+  const natd: NatDPayload[] = [];
+  for (const p of payloads) {
+    if (p.type === PayloadType.KE) ke = p.data;
+    else if (p.type === PayloadType.NONCE) nonce = checkedNonce(p.data, message);
+    else if (p.type === PayloadType.NAT_D || p.type === PayloadType.NAT_D_DRAFT) natd.push(p);
+    else other?.(p);
+  }
+  if (!ke || !nonce) throw new ProtocolError(`${message} lacks the KE or nonce payload`, NotifyType.PAYLOAD_MALFORMED);
+  return { ke, nonce, natd };
 }

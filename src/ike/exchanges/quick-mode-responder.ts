@@ -16,10 +16,11 @@
  * the random source. Pure.
  */
 import { randomBytes } from 'node:crypto';
-import { createDh, DhGroup, isDhGroupId, type DhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
+import { createDh, DH_GROUPS, isDhGroupId, type DhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import { resolveEspSuite, type EspSuite } from '../../esp/transforms.js';
 import { ProtocolError } from '../../errors.js';
 import { DecodeError } from '../../wire/errors.js';
+import { randomSpi, SPI_LENGTH, spiFromBytes, spiToBytes, type Spi } from '../../wire/sa-ids.js';
 import { Doi, ExchangeType, NotifyType, PayloadType, ProtocolId } from '../constants.js';
 import type { IkeSa, OpenedMessage } from '../ike-sa.js';
 import { IpsecAttribute } from '../ipsec-attributes.js';
@@ -28,7 +29,7 @@ import type { IdPayload } from '../payloads/id.js';
 import type { Payload } from '../payloads/payload.js';
 import type { Proposal, SaPayload, Transform } from '../payloads/sa.js';
 import { answerSa, encodeLifetimeNotify, readLifetimes } from '../proposals.js';
-import { espChoices, isChoice, randomSpi, readEspTransform, type EspPolicy, type EspTransformSpec } from './quick-mode.js';
+import { espChoices, isChoice, readEspTransform, type EspPolicy, type EspTransformSpec } from './quick-mode.js';
 import { checkQuickModeIds, type IpFamily, type TunnelIds } from './quick-mode-ids.js';
 import { checkedNonce } from './nonce.js';
 
@@ -58,7 +59,7 @@ export interface QuickModeResponderParams {
   /** Which ID is the client's: IDci (0) when the client starts the quick mode, IDcr (1) when the gateway does. */
   readonly clientIdIndex: 0 | 1;
   /** Our new inbound SPI; absent: a random one (drawn after Nr). */
-  readonly spiIn?: Buffer;
+  readonly spiIn?: Spi;
   readonly random?: (n: number) => Buffer;
   readonly createDh?: (group: DhGroupId) => DhKeyPair;
 }
@@ -67,9 +68,9 @@ export interface QuickModeResponderParams {
 export interface QuickModeKeys {
   readonly suite: EspSuite;
   /** Our SPI: the initiator sends with it. */
-  readonly spiIn: Buffer;
+  readonly spiIn: Spi;
   /** The initiator's SPI: we send with it. */
-  readonly spiOut: Buffer;
+  readonly spiOut: Spi;
   readonly keymatIn: Buffer;
   readonly keymatOut: Buffer;
   readonly encapMode: number;
@@ -78,8 +79,6 @@ export interface QuickModeKeys {
   readonly lifetimeSeconds: number;
   readonly lifetimeKilobytes: number;
 }
-
-const ALL_DH_GROUPS: readonly number[] = Object.values(DhGroup);
 
 /**
  * The client's policy when the gateway rekeys: a transform we would have offered ourselves, in the gateway's
@@ -92,7 +91,7 @@ export function clientRekeyPolicy(policy: EspPolicy, encapMode: number, pfsGroup
     preference: 'initiator',
     encapModes: [encapMode],
     requirePfs: pfsGroup !== 0,
-    dhGroups: pfsGroup ? [pfsGroup] : ALL_DH_GROUPS,
+    dhGroups: pfsGroup ? [pfsGroup] : DH_GROUPS,
     lifetimeSeconds: 0,
     lifetimeKilobytes: 0,
   };
@@ -109,7 +108,7 @@ interface Offer {
 interface Choice {
   readonly offer: Offer;
   /** The initiator's SPI: our outbound SPI. */
-  readonly peerSpi: Buffer;
+  readonly peerSpi: Spi;
   readonly suite: EspSuite;
   /** PFS group, 0 without PFS. */
   readonly group: DhGroupId | 0;
@@ -125,7 +124,7 @@ interface Choice {
 function offersOf(sa: SaPayload): Offer[] {
   const out: Offer[] = [];
   for (const proposal of sa.proposals) {
-    if (proposal.protocol !== ProtocolId.IPSEC_ESP || proposal.spi.length !== 4) continue;
+    if (proposal.protocol !== ProtocolId.IPSEC_ESP || proposal.spi.length !== SPI_LENGTH) continue;
     for (const transform of proposal.transforms) {
       try {
         out.push({ proposal, transform, values: readEspTransform(transform) });
@@ -176,7 +175,7 @@ function selectEsp(sa: SaPayload, withKe: boolean, policy: QuickModeResponderPol
     const ok = accept(offer, spec, policy, withKe);
     if (!ok) continue;
     const name = `${spec.name ?? ok.suite.name}${ok.group ? `-dh${ok.group}` : ''}`;
-    return { offer, peerSpi: Buffer.from(offer.proposal.spi), ...ok, ...lifetimeInForce(offer.transform, policy), name };
+    return { offer, peerSpi: spiFromBytes(offer.proposal.spi), ...ok, ...lifetimeInForce(offer.transform, policy), name };
   }
   const pfs = policy.requirePfs ? ` with PFS group ${policy.dhGroups.join('/')}` : '';
   throw new ProtocolError(
@@ -186,7 +185,7 @@ function selectEsp(sa: SaPayload, withKe: boolean, policy: QuickModeResponderPol
 }
 
 type State =
-  | { readonly phase: 'sent-qm2'; readonly choice: Choice; readonly nonceI: Buffer; readonly nonceR: Buffer; readonly spiIn: Buffer; readonly gxy: Buffer | undefined }
+  | { readonly phase: 'sent-qm2'; readonly choice: Choice; readonly nonceI: Buffer; readonly nonceR: Buffer; readonly spiIn: Spi; readonly gxy: Buffer | undefined }
   | { readonly phase: 'done' };
 
 /** One quick mode under one message id. */
@@ -226,12 +225,13 @@ export class QuickModeResponder {
     }
     const nonceR = random(20);
     const spiIn = params.spiIn ?? randomSpi(random);
-    const payloads: Payload[] = [answerSa(choice.offer.proposal, choice.offer.transform, spiIn), { type: PayloadType.NONCE, data: nonceR }];
+    const spiInBytes = spiToBytes(spiIn);
+    const payloads: Payload[] = [answerSa(choice.offer.proposal, choice.offer.transform, spiInBytes), { type: PayloadType.NONCE, data: nonceR }];
     if (ourKe) payloads.push({ type: PayloadType.KE, data: ourKe });
     payloads.push(...ids);
     if (choice.statesLifetime) {
       const data = encodeLifetimeNotify({ seconds: choice.lifetimeSeconds, kilobytes: choice.lifetimeKilobytes }, IpsecAttribute.SA_LIFE_TYPE, IpsecAttribute.SA_LIFE_DURATION);
-      payloads.push({ type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, messageType: NotifyType.RESPONDER_LIFETIME, spi: spiIn, data });
+      payloads.push({ type: PayloadType.NOTIFICATION, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, messageType: NotifyType.RESPONDER_LIFETIME, spi: spiInBytes, data });
     }
     this.qm2 = sa.sealHashed(ExchangeType.QUICK, this.msgId, payloads, nonceI);
     this.state = { phase: 'sent-qm2', choice, nonceI, nonceR, spiIn, gxy };
@@ -254,7 +254,7 @@ export class QuickModeResponder {
     }
     const { choice } = state;
     const spiOut = choice.peerSpi;
-    const input = (spi: Buffer) => ({ protocol: ProtocolId.IPSEC_ESP, spi, nonceI: state.nonceI, nonceR: state.nonceR, ...(state.gxy ? { gxy: state.gxy } : {}) });
+    const input = (spi: Spi) => ({ protocol: ProtocolId.IPSEC_ESP, spi: spiToBytes(spi), nonceI: state.nonceI, nonceR: state.nonceR, ...(state.gxy ? { gxy: state.gxy } : {}) });
     const length = choice.suite.keymatLength;
     this.state = { phase: 'done' };
     sa.ivs.forget(this.msgId);

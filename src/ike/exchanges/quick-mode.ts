@@ -12,6 +12,7 @@ import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js
 import { resolveEspSuite, type EspSuite } from '../../esp/transforms.js';
 import { ProtocolError } from '../../errors.js';
 import { EncodeError } from '../../wire/errors.js';
+import { SPI_LENGTH, spiFromBytes, spiToBytes, type Spi } from '../../wire/sa-ids.js';
 import { Doi, ExchangeType, IpsecSituation, NotifyType, PayloadType, ProtocolId, notifyTypeName } from '../constants.js';
 import { hash3, keymat } from '../keys.js';
 import type { IkeSa } from '../ike-sa.js';
@@ -80,19 +81,11 @@ export function isOffered(choices: readonly EspTransformSpec[], transformId: num
   return choices.some((c) => isChoice(c, transformId, auth, keyBits));
 }
 
-/** A random inbound SPI of at least 256 (SPIs below are reserved, RFC 4303 2.1). */
-export function randomSpi(random: (n: number) => Buffer = randomBytes): Buffer {
-  for (;;) {
-    const spi = random(4);
-    if (spi.readUInt32BE(0) >= 256) return spi;
-  }
-}
-
 export interface QuickModeParams {
   readonly sa: IkeSa;
   readonly msgId: number;
-  /** Our inbound SPI (4 bytes). */
-  readonly spiIn: Buffer;
+  /** Our inbound SPI. */
+  readonly spiIn: Spi;
   /** PFS group, 0 for none. */
   readonly pfsGroup: number;
   /** ENCAPSULATION_MODE to propose: tunnel, UDP tunnel (RFC) or the draft value. */
@@ -111,8 +104,8 @@ export interface QuickModeResult {
   readonly qm3: Buffer;
   readonly suite: EspSuite;
   /** The gateway's inbound SPI = our outbound SPI. */
-  readonly spiOut: Buffer;
-  readonly spiIn: Buffer;
+  readonly spiOut: Spi;
+  readonly spiIn: Spi;
   readonly keymatIn: Buffer;
   readonly keymatOut: Buffer;
   readonly lifetimeSeconds: number;
@@ -145,7 +138,7 @@ export class QuickModeInitiator {
       if (c.auth) attributes.push(tvAttribute(IpsecAttribute.AUTHENTICATION_ALGORITHM, c.auth));
       if (c.keyBits) attributes.push(tvAttribute(IpsecAttribute.KEY_LENGTH, c.keyBits));
       if (this.p.pfsGroup) attributes.push(tvAttribute(IpsecAttribute.GROUP_DESCRIPTION, this.p.pfsGroup));
-      return { number: i + 1, protocol: ProtocolId.IPSEC_ESP, spi: this.p.spiIn, transforms: [{ number: 1, id: c.transformId, attributes }] };
+      return { number: i + 1, protocol: ProtocolId.IPSEC_ESP, spi: spiToBytes(this.p.spiIn), transforms: [{ number: 1, id: c.transformId, attributes }] };
     });
     return { type: PayloadType.SA, doi: Doi.IPSEC, situation: IpsecSituation.IDENTITY_ONLY, proposals };
   }
@@ -204,7 +197,8 @@ export class QuickModeInitiator {
     }
     const prop = saR.proposals[0]!;
     if (prop.protocol !== ProtocolId.IPSEC_ESP) throw new ProtocolError(`gateway chose protocol ${prop.protocol}, not ESP`, NotifyType.INVALID_PROTOCOL_ID);
-    if (prop.spi.length !== 4) throw new ProtocolError(`gateway's SPI has ${prop.spi.length} bytes, not 4`, NotifyType.INVALID_SPI);
+    if (prop.spi.length !== SPI_LENGTH) throw new ProtocolError(`gateway's SPI has ${prop.spi.length} bytes, not 4`, NotifyType.INVALID_SPI);
+    const spiOut = spiFromBytes(prop.spi);
     const t = prop.transforms[0]!;
     const { auth, keyBits, encap, group } = readEspTransform(t);
     const offered = isOffered(this.choices, t.id, auth, keyBits);
@@ -220,9 +214,9 @@ export class QuickModeInitiator {
       if (!ke) throw new ProtocolError('PFS was proposed but the gateway sent no KE', NotifyType.PAYLOAD_MALFORMED);
       gxy = this.dh.computeSecret(ke);
     }
-    const input = (spi: Buffer) => ({ protocol: ProtocolId.IPSEC_ESP, spi, nonceI: this.nonceI, nonceR: nonceR!, ...(gxy ? { gxy } : {}) });
+    const input = (spi: Spi) => ({ protocol: ProtocolId.IPSEC_ESP, spi: spiToBytes(spi), nonceI: this.nonceI, nonceR: nonceR!, ...(gxy ? { gxy } : {}) });
     const keymatIn = keymat(sa.prf, sa.keys.skeyidD, input(this.p.spiIn), suite.keymatLength);
-    const keymatOut = keymat(sa.prf, sa.keys.skeyidD, input(prop.spi), suite.keymatLength);
+    const keymatOut = keymat(sa.prf, sa.keys.skeyidD, input(spiOut), suite.keymatLength);
     const qm3 = sa.seal(ExchangeType.QUICK, this.p.msgId, [
       { type: PayloadType.HASH, data: hash3(sa.prf, sa.keys.skeyidA, this.p.msgId, this.nonceI, nonceR) },
     ]);
@@ -230,7 +224,7 @@ export class QuickModeInitiator {
     return {
       qm3,
       suite,
-      spiOut: Buffer.from(prop.spi),
+      spiOut,
       spiIn: this.p.spiIn,
       keymatIn,
       keymatOut,

@@ -3,6 +3,7 @@
  * on the ISAKMP SA holds HASH(1) and one attribute payload. One reading of that fact, for client and gateway.
  */
 import { ProtocolError } from '../../errors.js';
+import { sameCookie } from '../../wire/sa-ids.js';
 import { ExchangeType, NotifyType, PayloadType } from '../constants.js';
 import type { IkeSa, OpenedMessage } from '../ike-sa.js';
 import { decodeHeader } from '../message.js';
@@ -35,7 +36,7 @@ export function isTransactionOf(sa: IkeSa, d: Buffer, ids: { msgId?: number; not
   } catch {
     return false;
   }
-  if (h.exchangeType !== ExchangeType.TRANSACTION || !h.initiatorCookie.equals(sa.cookieI) || !h.responderCookie.equals(sa.cookieR)) return false;
+  if (h.exchangeType !== ExchangeType.TRANSACTION || !sameCookie(h.initiatorCookie, sa.cookieI) || !sameCookie(h.responderCookie, sa.cookieR)) return false;
   if (ids.msgId !== undefined && h.messageId !== ids.msgId) return false;
   return ids.not === undefined || h.messageId !== ids.not;
 }

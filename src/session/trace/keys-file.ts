@@ -11,10 +11,11 @@ import { statSync } from 'node:fs';
 import { writePrivate } from './private-file.js';
 import { join } from 'node:path';
 import type { EspSuite } from '../../esp/transforms.js';
+import { cookieHex, formatSpi, type IkeCookie, type Spi } from '../../wire/sa-ids.js';
 
 /** What an esp_sa line needs of one SA direction. */
 export interface EspSaKeys {
-  readonly spi: number;
+  readonly spi: Spi;
   readonly suite: Pick<EspSuite, 'cipher' | 'hash' | 'icvLength' | 'name'>;
   readonly keys: { readonly encryption: Buffer; readonly salt: Buffer; readonly integrity: Buffer };
 }
@@ -58,15 +59,14 @@ const hex0x = (b: Buffer): string => (b.length ? `0x${b.toString('hex')}` : '');
 /** One `esp_sa` line for the SA carrying packets from `src` to `dst` (AES-GCM's key is key | salt). */
 export function espSaLine(sa: EspSaKeys, src: string, dst: string): string {
   const key = sa.suite.cipher === 'aes-gcm' ? Buffer.concat([sa.keys.encryption, sa.keys.salt]) : sa.keys.encryption;
-  const spi = `0x${(sa.spi >>> 0).toString(16).padStart(8, '0')}`;
-  const fields = ['IPv4', src, dst, spi, wiresharkEncryptionName(sa.suite), hex0x(key), wiresharkIntegrityName(sa.suite), hex0x(sa.keys.integrity)];
+  const fields = ['IPv4', src, dst, formatSpi(sa.spi), wiresharkEncryptionName(sa.suite), hex0x(key), wiresharkIntegrityName(sa.suite), hex0x(sa.keys.integrity)];
   return fields.map((f) => `"${f}"`).join(',');
 }
 
 /** One `ikev1_decryption_table` line. Throws RangeError unless the cookie has 8 bytes. */
-export function ikev1DecryptionLine(cookieI: Buffer, encKey: Buffer): string {
+export function ikev1DecryptionLine(cookieI: IkeCookie, encKey: Buffer): string {
   if (cookieI.length !== 8) throw new RangeError(`initiator cookie must have 8 bytes, got ${cookieI.length}`);
-  return `${cookieI.toString('hex')},${encKey.toString('hex')}`;
+  return `${cookieHex(cookieI)},${encKey.toString('hex')}`;
 }
 
 /** The tables so far. */
@@ -114,7 +114,7 @@ export class KeysFile {
     this.write();
   }
 
-  addIkeSa(cookieI: Buffer, encKey: Buffer): void {
+  addIkeSa(cookieI: IkeCookie, encKey: Buffer): void {
     this.ikev1.push(ikev1DecryptionLine(cookieI, encKey));
     this.write();
   }

@@ -6,6 +6,7 @@
 import { exchangeTypeName, IsakmpFlag, payloadTypeName, PayloadType } from '../../ike/constants.js';
 import { IpProtocol } from '../../io/index.js';
 import { formatIpv4 } from '../../wire/ipv4-text.js';
+import { COOKIE_LENGTH, formatCookiePair, formatSpi, readCookie, readSpi } from '../../wire/sa-ids.js';
 
 const ISAKMP_HEADER_LENGTH = 28;
 /** Most payloads listed for one message (a malformed chain could otherwise loop long). */
@@ -31,13 +32,12 @@ function payloadChain(buf: Buffer, first: number, off: number, end: number): str
 /** An ISAKMP message (without the non-ESP marker): header fields and, unless encrypted, its payload types. */
 export function describeIsakmp(buf: Buffer, off: number, len: number): string {
   if (len < ISAKMP_HEADER_LENGTH) return `short ISAKMP datagram (${len} bytes)`;
-  const cookieI = buf.toString('hex', off, off + 8);
-  const cookieR = buf.toString('hex', off + 8, off + 16);
+  const cookies = formatCookiePair(readCookie(buf, off), readCookie(buf, off + COOKIE_LENGTH));
   const first = buf[off + 16]!;
   const exchange = buf[off + 18]!;
   const flags = buf[off + 19]!;
   const msgId = buf.readUInt32BE(off + 20);
-  const head = `${exchangeTypeName(exchange)}(${exchange}) msgid ${hex32(msgId)} flags 0x${flags.toString(16).padStart(2, '0')} cookies ${cookieI}/${cookieR}`;
+  const head = `${exchangeTypeName(exchange)}(${exchange}) msgid ${hex32(msgId)} flags 0x${flags.toString(16).padStart(2, '0')} cookies ${cookies}`;
   if (flags & IsakmpFlag.ENCRYPTION) return `${head} [encrypted, ${len - ISAKMP_HEADER_LENGTH} bytes]`;
   return `${head} [${payloadChain(buf, first, off + ISAKMP_HEADER_LENGTH, off + len)}]`;
 }
@@ -45,7 +45,7 @@ export function describeIsakmp(buf: Buffer, off: number, len: number): string {
 /** An ESP packet: SPI, sequence number, length. */
 export function describeEsp(buf: Buffer, off: number, len: number): string {
   if (len < 8) return `short ESP packet (${len} bytes)`;
-  return `SPI ${hex32(buf.readUInt32BE(off))} seq ${buf.readUInt32BE(off + 4)}, ${len} bytes`;
+  return `SPI ${formatSpi(readSpi(buf, off))} seq ${buf.readUInt32BE(off + 4)}, ${len} bytes`;
 }
 
 const ICMP_TYPES: Readonly<Record<number, string>> = { 0: 'echo reply', 3: 'unreachable', 8: 'echo request', 11: 'time exceeded' };
@@ -62,7 +62,7 @@ function transportDetail(buf: Buffer, protocol: number, at: number, end: number)
   return '';
 }
 
-const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 50: 'ESP' };
+const PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(IpProtocol).map(([name, n]) => [n, name]));
 
 /** An inner IP packet: version, protocol, addresses, length, and ICMP type or ports. */
 export function describeIp(buf: Buffer, off: number, len: number): string {
@@ -74,7 +74,7 @@ export function describeIp(buf: Buffer, off: number, len: number): string {
   const ihl = (buf[off]! & 0x0f) * 4;
   const src = formatIpv4(buf.readUInt32BE(off + 12));
   const dst = formatIpv4(buf.readUInt32BE(off + 16));
-  const name = PROTOCOL_NAMES[protocol] ?? `protocol ${protocol}`;
+  const name = PROTOCOL_NAMES.get(protocol) ?? `protocol ${protocol}`;
   return `IPv4 ${name} ${src} > ${dst}, ${len} bytes${transportDetail(buf, protocol, off + ihl, off + len)}`;
 }
 

@@ -15,6 +15,7 @@ import { SystemError } from '../../errors.js';
 import { parseIpv4 } from '../../wire/ipv4-text.js';
 import type { Logger } from '../../log.js';
 import type { IkeSa } from '../../ike/ike-sa.js';
+import { cookieHex, formatCookiePair, formatSpi, readSpi, spiFromNumber, type Spi } from '../../wire/sa-ids.js';
 import { KeysFile } from './keys-file.js';
 import { encodeOuterHeaders, MAX_OUTER_HEADER_LENGTH, type OuterEndpoint } from './outer-headers.js';
 import { describeEsp, describeIp, describeIsakmp, hexDump } from './packet-log.js';
@@ -60,7 +61,7 @@ export class SessionTracer implements SessionTrace {
   /** The last inbound ESP packet, held until the data path says whether it was accepted or dropped. */
   private readonly pending = Buffer.alloc(MAX_PACKET);
   private held = false;
-  private heldSpi = 0;
+  private heldSpi = spiFromNumber(0);
   private heldLength = 0;
   private heldTime = 0;
   private readonly firstDrops = new Set<string>();
@@ -111,11 +112,11 @@ export class SessionTracer implements SessionTrace {
 
   ikeSa(sa: IkeSa): void {
     this.keys?.addIkeSa(sa.cookieI, sa.keys.encKey);
-    this.log.at(2)?.(`IKE SA ${sa.cookieI.toString('hex')}/${sa.cookieR.toString('hex')} keyed (${sa.suite.name})`);
+    this.log.at(2)?.(`IKE SA ${formatCookiePair(sa.cookieI, sa.cookieR)} keyed (${sa.suite.name})`);
     const secrets = this.log.at(99);
     if (secrets) {
       const k = sa.keys;
-      secrets([`IKE SA key material (cookie ${sa.cookieI.toString('hex')}):`, `  SKEYID   ${k.skeyid.toString('hex')}`, `  SKEYID_d ${k.skeyidD.toString('hex')}`,
+      secrets([`IKE SA key material (cookie ${cookieHex(sa.cookieI)}):`, `  SKEYID   ${k.skeyid.toString('hex')}`, `  SKEYID_d ${k.skeyidD.toString('hex')}`,
         `  SKEYID_a ${k.skeyidA.toString('hex')}`, `  SKEYID_e ${k.skeyidE.toString('hex')}`, `  enc key  ${k.encKey.toString('hex')}`, `  IV0      ${k.iv0.toString('hex')}`].join('\n'));
     }
   }
@@ -130,7 +131,7 @@ export class SessionTracer implements SessionTrace {
       [pair.inbound, this.remoteText, this.localText],
     ]);
     this.log.at(99)?.([pair.inbound, pair.outbound]
-        .map((sa) => `ESP SA 0x${sa.spi.toString(16).padStart(8, '0')} keys: encryption ${sa.keys.encryption.toString('hex')} salt ${sa.keys.salt.toString('hex')} integrity ${sa.keys.integrity.toString('hex')}`)
+        .map((sa) => `ESP SA ${formatSpi(sa.spi)} keys: encryption ${sa.keys.encryption.toString('hex')} salt ${sa.keys.salt.toString('hex')} integrity ${sa.keys.integrity.toString('hex')}`)
         .join('\n'));
   }
 
@@ -170,13 +171,13 @@ export class SessionTracer implements SessionTrace {
     if (this.log.enabled(3)) this.log.at(3)?.(`ESP ${direction === 'out' ? 'sent' : 'received'}: ${describeEsp(buf, off, len)}`);
     if (len < 8) return;
     if (direction === 'out') {
-      this.counters.passed(buf.readUInt32BE(off), len);
+      this.counters.passed(readSpi(buf, off), len);
       if (this.espPath) this.writeOuter('out', buf, off, len, this.espPath, undefined);
       return;
     }
     // Held until the data path decides: it decrypts in place, so the wire bytes are copied now.
     this.held = true;
-    this.heldSpi = buf.readUInt32BE(off);
+    this.heldSpi = readSpi(buf, off);
     this.heldLength = Math.min(len, MAX_PACKET);
     if (this.writer) {
       buf.copy(this.pending, 0, off, off + this.heldLength);
@@ -186,7 +187,7 @@ export class SessionTracer implements SessionTrace {
 
   drop(direction: 'in' | 'out', reason: string, buf: Buffer, off: number, len: number): void {
     if (direction === 'in') {
-      const spi = this.held ? this.heldSpi : len >= 4 ? buf.readUInt32BE(off) : undefined;
+      const spi = this.held ? this.heldSpi : len >= 4 ? readSpi(buf, off) : undefined;
       if (this.held) this.flushPending(reason);
       else if (this.espPath) this.writeOuter('in', buf, off, len, this.espPath, reason);
       this.dropped('in', reason, spi);
@@ -224,7 +225,7 @@ export class SessionTracer implements SessionTrace {
 
   // --- helpers -----------------------------------------------------------------------------------------
 
-  private dropped(direction: PacketDirection, reason: string, spi: number | undefined): void {
+  private dropped(direction: PacketDirection, reason: string, spi: Spi | undefined): void {
     const kind = reason.startsWith('unknown SPI') ? 'unknown SPI' : reason;
     this.counters.dropped(direction, reason, spi);
     if (!this.firstDrops.has(kind)) {

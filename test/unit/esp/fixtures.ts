@@ -4,6 +4,7 @@ import type { IvSource } from '../../../src/crypto/esp-random-pool.js';
 import { ESP_BUFFER_SIZE, ESP_HEADROOM } from '../../../src/esp/constants.js';
 import { EspSa } from '../../../src/esp/sa.js';
 import { AuthAlgorithm, EspTransformId, resolveEspSuite, type EspSuite } from '../../../src/esp/transforms.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 
 /** Bytes from hex written as the RFCs print it (spaces and newlines allowed). */
 export function hex(s: string): Buffer {
@@ -114,19 +115,19 @@ export interface Combo {
 /** Every supported encryption x integrity combination, AES in all key sizes, plus AES-GCM-16. */
 export const ALL_COMBOS: readonly Combo[] = (() => {
   const ciphers: Array<[number, number | undefined]> = [
-    [EspTransformId.ESP_3DES, undefined],
-    [EspTransformId.ESP_NULL, undefined],
-    [EspTransformId.ESP_AES, 128],
-    [EspTransformId.ESP_AES, 192],
-    [EspTransformId.ESP_AES, 256],
+    [EspTransformId['3DES'], undefined],
+    [EspTransformId.NULL, undefined],
+    [EspTransformId.AES, 128],
+    [EspTransformId.AES, 192],
+    [EspTransformId.AES, 256],
   ];
   const auths = [AuthAlgorithm.HMAC_MD5, AuthAlgorithm.HMAC_SHA, AuthAlgorithm.HMAC_SHA2_256];
   const out: Combo[] = [];
   for (const [transformId, keyBits] of ciphers) for (const auth of auths) out.push({ transformId, keyBits, auth });
   for (const keyBits of [128, 192, 256]) {
-    out.push({ transformId: EspTransformId.ESP_AES_GCM_16, keyBits, auth: AuthAlgorithm.NONE });
+    out.push({ transformId: EspTransformId.AES_GCM_16, keyBits, auth: AuthAlgorithm.NONE });
   }
-  out.push({ transformId: EspTransformId.ESP_AES, keyBits: 128, auth: AuthAlgorithm.NONE }); // encryption only
+  out.push({ transformId: EspTransformId.AES, keyBits: 128, auth: AuthAlgorithm.NONE }); // encryption only
   return out;
 })();
 
@@ -139,7 +140,7 @@ export function suiteOf(c: Combo): EspSuite {
 export function saPair(c: Combo, spi = 0x1234abcd, label = 'keymat'): { tx: EspSa; rx: EspSa } {
   const suite = suiteOf(c);
   const keymat = testKeymat(suite.keymatLength, label);
-  return { tx: EspSa.fromKeymat(spi, suite, keymat), rx: EspSa.fromKeymat(spi, suite, keymat) };
+  return { tx: EspSa.fromKeymat(spiFromNumber(spi), suite, keymat), rx: EspSa.fromKeymat(spiFromNumber(spi), suite, keymat) };
 }
 
 /** A pool-sized buffer holding `inner` at ESP_HEADROOM; returns the buffer. */

@@ -9,6 +9,7 @@ import { Encapsulation, innerMtu, outerLength } from '../../../src/esp/overhead.
 import { createPacketSpan, encapsulate } from '../../../src/esp/packet.js';
 import { EspSa } from '../../../src/esp/sa.js';
 import { resolveEspSuite, type EspSuite } from '../../../src/esp/transforms.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 
 /** [transform id, key bits, auth algorithm] for every suite the client can negotiate. */
 const SUITES: ReadonlyArray<[number, number | undefined, number]> = [
@@ -21,7 +22,7 @@ const ENCAPSULATIONS = Object.keys(Encapsulation) as Encapsulation[];
 
 /** The outer packet length as the data path builds it: the sealed ESP span plus IPv4 and the encapsulation. */
 function sealedOuterLength(suite: EspSuite, inner: number, encapsulation: Encapsulation): number {
-  const sa = EspSa.fromKeymat(0x1000, suite, Buffer.alloc(suite.keymatLength, 3));
+  const sa = EspSa.fromKeymat(spiFromNumber(0x1000), suite, Buffer.alloc(suite.keymatLength, 3));
   const buf = Buffer.alloc(ESP_HEADROOM + inner + ESP_TAILROOM);
   buf[ESP_HEADROOM] = 0x45;
   const span = createPacketSpan();

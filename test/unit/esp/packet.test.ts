@@ -3,10 +3,11 @@ import { ESP_HEADROOM, ESP_SEQ_MAX, ESP_TAILROOM, EspStatus, espStatusName } fro
 import { createPacketSpan, decapsulate, encapsulate, espPacketLength, paddingLength } from '../../../src/esp/packet.js';
 import { EspSa } from '../../../src/esp/sa.js';
 import { AuthAlgorithm, EspTransformId } from '../../../src/esp/transforms.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 import { ALL_COMBOS, bufferWith, innerPacket, saPair, suiteOf, testKeymat, type Combo } from './fixtures.js';
 
-const AES_SHA1: Combo = { transformId: EspTransformId.ESP_AES, keyBits: 128, auth: AuthAlgorithm.HMAC_SHA };
-const GCM128: Combo = { transformId: EspTransformId.ESP_AES_GCM_16, keyBits: 128, auth: AuthAlgorithm.NONE };
+const AES_SHA1: Combo = { transformId: EspTransformId.AES, keyBits: 128, auth: AuthAlgorithm.HMAC_SHA };
+const GCM128: Combo = { transformId: EspTransformId.AES_GCM_16, keyBits: 128, auth: AuthAlgorithm.NONE };
 
 /** Encapsulate `inner` with tx; return the buffer and the ESP span. */
 function seal(tx: EspSa, inner: Buffer): { buf: Buffer; off: number; len: number } {
@@ -64,7 +65,7 @@ describe('encapsulate framing', () => {
     expect(paddingLength(15, 16)).toBe(15);
     expect(paddingLength(63, 8)).toBe(7);
     // NULL cipher leaves the trailer readable on the wire.
-    const { tx } = saPair({ transformId: EspTransformId.ESP_NULL, keyBits: undefined, auth: AuthAlgorithm.HMAC_SHA });
+    const { tx } = saPair({ transformId: EspTransformId.NULL, keyBits: undefined, auth: AuthAlgorithm.HMAC_SHA });
     const inner = innerPacket(19, 6); // 19 + 2 = 21: three bytes of padding to 24
     const { buf, off, len } = seal(tx, inner);
     const trailer = buf.subarray(off + 8 + 19, off + len - 12);
@@ -135,9 +136,9 @@ describe('encapsulate framing', () => {
 describe('decapsulate drops', () => {
   const combos: Combo[] = [
     AES_SHA1,
-    { transformId: EspTransformId.ESP_3DES, keyBits: undefined, auth: AuthAlgorithm.HMAC_MD5 },
-    { transformId: EspTransformId.ESP_AES, keyBits: 256, auth: AuthAlgorithm.HMAC_SHA2_256 },
-    { transformId: EspTransformId.ESP_NULL, keyBits: undefined, auth: AuthAlgorithm.HMAC_SHA },
+    { transformId: EspTransformId['3DES'], keyBits: undefined, auth: AuthAlgorithm.HMAC_MD5 },
+    { transformId: EspTransformId.AES, keyBits: 256, auth: AuthAlgorithm.HMAC_SHA2_256 },
+    { transformId: EspTransformId.NULL, keyBits: undefined, auth: AuthAlgorithm.HMAC_SHA },
     GCM128,
   ];
   for (const combo of combos) {
@@ -291,13 +292,13 @@ describe('decapsulate checks what only a key holder can get wrong', () => {
   it('builds SAs from KEYMAT: encryption key, salt, integrity key in that order', () => {
     const suite = suiteOf(GCM128);
     const keymat = testKeymat(suite.keymatLength);
-    const sa = EspSa.fromKeymat(1, suite, keymat);
+    const sa = EspSa.fromKeymat(spiFromNumber(1), suite, keymat);
     expect(sa.keys.encryption.equals(keymat.subarray(0, 16))).toBe(true);
     expect(sa.keys.salt.equals(keymat.subarray(16, 20))).toBe(true);
     const cbc = suiteOf(AES_SHA1);
     const km2 = testKeymat(cbc.keymatLength);
-    const sa2 = EspSa.fromKeymat(2, cbc, km2);
+    const sa2 = EspSa.fromKeymat(spiFromNumber(2), cbc, km2);
     expect(sa2.keys.integrity.equals(km2.subarray(16, 36))).toBe(true);
-    expect(() => EspSa.fromKeymat(3, cbc, km2.subarray(0, 35))).toThrow(/KEYMAT/);
+    expect(() => EspSa.fromKeymat(spiFromNumber(3), cbc, km2.subarray(0, 35))).toThrow(/KEYMAT/);
   });
 });

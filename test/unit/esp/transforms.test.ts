@@ -11,8 +11,10 @@ import {
 
 describe('ESP transform tables', () => {
   it('use the IPsec DOI numbers', () => {
-    expect(EspTransformId).toEqual({ ESP_3DES: 3, ESP_NULL: 11, ESP_AES: 12, ESP_AES_GCM_16: 20 });
-    expect(AuthAlgorithm).toEqual({ NONE: 0, HMAC_MD5: 1, HMAC_SHA: 2, HMAC_SHA2_256: 5 });
+    expect([EspTransformId['3DES'], EspTransformId.NULL, EspTransformId.AES, EspTransformId.AES_GCM_16]).toEqual([3, 11, 12, 20]);
+    expect(Object.keys(ESP_ENCRYPTION).map(Number)).toEqual([3, 11, 12, 20]);
+    expect([AuthAlgorithm.NONE, AuthAlgorithm.HMAC_MD5, AuthAlgorithm.HMAC_SHA, AuthAlgorithm.HMAC_SHA2_256]).toEqual([0, 1, 2, 5]);
+    expect(Object.keys(ESP_INTEGRITY).map(Number)).toEqual([0, 1, 2, 5]);
     expect(ESP_ENCRYPTION[12].ivLength).toBe(16);
     expect(ESP_ENCRYPTION[3].blockSize).toBe(8);
     expect(ESP_INTEGRITY[5].icvLength).toBe(16);
@@ -20,15 +22,15 @@ describe('ESP transform tables', () => {
 
   it.each([
     // transform, key bits, auth, KEYMAT bytes, IV, ICV, pad alignment
-    [EspTransformId.ESP_3DES, undefined, AuthAlgorithm.HMAC_MD5, 24 + 16, 8, 12, 8],
-    [EspTransformId.ESP_3DES, 192, AuthAlgorithm.HMAC_SHA, 24 + 20, 8, 12, 8],
-    [EspTransformId.ESP_AES, 128, AuthAlgorithm.HMAC_SHA, 16 + 20, 16, 12, 16],
-    [EspTransformId.ESP_AES, 192, AuthAlgorithm.HMAC_MD5, 24 + 16, 16, 12, 16],
-    [EspTransformId.ESP_AES, 256, AuthAlgorithm.HMAC_SHA2_256, 32 + 32, 16, 16, 16],
-    [EspTransformId.ESP_AES, undefined, AuthAlgorithm.HMAC_SHA, 16 + 20, 16, 12, 16],
-    [EspTransformId.ESP_NULL, undefined, AuthAlgorithm.HMAC_SHA, 20, 0, 12, 4],
-    [EspTransformId.ESP_AES_GCM_16, 128, AuthAlgorithm.NONE, 16 + 4, 8, 16, 4],
-    [EspTransformId.ESP_AES_GCM_16, 256, AuthAlgorithm.NONE, 32 + 4, 8, 16, 4],
+    [EspTransformId['3DES'], undefined, AuthAlgorithm.HMAC_MD5, 24 + 16, 8, 12, 8],
+    [EspTransformId['3DES'], 192, AuthAlgorithm.HMAC_SHA, 24 + 20, 8, 12, 8],
+    [EspTransformId.AES, 128, AuthAlgorithm.HMAC_SHA, 16 + 20, 16, 12, 16],
+    [EspTransformId.AES, 192, AuthAlgorithm.HMAC_MD5, 24 + 16, 16, 12, 16],
+    [EspTransformId.AES, 256, AuthAlgorithm.HMAC_SHA2_256, 32 + 32, 16, 16, 16],
+    [EspTransformId.AES, undefined, AuthAlgorithm.HMAC_SHA, 16 + 20, 16, 12, 16],
+    [EspTransformId.NULL, undefined, AuthAlgorithm.HMAC_SHA, 20, 0, 12, 4],
+    [EspTransformId.AES_GCM_16, 128, AuthAlgorithm.NONE, 16 + 4, 8, 16, 4],
+    [EspTransformId.AES_GCM_16, 256, AuthAlgorithm.NONE, 32 + 4, 8, 16, 4],
   ])('transform %i, %s bits, auth %i: KEYMAT %i, IV %i, ICV %i, padding to %i', (t, bits, auth, km, iv, icv, align) => {
     const s = resolveEspSuite(t, bits, auth);
     expect(s.keymatLength).toBe(km);

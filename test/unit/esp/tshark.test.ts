@@ -30,27 +30,27 @@ interface TsharkCase {
 
 const CASES: readonly TsharkCase[] = [
   {
-    combo: { transformId: EspTransformId.ESP_AES, keyBits: 128, auth: AuthAlgorithm.HMAC_SHA },
+    combo: { transformId: EspTransformId.AES, keyBits: 128, auth: AuthAlgorithm.HMAC_SHA },
     encryption: 'AES-CBC [RFC3602]',
     authentication: 'HMAC-SHA-1-96 [RFC2404]',
   },
   {
-    combo: { transformId: EspTransformId.ESP_AES, keyBits: 256, auth: AuthAlgorithm.HMAC_SHA2_256 },
+    combo: { transformId: EspTransformId.AES, keyBits: 256, auth: AuthAlgorithm.HMAC_SHA2_256 },
     encryption: 'AES-CBC [RFC3602]',
     authentication: 'HMAC-SHA-256-128 [RFC4868]',
   },
   {
-    combo: { transformId: EspTransformId.ESP_3DES, keyBits: undefined, auth: AuthAlgorithm.HMAC_MD5 },
+    combo: { transformId: EspTransformId['3DES'], keyBits: undefined, auth: AuthAlgorithm.HMAC_MD5 },
     encryption: 'TripleDES-CBC [RFC2451]',
     authentication: 'HMAC-MD5-96 [RFC2403]',
   },
   {
-    combo: { transformId: EspTransformId.ESP_AES_GCM_16, keyBits: 128, auth: AuthAlgorithm.NONE },
+    combo: { transformId: EspTransformId.AES_GCM_16, keyBits: 128, auth: AuthAlgorithm.NONE },
     encryption: 'AES-GCM with 16 octet ICV [RFC4106]',
     authentication: 'NULL',
   },
   {
-    combo: { transformId: EspTransformId.ESP_AES_GCM_16, keyBits: 256, auth: AuthAlgorithm.NONE },
+    combo: { transformId: EspTransformId.AES_GCM_16, keyBits: 256, auth: AuthAlgorithm.NONE },
     encryption: 'AES-GCM with 16 octet ICV [RFC4106]',
     authentication: 'NULL',
   },

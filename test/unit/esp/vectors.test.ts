@@ -11,6 +11,7 @@ import { ESP_HEADROOM, EspStatus } from '../../../src/esp/constants.js';
 import { createPacketSpan, decapsulate, encapsulate } from '../../../src/esp/packet.js';
 import { EspSa } from '../../../src/esp/sa.js';
 import { AuthAlgorithm, EspTransformId, resolveEspSuite } from '../../../src/esp/transforms.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 import { bufferWith, FixedIvSource, hex, inetChecksum } from './fixtures.js';
 
 interface CbcCase {
@@ -42,11 +43,11 @@ function load<T>(file: string): T[] {
 
 const cbcCases = load<CbcCase>('esp-rfc3602.json');
 const gcmCases = load<GcmCase>('esp-gcm-mcgrew.json');
-const AES128_ONLY = resolveEspSuite(EspTransformId.ESP_AES, 128, AuthAlgorithm.NONE);
+const AES128_ONLY = resolveEspSuite(EspTransformId.AES, 128, AuthAlgorithm.NONE);
 
 function cbcSa(c: CbcCase): EspSa {
   return new EspSa({
-    spi: c.spi,
+    spi: spiFromNumber(c.spi),
     suite: AES128_ONLY,
     keys: { encryption: hex(c.key), salt: Buffer.alloc(0), integrity: Buffer.alloc(0) },
     ivSource: new FixedIvSource(hex(c.iv)),
@@ -118,8 +119,8 @@ describe('RFC 3602 section 4: AES-CBC ESP packets', () => {
 describe('draft-mcgrew-gcm-test-01: AES-GCM ESP packets', () => {
   function gcmSa(c: GcmCase): EspSa {
     const keymat = hex(c.keymat);
-    const suite = resolveEspSuite(EspTransformId.ESP_AES_GCM_16, (keymat.length - 4) * 8, AuthAlgorithm.NONE);
-    return EspSa.fromKeymat(c.spi, suite, keymat);
+    const suite = resolveEspSuite(EspTransformId.AES_GCM_16, (keymat.length - 4) * 8, AuthAlgorithm.NONE);
+    return EspSa.fromKeymat(spiFromNumber(c.spi), suite, keymat);
   }
 
   for (const c of gcmCases) {

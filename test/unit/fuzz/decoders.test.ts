@@ -17,11 +17,12 @@ import { formatIpv4, maskToPrefix, prefixToMask, tryParseIpv4, tryParseIpv4Netwo
 import { formatIpv6, ipv6MaskToPrefix, bigIntToIpv6, ipv6PrefixMask, tryParseIpv6 } from '../../../src/wire/ipv6-text.js';
 import { Reader } from '../../../src/wire/reader.js';
 import { Writer } from '../../../src/wire/writer.js';
+import { copyCookie } from '../../../src/wire/sa-ids.js';
 import { anyPayload, attribute, bytes, mutated, withoutRaw } from './mutate.js';
 import { outcome, same, target } from './runs.js';
 
 const header = fc.record({
-  initiatorCookie: bytes(8, 8), responderCookie: bytes(8, 8), exchangeType: fc.nat({ max: 255 }),
+  initiatorCookie: bytes(8, 8).map(copyCookie), responderCookie: bytes(8, 8).map(copyCookie), exchangeType: fc.nat({ max: 255 }),
   flags: fc.nat({ max: 255 }).map((f) => f & ~1), messageId: fc.nat({ max: 0xffffffff }),
 });
 const payloadLists = fc.array(anyPayload, { maxLength: 6 });

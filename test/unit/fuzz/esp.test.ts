@@ -13,12 +13,13 @@ import { createPacketSpan, decapsulate, encapsulate } from '../../../src/esp/pac
 import { EspSa, splitKeymat } from '../../../src/esp/sa.js';
 import type { EspSuite } from '../../../src/esp/transforms.js';
 import { ALL_COMBOS, FixedIvSource, suiteOf, testKeymat } from '../esp/fixtures.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 import { bytes, mutated } from './mutate.js';
 import { same, target } from './runs.js';
 
 type Path = 'node:crypto' | 'native';
 const STATUSES: ReadonlySet<number> = new Set(Object.values(EspStatus));
-const SPI = 0x1234abcd;
+const SPI = spiFromNumber(0x1234abcd);
 
 /** An SA direction on the given cipher path (the path is fixed when the SA is made). */
 function makeSa(suite: EspSuite, path: Path, asGiven: boolean): EspSa {

@@ -17,6 +17,7 @@ import { encodePayloadBody, type IdPayload, type Payload, type SaPayload } from 
 import { selectPhase1Suite, type Phase1Policy } from '../../../src/ike/proposals.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
 import { responderParams } from '../../../src/gateway/phase1-setup.js';
+import type { IkeCookie } from '../../../src/wire/sa-ids.js';
 import { anyPayload, attributes, mutatedAttributes, payloadOf } from './mutate.js';
 import { seeded } from './runs.js';
 import { CLIENT, GATEWAY_CONFIG } from './sessions.js';
@@ -30,8 +31,8 @@ const GATEWAY_DH = createDh(2, { privateKey: Buffer.alloc(32, 0x42) });
 /** The client of one policy, what its AM1 said, and the gateway's genuine AM2 payloads as the base to mutate. */
 export interface Am2Bed {
   readonly init: AggressiveModeInitiator;
-  readonly ckyI: Buffer;
-  readonly ckyR: Buffer;
+  readonly ckyI: IkeCookie;
+  readonly ckyR: IkeCookie;
   readonly offered: SaPayload;
   readonly nonceI: Buffer;
   readonly idIib: Buffer;
@@ -72,7 +73,7 @@ export interface Am2Header {
   readonly exchangeType: number;
   readonly flags: number;
   readonly messageId: number;
-  readonly ckyI?: Buffer;
+  readonly ckyI?: IkeCookie;
 }
 
 const last = (list: readonly Payload[], type: number) => [...list].reverse().find((p) => p.type === type);

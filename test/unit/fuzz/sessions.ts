@@ -23,6 +23,7 @@ import type { Payload } from '../../../src/ike/payloads/index.js';
 import { parseGatewayConfig, type GatewayConfig } from '../../../src/gateway/config.js';
 import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressive-mode.js';
 import { parseIpv4 } from '../../../src/wire/ipv4-text.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
 import { responderParams } from '../../../src/gateway/phase1-setup.js';
 import { anyPayload, mutated, mutatedList } from './mutate.js';
@@ -104,7 +105,7 @@ export const QM_ID = 0x51515151;
 /** The client's quick mode initiator of a ready session (no PFS, tunnel mode, as the gateway expects). */
 export function quickModeInitiator(h: Handshake, msgId = QM_ID): QuickModeInitiator {
   return new QuickModeInitiator({
-    sa: h.sa, msgId, spiIn: Buffer.from('c1c1c1c1', 'hex'), pfsGroup: 0, encapMode: EncapsulationMode.TUNNEL,
+    sa: h.sa, msgId, spiIn: spiFromNumber(0xc1c1c1c1), pfsGroup: 0, encapMode: EncapsulationMode.TUNNEL,
     localAddress: OUR_ADDRESS, remote: TARGET, policy: ESP_POLICY, random: seeded('qm'),
   });
 }

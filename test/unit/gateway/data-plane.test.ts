@@ -16,6 +16,7 @@ import { splitEntry } from '../../../src/gateway/exchanges/mode-config.js';
 import { checkCredentials } from '../../../src/gateway/exchanges/xauth.js';
 import { buildPlainNotify } from '../../../src/ike/exchanges/informational.js';
 import { parseIpv4, parseIpv4Cidr } from '../../../src/wire/ipv4-text.js';
+import { copyCookie, spiFromNumber } from '../../../src/wire/sa-ids.js';
 import { tunSetupCommands } from '../../../src/gateway/net-setup.js';
 import { AddressPool, rangeToCidrs } from '../../../src/gateway/pool.js';
 import { decodeMessage } from '../../../src/ike/message.js';
@@ -30,8 +31,8 @@ const keymatIn = Buffer.alloc(suite.keymatLength, 0x11);
 const keymatOut = Buffer.alloc(suite.keymatLength, 0x22);
 const keys: QuickModeKeys = {
   suite,
-  spiIn: Buffer.from('00001001', 'hex'),
-  spiOut: Buffer.from('00002002', 'hex'),
+  spiIn: spiFromNumber(0x1001),
+  spiOut: spiFromNumber(0x2002),
   keymatIn,
   keymatOut,
   encapMode: 1,
@@ -74,8 +75,8 @@ function bed(path: EspPath, lifetime: Partial<Pick<QuickModeKeys, 'lifetimeSecon
   cisco.start((b) => { for (let i = 0; i < b.count; i++) plane.receiveEsp(b.buffer, b.offset(i), b.length(i), 'cisco', b.address(i), b.port(i)); });
   plane.install('peer', INNER, { ...keys, ...lifetime }, path);
   // The client's view of the same SAs.
-  const clientOut = EspSa.fromKeymat(0x1001, suite, keymatIn);
-  const clientIn = EspSa.fromKeymat(0x2002, suite, keymatOut);
+  const clientOut = EspSa.fromKeymat(spiFromNumber(0x1001), suite, keymatIn);
+  const clientIn = EspSa.fromKeymat(spiFromNumber(0x2002), suite, keymatOut);
   return { plane, tunOs, rawNet, nattNet, ciscoNet, clientOut, clientIn };
 }
 
@@ -183,7 +184,7 @@ describe('DataPlane', () => {
   it('forgets SA pairs by SPI and by peer', () => {
     const b = bed({ kind: 'raw', address: CLIENT });
     expect(b.plane.size).toBe(1);
-    b.plane.removeSpis([Buffer.from('00002002', 'hex')]);
+    b.plane.removeSpis([spiFromNumber(0x2002)]);
     expect(b.plane.size).toBe(0);
     b.plane.install('peer', INNER, keys, { kind: 'raw', address: CLIENT });
     b.plane.removePeer('peer');
@@ -230,7 +231,7 @@ describe('small encoders', () => {
   });
 
   it('refuses a first message with a plain informational notify', () => {
-    const msg = decodeMessage(buildPlainNotify(Buffer.alloc(8, 1), Buffer.alloc(8, 2), NotifyType.NO_PROPOSAL_CHOSEN));
+    const msg = decodeMessage(buildPlainNotify(copyCookie(Buffer.alloc(8, 1)), copyCookie(Buffer.alloc(8, 2)), NotifyType.NO_PROPOSAL_CHOSEN));
     expect(msg.header.exchangeType).toBe(ExchangeType.INFORMATIONAL);
     expect(msg.payloads).toMatchObject([{ type: PayloadType.NOTIFICATION, messageType: NotifyType.NO_PROPOSAL_CHOSEN }]);
   });

@@ -26,6 +26,7 @@ import { AggressiveModeResponder } from '../../../src/gateway/exchanges/aggressi
 import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
 import { responderParams } from '../../../src/gateway/phase1-setup.js';
 import { formatIpv4, ipv4TextToBytes, parseIpv4 } from '../../../src/wire/ipv4-text.js';
+import { copyCookie, randomCookie, spiFromBytes, zeroCookie } from '../../../src/wire/sa-ids.js';
 
 const GW = { address: '198.51.100.1', port: 500 };
 const CLIENT = { address: '198.51.100.2', port: 500 };
@@ -126,7 +127,7 @@ describe('AggressiveModeResponder answering vpnc\'s real AM1', () => {
 
 /** The client half, written from RFC 2409 with the shared key schedule: just enough to drive the gateway. */
 class TestInitiator {
-  readonly cookieI = randomBytes(8);
+  readonly cookieI = randomCookie();
   readonly nonceI = randomBytes(20);
   readonly dh = createDh(2);
   readonly sa = buildPhase1Sa({ authMode: 'psk', dhGroup: 2, weakEncryption: false, weakAuthentication: false });
@@ -139,7 +140,7 @@ class TestInitiator {
   am1(): Buffer {
     const vids = [VendorId.XAUTH, VendorId.CISCO_UNITY, VendorId.NATT_RFC3947, VendorId.DPD].map((data): Payload => ({ type: PayloadType.VENDOR_ID, data }));
     return encodeMessage(
-      { initiatorCookie: this.cookieI, responderCookie: Buffer.alloc(8), exchangeType: ExchangeType.AGGRESSIVE, flags: 0, messageId: 0 },
+      { initiatorCookie: this.cookieI, responderCookie: zeroCookie(), exchangeType: ExchangeType.AGGRESSIVE, flags: 0, messageId: 0 },
       [this.sa, { type: PayloadType.KE, data: this.dh.publicValue }, { type: PayloadType.NONCE, data: this.nonceI }, this.id, ...vids],
     );
   }
@@ -155,7 +156,7 @@ class TestInitiator {
       hash: suite.hash, cipher: suite.cipher, auth: { method: 'psk', psk: Buffer.from(this.psk) }, nonceI: this.nonceI,
       nonceR: get(PayloadType.NONCE).data, gxi: this.dh.publicValue, gxr, gxy: this.dh.computeSecret(gxr), ckyI: this.cookieI, ckyR,
     });
-    this.ike = new IkeSa(this.cookieI, Buffer.from(ckyR), suite, keys);
+    this.ike = new IkeSa(this.cookieI, copyCookie(ckyR), suite, keys);
     const input = { gxi: this.dh.publicValue, gxr, ckyI: this.cookieI, ckyR, saIb: encodePayloadBody(this.sa) };
     if (this.psk === 's') expect(get(PayloadType.HASH).data).toEqual(hashR(this.ike.prf, keys.skeyid, input, get(PayloadType.ID).raw!));
     this.am3 = this.ike.seal(ExchangeType.AGGRESSIVE, 0, [
@@ -279,8 +280,8 @@ describe('GatewayPeer: a whole session against a client built from the key sched
     const installed = peer.receive(qm3);
     expect(installed.map((a) => a.kind)).toEqual(['install']);
     const keys = (installed[0] as Extract<PeerAction, { kind: 'install' }>).keys;
-    expect(keys.spiIn).toEqual(spiR);
-    expect(keys.spiOut).toEqual(spiI);
+    expect(keys.spiIn).toBe(spiFromBytes(spiR));
+    expect(keys.spiOut).toBe(spiFromBytes(spiI));
     expect(keys.suite.name).toBe('AES-CBC-256/HMAC-SHA1-96');
     // The client's outbound KEYMAT (keyed by the gateway's SPI) is the gateway's inbound one, and vice versa.
     const km = (spi: Buffer) => keymat(init.ike!.prf, init.ike!.keys.skeyidD, { protocol: ProtocolId.IPSEC_ESP, spi, nonceI: nonceQ, nonceR }, keys.suite.keymatLength);
@@ -302,7 +303,7 @@ describe('GatewayPeer: a whole session against a client built from the key sched
 
     // DELETE of the ESP SAs, then of the ISAKMP SA.
     const delEsp = init.ike!.sealHashed(ExchangeType.INFORMATIONAL, 0x100, [{ type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [spiI, spiR] }]);
-    expect(peer.receive(delEsp)).toEqual([{ kind: 'delete-esp', spis: [spiI, spiR] }]);
+    expect(peer.receive(delEsp)).toEqual([{ kind: 'delete-esp', spis: [spiI, spiR].map(spiFromBytes) }]);
     const delIsakmp = init.ike!.sealHashed(ExchangeType.INFORMATIONAL, 0x101, [{ type: PayloadType.DELETE, doi: Doi.IPSEC, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [init.ike!.spi] }]);
     expect(peer.receive(delIsakmp)).toEqual([{ kind: 'close', reason: 'the client deleted the ISAKMP SA' }]);
   });

@@ -25,6 +25,7 @@ import { openOutgoing, quickModeNonce, sealOutgoing } from '../../../src/gateway
 import { HostileSession } from '../../../src/gateway/hostile/session.js';
 import type { GatewayPeer } from '../../../src/gateway/peer.js';
 import { parseIpv4 } from '../../../src/wire/ipv4-text.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 import { CLIENT, clientMeetsGateway, firstContact, GW, sent } from '../../helpers/client-meets-gateway.js';
 
 const config = parseGatewayConfig(['Listen 198.51.100.1', 'Group mygroup', 'Group secret s', 'User u p', 'Pool 192.0.2.10-192.0.2.20', 'DNS 203.0.113.53', 'Banner hi', 'Split include 203.0.113.0/24'].join('\n'), 'unit.conf');
@@ -72,7 +73,7 @@ function session() {
   const mc = new ModeConfigClient(csa, { ciscoUdp: false, applicationVersion: 'unit', hostname: 'h' });
   const request = mc.request();
   const mcReply = sent(met.peer.receive(request));
-  const qm = new QuickModeInitiator({ sa: csa, msgId: 0x4242, spiIn: Buffer.from('c0ffee01', 'hex'), pfsGroup: 0, encapMode: EncapsulationMode.TUNNEL, localAddress: '192.0.2.10', remote: { address: '0.0.0.0', prefixLength: 0 }, policy: POLICY });
+  const qm = new QuickModeInitiator({ sa: csa, msgId: 0x4242, spiIn: spiFromNumber(0xc0ffee01), pfsGroup: 0, encapMode: EncapsulationMode.TUNNEL, localAddress: '192.0.2.10', remote: { address: '0.0.0.0', prefixLength: 0 }, policy: POLICY });
   const qm1 = qm.start();
   const qm2 = sent(met.peer.receive(qm1));
   return { ...met, csa, reply, status, request, mcReply, mc, qm, qm1, qm2 };
@@ -210,7 +211,7 @@ function clientParsers(s: ReturnType<typeof session>): Record<Exclude<HostileSte
       },
     },
     dpd: { data: sent(s.peer.receive(dpd)), trigger: dpd, parse: informational },
-    delete: { data: buildDeleteAll(s.peer.sa!, 0x6161, [Buffer.from('c0ffee01', 'hex'), Buffer.from('0badf00d', 'hex')]), parse: informational },
+    delete: { data: buildDeleteAll(s.peer.sa!, 0x6161, [spiFromNumber(0xc0ffee01), spiFromNumber(0x0badf00d)]), parse: informational },
   };
 }
 
@@ -240,13 +241,13 @@ describe("the client's exchanges against every treatment", () => {
 
   it("gateway-rekey: the client's quick mode responder meets the gateway's own QM1, typed errors only", () => {
     const s = session();
-    const keys = { spiIn: Buffer.alloc(4, 1), spiOut: Buffer.alloc(4, 2), encapMode: EncapsulationMode.TUNNEL } as QuickModeKeys;
+    const keys = { spiIn: spiFromNumber(0x01010101), spiOut: spiFromNumber(0x02020202), encapMode: EncapsulationMode.TUNNEL } as QuickModeKeys;
     const tunnel = tunnelIdsOf('192.0.2.10', { address: '0.0.0.0', prefixLength: 0 })!;
     const outcomes = { ok: 0, refused: 0 };
     for (let i = 0; i < SEEDS; i++) {
       const out = treat(s.peer, planSession(mixSeed(13, i), 'gateway-rekey'), (h) => h.installed(keys));
       for (const d of out) {
-        const params = { sa: s.csa, policy: clientRekeyPolicy(POLICY, EncapsulationMode.TUNNEL, 0), tunnel, clientIdIndex: 1 as const, spiIn: Buffer.alloc(4, 3) };
+        const params = { sa: s.csa, policy: clientRekeyPolicy(POLICY, EncapsulationMode.TUNNEL, 0), tunnel, clientIdIndex: 1 as const, spiIn: spiFromNumber(0x03030303) };
         outcomes[typedOnly(() => (splitMessage(d).header.exchangeType === ExchangeType.QUICK ? new QuickModeResponder(params, s.csa.open(d)) : s.csa.open(d)))]++;
       }
     }

@@ -14,6 +14,7 @@ import { Writer } from '../../../src/wire/writer.js';
 import { FakeResponder, natd, type Am2Options } from './fake-responder.js';
 import { establish, initiator, LOCAL, POLICY, PSK, REMOTE } from './established.js';
 import { thrown } from '../../helpers/thrown.js';
+import { copyCookie, zeroCookie } from '../../../src/wire/sa-ids.js';
 
 const num = (t: Transform, type: number) => attributeNumber(t.attributes.find((a) => a.type === type)!);
 /** Picks the offered transform with this cipher id, key length and hash id. */
@@ -135,8 +136,8 @@ describe('NAT detection (RFC 3947 NAT-D)', () => {
   const seen = { address: '203.0.113.7', port: 41000 };
 
   it('natdHash is hash(CKY-I | CKY-R | IP | port) with the negotiated hash', () => {
-    const ci = Buffer.from('0102030405060708', 'hex');
-    const cr = Buffer.from('1112131415161718', 'hex');
+    const ci = copyCookie(Buffer.from('0102030405060708', 'hex'));
+    const cr = copyCookie(Buffer.from('1112131415161718', 'hex'));
     expect(natdHash('sha1', ci, cr, REMOTE)).toEqual(natd('sha1', ci, cr, REMOTE));
     expect(natdHash('sha256', ci, cr, LOCAL)).toEqual(natd('sha256', ci, cr, LOCAL));
     expect(natdHash('sha1', ci, cr, LOCAL)).not.toEqual(natdHash('sha1', ci, cr, { ...LOCAL, port: 4500 }));
@@ -192,7 +193,7 @@ describe('AM2 refused', () => {
     const init = initiator(over);
     init.start();
     const payloads: Payload[] = messageType === undefined ? [] : [{ type: PayloadType.NOTIFICATION, doi: 1, protocol: 1, messageType, spi: Buffer.alloc(0), data: Buffer.alloc(0) }];
-    const d = encodeMessage({ initiatorCookie: init.cookieI, responderCookie: Buffer.alloc(8), exchangeType: ExchangeType.INFORMATIONAL, flags: 0, messageId: 0 }, payloads);
+    const d = encodeMessage({ initiatorCookie: init.cookieI, responderCookie: zeroCookie(), exchangeType: ExchangeType.INFORMATIONAL, flags: 0, messageId: 0 }, payloads);
     return thrown(() => init.receive(d, LOCAL, REMOTE));
   }
 

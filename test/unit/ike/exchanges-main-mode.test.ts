@@ -20,6 +20,7 @@ import { DecodeError } from '../../../src/wire/errors.js';
 import { certInitiator } from '../../helpers/cert-initiator.js';
 import { issueClientCert, makePki, type Issued, type Pki } from '../../helpers/pki.js';
 import { thrown } from '../../helpers/thrown.js';
+import { copyCookie } from '../../../src/wire/sa-ids.js';
 import { LOCAL, REMOTE } from './established.js';
 import { MainModeResponder } from './fake-main-mode-responder.js';
 
@@ -130,7 +131,7 @@ describe('main mode with signatures: what the gateway can get wrong', () => {
 
   it('a refusal of MM1 (NO-PROPOSAL-CHOSEN), MM2 without an SA, messages out of turn: ProtocolError', () => {
     const init = initiator();
-    const cookies = { initiatorCookie: init.cookieI, responderCookie: Buffer.alloc(8, 7), flags: 0, messageId: 0 };
+    const cookies = { initiatorCookie: init.cookieI, responderCookie: copyCookie(Buffer.alloc(8, 7)), flags: 0, messageId: 0 };
     init.start();
     const refusal = encodeMessage({ ...cookies, exchangeType: ExchangeType.INFORMATIONAL }, [
       { type: PayloadType.NOTIFICATION, doi: 1, protocol: 1, messageType: NotifyType.NO_PROPOSAL_CHOSEN, spi: Buffer.alloc(0), data: Buffer.alloc(0) } as Payload,

@@ -11,8 +11,10 @@ import { AuthAlgorithm, EncapsulationMode, EspTransformId, IpsecAttribute } from
 import { attributeNumber, tvAttribute, type Payload, type SaPayload, type Transform } from '../../../src/ike/payloads/index.js';
 import { hash1 } from '../../../src/ike/keys.js';
 import { establish, type Established } from './established.js';
+import { spiFromBytes, spiFromNumber, spiToBytes } from '../../../src/wire/sa-ids.js';
 
-const SPI_IN = Buffer.from('0a0b0c0d', 'hex');
+const SPI_IN = spiFromNumber(0x0a0b0c0d);
+const SPI_IN_BYTES = spiToBytes(SPI_IN);
 
 function quickMode(e: Established, over: Partial<QuickModeParams> = {}): QuickModeInitiator {
   return new QuickModeInitiator({
@@ -88,9 +90,9 @@ describe('quick mode against the test responder', () => {
     const r = qm.receive(e.result.sa.open(e.resp.answerQm1(qm.start())));
     e.resp.readQm3(r.qm3);
     expect(r.suite.name).toBe('AES-CBC-256/HMAC-SHA1-96');
-    expect(r.spiOut).toEqual(e.resp.qm.spiR);
+    expect(r.spiOut).toBe(spiFromBytes(e.resp.qm.spiR));
     expect(r.spiIn).toEqual(SPI_IN);
-    expect(r.keymatIn).toEqual(e.resp.keymat(SPI_IN, 52));
+    expect(r.keymatIn).toEqual(e.resp.keymat(SPI_IN_BYTES, 52));
     expect(r.keymatOut).toEqual(e.resp.keymat(e.resp.qm.spiR, 52));
     expect(r.keymatIn).not.toEqual(r.keymatOut);
     expect([r.lifetimeSeconds, r.lifetimeKilobytes]).toEqual([2147483, 0]);
@@ -108,7 +110,7 @@ describe('quick mode against the test responder', () => {
     expect(e.resp.qm.gxy).toBeDefined();
     expect(r.suite.name).toBe('AES-GCM-16-256');
     expect(r.keymatOut).toEqual(e.resp.keymat(e.resp.qm.spiR, 36));
-    expect(r.keymatIn).toEqual(e.resp.keymat(SPI_IN, 36));
+    expect(r.keymatIn).toEqual(e.resp.keymat(SPI_IN_BYTES, 36));
     expect(r.lifetimeSeconds).toBe(3600);
   });
 
@@ -207,13 +209,13 @@ describe('informational messages', () => {
       { type: PayloadType.NOTIFICATION, doi: 1, protocol: ProtocolId.ISAKMP, messageType: NotifyType.R_U_THERE, spi: sa.spi, data: Buffer.from('deadbeef', 'hex') },
     ]);
     expect(read(buildDpd(sa, 0x11, true, 7))[0]).toMatchObject({ messageType: NotifyType.R_U_THERE_ACK, data: Buffer.from('00000007', 'hex') });
-    const spis = [SPI_IN, Buffer.from('01020304', 'hex')];
-    expect(read(buildDeleteEsp(sa, 0x12, spis))).toEqual([{ type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis }]);
+    const spis = [SPI_IN, spiFromNumber(0x01020304)];
+    expect(read(buildDeleteEsp(sa, 0x12, spis))).toEqual([{ type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: spis.map(spiToBytes) }]);
     expect(read(buildDeleteIsakmp(sa, 0x13))).toEqual([{ type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] }]);
     expect(read(buildEmptyInformational(sa, 0x14))).toEqual([]);
     expect(read(buildDeleteAll(sa, 0x15, [SPI_IN]))).toEqual([
       { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] },
-      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN_BYTES] },
     ]);
     expect(sa.ivs.phase1Iv).toEqual(before);
     // The gateway's informational messages do not move our chain either: quick mode still works after them.
@@ -232,9 +234,9 @@ describe('informational messages', () => {
       n(NotifyType.R_U_THERE_ACK, Buffer.from('00000009', 'hex')),
       n(NotifyType.CISCO_LOAD_BALANCE, Buffer.from([198, 51, 100, 2])),
       n(NotifyType.R_U_THERE, Buffer.from('0102', 'hex')),
-      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN_BYTES] },
       { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] },
-      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_AH, spiSize: 4, spis: [SPI_IN] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_AH, spiSize: 4, spis: [SPI_IN_BYTES] },
     ]));
     sa.verifyHash(msg);
     expect(parseInformational(msg)).toEqual([
@@ -251,7 +253,7 @@ describe('informational messages', () => {
     const { sa } = e.result;
     const msg = sa.open(e.resp.seal(ExchangeType.INFORMATIONAL, 0x32, [
       { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] },
-      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN_BYTES] },
     ]));
     sa.verifyHash(msg);
     expect(parseInformational(msg).map((ev) => ev.kind)).toEqual(['delete-esp', 'delete-isakmp']);
@@ -262,7 +264,7 @@ describe('informational messages', () => {
     const { sa } = e.result;
     const msg = sa.open(e.resp.seal(ExchangeType.INFORMATIONAL, 0x31, [
       { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 2, spis: [Buffer.from('abcd', 'hex')] },
-      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN] },
+      { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.IPSEC_ESP, spiSize: 4, spis: [SPI_IN_BYTES] },
       { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 8, spis: [sa.spi.subarray(0, 8)] },
       { type: PayloadType.DELETE, doi: 1, protocol: ProtocolId.ISAKMP, spiSize: 16, spis: [sa.spi] },
     ]));

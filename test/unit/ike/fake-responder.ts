@@ -14,6 +14,7 @@ import { ExchangeType, IdType, PayloadType, ProtocolId } from '../../../src/ike/
 import { decryptBody, encryptBody, IvChain, type IvMode } from '../../../src/ike/crypt.js';
 import { IkeAttribute } from '../../../src/ike/ike-attributes.js';
 import { IpsecAttribute } from '../../../src/ike/ipsec-attributes.js';
+import { randomCookie, zeroCookie, type IkeCookie } from '../../../src/wire/sa-ids.js';
 import { derivePhase1Keys, hash1, hash2, hash3, hashI, hashR, keymat, type Phase1Keys } from '../../../src/ike/keys.js';
 import { decodeMessage, decodePayloads, encodeMessage, encodePayloadChain, splitMessage, type IsakmpHeader } from '../../../src/ike/message.js';
 import { attributeNumber, encodePayloadBody, type IdPayload, type Payload, type SaPayload, type Transform } from '../../../src/ike/payloads/index.js';
@@ -70,9 +71,9 @@ function attr(t: Transform, type: number): number | undefined {
 }
 
 export class FakeResponder {
-  readonly ckyR = randomBytes(8);
+  readonly ckyR = randomCookie();
   readonly nonceR = randomBytes(24);
-  ckyI: Buffer = Buffer.alloc(8);
+  ckyI: IkeCookie = zeroCookie();
   nonceI: Buffer = Buffer.alloc(0);
   cipher: CipherName = 'aes256';
   hash: HashName = 'sha1';

@@ -15,11 +15,12 @@ import { AuthAlgorithm, EncapsulationMode, EspTransformId, IpsecAttribute } from
 import { hash3, keymat } from '../../../src/ike/keys.js';
 import { tvAttribute, type IdPayload, type Payload, type SaPayload } from '../../../src/ike/payloads/index.js';
 import { establish, type Established } from './established.js';
+import { spiFromNumber, spiToBytes } from '../../../src/wire/sa-ids.js';
 
 const OURS = addressRange('192.0.2.10')!;
 const TARGET = networkRange('203.0.113.0', 24)!;
-const GW_SPI = Buffer.from('11223344', 'hex');
-const OUR_SPI = Buffer.from('55667788', 'hex');
+const GW_SPI = spiFromNumber(0x11223344);
+const OUR_SPI = spiFromNumber(0x55667788);
 const MSG_ID = 0x7a7a;
 
 function id(idType: number, ...octets: number[]): IdPayload {
@@ -44,7 +45,7 @@ function qm1(e: Established, o: Qm1 = {}): { datagram: Buffer; nonceI: Buffer; d
     type: PayloadType.SA,
     doi: Doi.IPSEC,
     situation: IpsecSituation.IDENTITY_ONLY,
-    proposals: [{ number: 1, protocol: ProtocolId.IPSEC_ESP, spi: GW_SPI, transforms: [{ number: 1, id: EspTransformId.AES, attributes }] }],
+    proposals: [{ number: 1, protocol: ProtocolId.IPSEC_ESP, spi: spiToBytes(GW_SPI), transforms: [{ number: 1, id: EspTransformId.AES, attributes }] }],
   };
   const nonceI = Buffer.alloc(20, 0x42);
   const dh = o.group ? createDh(o.group as Parameters<typeof createDh>[0]) : undefined;
@@ -105,7 +106,7 @@ describe('the gateway rekeys: PFS as configured', () => {
     const gxy = dh!.computeSecret((rest[2] as { data: Buffer }).data);
     const finished = r.finish(e.result.sa.open(e.resp.seal(ExchangeType.QUICK, MSG_ID, [], () => hash3(e.resp.prf, e.resp.keys.skeyidA, MSG_ID, nonceI, nonceR))));
     expect(finished.spiOut).toEqual(GW_SPI);
-    const theirs = keymat(e.resp.prf, e.resp.keys.skeyidD, { protocol: ProtocolId.IPSEC_ESP, spi: OUR_SPI, nonceI, nonceR, gxy }, finished.suite.keymatLength);
+    const theirs = keymat(e.resp.prf, e.resp.keys.skeyidD, { protocol: ProtocolId.IPSEC_ESP, spi: spiToBytes(OUR_SPI), nonceI, nonceR, gxy }, finished.suite.keymatLength);
     expect(finished.keymatIn).toEqual(theirs);
   });
 
@@ -209,7 +210,7 @@ describe('the same responder in the gateway\'s role (the client starts the quick
     const r = gateway(e, datagram);
     const rest = e.resp.verify(e.resp.open(r.qm2), nonceI);
     expect(rest.map((p) => p.type)).toEqual([PayloadType.SA, PayloadType.NONCE, PayloadType.ID, PayloadType.ID, PayloadType.NOTIFICATION]);
-    expect(rest[4]).toMatchObject({ messageType: NotifyType.RESPONDER_LIFETIME, protocol: ProtocolId.IPSEC_ESP, spi: OUR_SPI });
+    expect(rest[4]).toMatchObject({ messageType: NotifyType.RESPONDER_LIFETIME, protocol: ProtocolId.IPSEC_ESP, spi: spiToBytes(OUR_SPI) });
     const nonceR = (rest[1] as { data: Buffer }).data;
     const keys = r.finish(e.result.sa.open(e.resp.seal(ExchangeType.QUICK, MSG_ID, [], () => hash3(e.resp.prf, e.resp.keys.skeyidA, MSG_ID, nonceI, nonceR))));
     expect([keys.name, keys.lifetimeSeconds, keys.encapMode]).toEqual(['aes256-sha1', 600, EncapsulationMode.TUNNEL]);

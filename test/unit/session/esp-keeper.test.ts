@@ -7,11 +7,12 @@ import { silentLogger } from '../../../src/log.js';
 import { EspKeeper } from '../../../src/session/esp-keeper.js';
 import { Timers } from '../../../src/session/timers.js';
 import type { EspPair } from '../../../src/session/quick-mode-driver.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 
 const suite = resolveEspSuite(12, 128, 2);
 function pair(inSpi: number, outSpi: number, lifetimeSeconds = 0, lifetimeKilobytes = 0, family: 4 | 6 = 4): EspPair {
   const keymat = Buffer.alloc(suite.keymatLength, 7);
-  return { family, inbound: EspSa.fromKeymat(inSpi, suite, keymat), outbound: EspSa.fromKeymat(outSpi, suite, keymat), lifetimeSeconds, lifetimeKilobytes, description: '' };
+  return { family, inbound: EspSa.fromKeymat(spiFromNumber(inSpi), suite, keymat), outbound: EspSa.fromKeymat(spiFromNumber(outSpi), suite, keymat), lifetimeSeconds, lifetimeKilobytes, description: '' };
 }
 
 /** Seals one 1000-byte IPv4 packet with the SA (what the data path does per packet). */
@@ -65,7 +66,7 @@ describe('EspKeeper', () => {
     expect(old6?.inbound.spi).toBe(0x6001);
     expect(k.current?.inbound.spi).toBe(0x1001); // the IPv4 pair is untouched
     expect([...dp.inbound].sort((a, b) => a - b)).toEqual([0x1001, 0x6001, 0x6002]);
-    expect(k.deleted([0x7002])).toBe(true); // the gateway deletes the IPv6 pair in use
+    expect(k.deleted([spiFromNumber(0x7002)])).toBe(true); // the gateway deletes the IPv6 pair in use
     expect(k.dueReason(now, 6)).toBe('the gateway deleted the SA in use');
     expect(k.currentDeleted).toBe(false); // the IPv4 pair still stands
     expect(k.installed.filter((e) => e.inUse).map((e) => e.pair.family).sort()).toEqual([4, 6]);
@@ -141,10 +142,10 @@ describe('EspKeeper', () => {
     k.datapath = dp as never;
     k.install(pair(0x1001, 0x2001), false);
     k.install(pair(0x1002, 0x2002), true);
-    expect(k.deleted([0x2001])).toBe(false);
+    expect(k.deleted([spiFromNumber(0x2001)])).toBe(false);
     expect(dp.inbound.has(0x1001)).toBe(false);
     expect(k.due(Date.now())).toBe(false);
-    expect(k.deleted([0x1002])).toBe(true);
+    expect(k.deleted([spiFromNumber(0x1002)])).toBe(true);
     expect(k.due(Date.now())).toBe(true);
     k.install(pair(0x1003, 0x2003), true);
     expect(k.due(Date.now())).toBe(false);

@@ -13,12 +13,13 @@ import { EspKeeper } from '../../../src/session/esp-keeper.js';
 import { negotiatePairs } from '../../../src/session/esp-pairs.js';
 import type { IkeSaSlot } from '../../../src/session/lifecycle.js';
 import type { EspPair } from '../../../src/session/quick-mode-driver.js';
+import { spiFromNumber } from '../../../src/wire/sa-ids.js';
 
 const suite = resolveEspSuite(12, 128, 2);
 let nextSpi = 0x1000;
 function pair(family: IpFamily): EspPair {
   const k = Buffer.alloc(suite.keymatLength, 1);
-  return { family, inbound: EspSa.fromKeymat(nextSpi++, suite, k), outbound: EspSa.fromKeymat(nextSpi++, suite, k), lifetimeSeconds: 0, lifetimeKilobytes: 0, description: '' };
+  return { family, inbound: EspSa.fromKeymat(spiFromNumber(nextSpi++), suite, k), outbound: EspSa.fromKeymat(spiFromNumber(nextSpi++), suite, k), lifetimeSeconds: 0, lifetimeKilobytes: 0, description: '' };
 }
 const slot = (v6: boolean) => ({ terms: { modeConfig: { address: '192.0.2.10', address6: v6 ? { address: '2001:db8:192::10', prefixLength: 128 } : undefined } } }) as unknown as IkeSaSlot;
 const policy = { weakEncryption: false, weakAuthentication: false, noEncryption: false };

@@ -7,6 +7,7 @@ import type { IkeSa } from '../../../src/ike/ike-sa.js';
 import type { ModeConfig } from '../../../src/ike/exchanges/mode-config.js';
 import { newSlot, SessionLifecycle, type Duty, type IkeSaSlot, type LifecyclePolicy, type Observed } from '../../../src/session/lifecycle.js';
 import { Timers } from '../../../src/session/timers.js';
+import { copyCookie } from '../../../src/wire/sa-ids.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -111,7 +112,7 @@ describe('SessionLifecycle: phase-1 re-authentication', () => {
     expect(s.lc.current).toBe(s.first);
     expect(s.lc.saFor(s.first.sa.cookieI)).toBe(s.first.sa);
     expect(s.lc.saFor(next.cookieI)).toBe(next);
-    expect(s.lc.saFor(Buffer.alloc(8, 9))).toBeUndefined();
+    expect(s.lc.saFor(copyCookie(Buffer.alloc(8, 9)))).toBeUndefined();
     const fresh = newSlot({ sa: next, at: s.clock.now(), lifetimeSeconds: 100, terms, policy: s.policy, peerDpd: true, dpdSeq: 7 });
     expect(s.lc.reauthenticated(fresh)).toBe(s.first);
     expect(s.lc.current).toBe(fresh);

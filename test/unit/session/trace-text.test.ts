@@ -13,6 +13,7 @@ import { describeEsp, describeIp, describeIsakmp, hexDump } from '../../../src/s
 import { formatSummary, TraceCounters } from '../../../src/session/trace/summary.js';
 import { icmpEcho, ipv4Packet, saPair, udpIpv4 } from '../esp/fixtures.js';
 import { AuthAlgorithm, EspTransformId } from '../../../src/esp/transforms.js';
+import { copyCookie, spiFromNumber, type IkeCookie } from '../../../src/wire/sa-ids.js';
 
 const am1 = Buffer.from(readFileSync(new URL('../../vectors/vpnc-am1.hex', import.meta.url), 'utf8').trim(), 'hex');
 
@@ -64,7 +65,7 @@ describe('packet descriptions', () => {
 });
 
 describe('Wireshark key tables', () => {
-  const combo = { transformId: EspTransformId.ESP_AES_GCM_16, keyBits: 128, auth: AuthAlgorithm.NONE };
+  const combo = { transformId: EspTransformId.AES_GCM_16, keyBits: 128, auth: AuthAlgorithm.NONE };
 
   it('an ESP SA line: AES-GCM key with its salt, no integrity key', () => {
     const { tx } = saPair(combo, 0xabc);
@@ -73,8 +74,8 @@ describe('Wireshark key tables', () => {
   });
 
   it('the IKEv1 line: cookie and key unquoted; a cookie of the wrong size is refused', () => {
-    expect(ikev1DecryptionLine(Buffer.from('0102030405060708', 'hex'), Buffer.from('aabb', 'hex'))).toBe('0102030405060708,aabb');
-    expect(() => ikev1DecryptionLine(Buffer.alloc(7), Buffer.alloc(16))).toThrow(/8 bytes/);
+    expect(ikev1DecryptionLine(copyCookie(Buffer.from('0102030405060708', 'hex')), Buffer.from('aabb', 'hex'))).toBe('0102030405060708,aabb');
+    expect(() => ikev1DecryptionLine(Buffer.alloc(7) as IkeCookie, Buffer.alloc(16))).toThrow(/8 bytes/);
   });
 
   it('names every suite we negotiate, and refuses ones Wireshark cannot decrypt', () => {
@@ -113,14 +114,16 @@ describe('outer headers', () => {
 describe('summary', () => {
   it('per SA with drops by reason, and drops outside our SAs', () => {
     const c = new TraceCounters();
-    c.addSa(0x10, 'in', 'AES-CBC-128/HMAC-SHA1-96');
-    c.addSa(0x20, 'out', 'AES-CBC-128/HMAC-SHA1-96');
-    c.passed(0x10, 100);
-    c.passed(0x10, 50);
-    c.passed(0x99, 1000); // not ours: ignored
-    c.dropped('in', 'bad ICV', 0x10);
-    c.dropped('in', 'bad ICV', 0x10);
-    c.dropped('in', 'unknown SPI 0x00000099', 0x99);
+    const ours = spiFromNumber(0x10);
+    const stranger = spiFromNumber(0x99);
+    c.addSa(ours, 'in', 'AES-CBC-128/HMAC-SHA1-96');
+    c.addSa(spiFromNumber(0x20), 'out', 'AES-CBC-128/HMAC-SHA1-96');
+    c.passed(ours, 100);
+    c.passed(ours, 50);
+    c.passed(stranger, 1000); // not ours: ignored
+    c.dropped('in', 'bad ICV', ours);
+    c.dropped('in', 'bad ICV', ours);
+    c.dropped('in', 'unknown SPI 0x00000099', stranger);
     c.ikeSent = 3;
     expect(formatSummary(c, 9)).toEqual([
       '9 packets written; IKE datagrams: 3 sent, 0 received',

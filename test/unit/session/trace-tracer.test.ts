@@ -122,11 +122,11 @@ function tshark(run: Run, fields: string[], filter: string, keysAsDirectory = fa
 }
 
 const COMBOS: ReadonlyArray<[string, Combo]> = [
-  ['aes256-sha1', { transformId: EspTransformId.ESP_AES, keyBits: 256, auth: AuthAlgorithm.HMAC_SHA }],
-  ['aes128-sha256', { transformId: EspTransformId.ESP_AES, keyBits: 128, auth: AuthAlgorithm.HMAC_SHA2_256 }],
-  ['3des-md5', { transformId: EspTransformId.ESP_3DES, keyBits: undefined, auth: AuthAlgorithm.HMAC_MD5 }],
-  ['aesgcm128', { transformId: EspTransformId.ESP_AES_GCM_16, keyBits: 128, auth: AuthAlgorithm.NONE }],
-  ['null-sha1', { transformId: EspTransformId.ESP_NULL, keyBits: undefined, auth: AuthAlgorithm.HMAC_SHA }],
+  ['aes256-sha1', { transformId: EspTransformId.AES, keyBits: 256, auth: AuthAlgorithm.HMAC_SHA }],
+  ['aes128-sha256', { transformId: EspTransformId.AES, keyBits: 128, auth: AuthAlgorithm.HMAC_SHA2_256 }],
+  ['3des-md5', { transformId: EspTransformId['3DES'], keyBits: undefined, auth: AuthAlgorithm.HMAC_MD5 }],
+  ['aesgcm128', { transformId: EspTransformId.AES_GCM_16, keyBits: 128, auth: AuthAlgorithm.NONE }],
+  ['null-sha1', { transformId: EspTransformId.NULL, keyBits: undefined, auth: AuthAlgorithm.HMAC_SHA }],
 ];
 
 describe('session tracer: pcapng with two interfaces, readable by tshark with the keys file', () => {
