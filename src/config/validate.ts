@@ -166,7 +166,10 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_
  */
 function hostProblem(text: string): string | undefined {
   if (isIpv4(text)) return undefined;
-  if (isNumericHost(text)) return `read as an address: ${ipv4Problem(text)}`;
+  if (isNumericHost(text)) {
+    // Only digits and dots: the dotted quad's own fault. Letters or a final dot: a name ending in a number.
+    return /^[0-9.]+$/.test(text) && !text.endsWith('.') ? `read as an address: ${ipv4Problem(text)}` : 'a name ending in a number, which resolvers would read as an address';
+  }
   return HOST_NAME.test(text) ? undefined : '';
 }
 

@@ -107,8 +107,10 @@ export function zeroCookie(): IkeCookie {
   return Buffer.alloc(COOKIE_LENGTH) as IkeCookie;
 }
 
+/** Whether `c` is all zeros (a plain loop: it runs for every datagram the gateway gets). */
 export function isZeroCookie(c: IkeCookie): boolean {
-  return c.every((x) => x === 0);
+  for (let i = 0; i < c.length; i++) if (c[i] !== 0) return false;
+  return true;
 }
 
 export function sameCookie(a: IkeCookie, b: IkeCookie): boolean {

@@ -177,9 +177,15 @@ function selectEsp(sa: SaPayload, withKe: boolean, policy: QuickModeResponderPol
     const name = `${spec.name ?? ok.suite.name}${ok.group ? `-dh${ok.group}` : ''}`;
     return { offer, peerSpi: spiFromBytes(offer.proposal.spi), ...ok, ...lifetimeInForce(offer.transform, policy), name };
   }
+  // An offer that fits but for its PFS group without a KE payload (or a KE without a group): the KE is what is wrong.
+  if (pairs.some(({ spec, offer }) => accept(offer, spec, policy, !withKe))) {
+    throw new ProtocolError(withKe ? 'a KE payload without a PFS group in the proposal' : 'PFS proposed without a KE payload', NotifyType.INVALID_KEY_INFORMATION);
+  }
   const pfs = policy.requirePfs ? ` with PFS group ${policy.dhGroups.join('/')}` : '';
+  const wanted = policy.proposals.map((p) => p.name ?? `${p.transformId}/${p.keyBits ?? 0}/auth${p.auth}`).join(' ');
   throw new ProtocolError(
-    `none of ${initiator} quick mode proposals is acceptable${pfs}; offered: ${offers.map(offerText).join(' ') || 'no ESP transform'}`,
+    `none of ${initiator} quick mode proposals is acceptable${pfs} (acceptable: ${wanted}, encapsulation ${policy.encapModes.join('/')}); ` +
+      `offered: ${offers.map(offerText).join(' ') || 'no ESP transform'}`,
     NotifyType.NO_PROPOSAL_CHOSEN,
   );
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDh } from '../../../src/crypto/dh-groups.js';
 import { ProtocolError } from '../../../src/errors.js';
+import { thrown } from '../../helpers/thrown.js';
 import { Doi, ExchangeType, IdType, IpsecSituation, NotifyType, PayloadType, ProtocolId } from '../../../src/ike/constants.js';
 import { addressRange, networkRange, type TunnelIds } from '../../../src/ike/exchanges/quick-mode-ids.js';
 import { bigIntToIpv6, ipv6PrefixMask, parseIpv6 } from '../../../src/wire/ipv6-text.js';
@@ -32,6 +33,8 @@ const OUR_ID = id(IdType.IPV4_ADDR, 192, 0, 2, 10);
 interface Qm1 {
   group?: number;
   ids?: IdPayload[];
+  /** Leave the KE payload out although `group` names a PFS group. */
+  noKe?: boolean;
 }
 
 function qm1(e: Established, o: Qm1 = {}): { datagram: Buffer; nonceI: Buffer; dh: ReturnType<typeof createDh> | undefined } {
@@ -50,7 +53,7 @@ function qm1(e: Established, o: Qm1 = {}): { datagram: Buffer; nonceI: Buffer; d
   const nonceI = Buffer.alloc(20, 0x42);
   const dh = o.group ? createDh(o.group as Parameters<typeof createDh>[0]) : undefined;
   const payloads: Payload[] = [sa, { type: PayloadType.NONCE, data: nonceI }];
-  if (dh) payloads.push({ type: PayloadType.KE, data: dh.publicValue });
+  if (dh && !o.noKe) payloads.push({ type: PayloadType.KE, data: dh.publicValue });
   payloads.push(...(o.ids ?? [GW_ID, OUR_ID]));
   return { datagram: e.resp.seal(ExchangeType.QUICK, MSG_ID, payloads), nonceI, dh };
 }
@@ -113,7 +116,7 @@ describe('the gateway rekeys: PFS as configured', () => {
   it('with --pfs dh2 a rekey without PFS is refused (NO-PROPOSAL-CHOSEN, naming the group)', () => {
     const err = refusal(2, {});
     expect(err.notify).toBe(NotifyType.NO_PROPOSAL_CHOSEN);
-    expect(err.message).toBe("none of the gateway's quick mode proposals is acceptable with PFS group 2; offered: 12/256/auth2/encap1");
+    expect(err.message).toMatch(/^none of the gateway's quick mode proposals is acceptable with PFS group 2 \(acceptable: 12\/256\/auth2 .*, encapsulation 1\); offered: 12\/256\/auth2\/encap1$/);
   });
 
   it('with --pfs dh2 a rekey with group 5 is refused', () => {
@@ -214,6 +217,13 @@ describe('the same responder in the gateway\'s role (the client starts the quick
     const nonceR = (rest[1] as { data: Buffer }).data;
     const keys = r.finish(e.result.sa.open(e.resp.seal(ExchangeType.QUICK, MSG_ID, [], () => hash3(e.resp.prf, e.resp.keys.skeyidA, MSG_ID, nonceI, nonceR))));
     expect([keys.name, keys.lifetimeSeconds, keys.encapMode]).toEqual(['aes256-sha1', 600, EncapsulationMode.TUNNEL]);
+  });
+
+  it('a proposal naming a PFS group without a KE payload is refused with INVALID-KEY-INFORMATION, as before the merge (review finding)', () => {
+    const e = establish();
+    const { datagram } = qm1(e, { ids: [OUR_ID, GW_ID], group: 2, noKe: true });
+    const err = thrown(() => gateway(e, datagram)) as ProtocolError;
+    expect([err.message, err.notify]).toEqual(['PFS proposed without a KE payload', NotifyType.INVALID_KEY_INFORMATION]);
   });
 
   it('an IDci other than the client\'s address is refused', () => {

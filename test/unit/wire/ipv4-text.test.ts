@@ -240,6 +240,13 @@ describe('every layer refuses the same text, and says why', () => {
     expect(() => validateSettings(cli('--local-addr', '127.1'))).toThrow(
       '--local-addr: invalid value "127.1" (accepted: an IPv4 address or a host name; read as an address: 2 numbers; a dotted quad has 4)',
     );
+    // A name that ends in a number is told so (the dotted quad's reasons would not fit it; review finding).
+    for (const name of ['host.123', '0xdead', '192.168.1.1.']) {
+      expect(() => validateSettings(cli('--gateway', name))).toThrow(
+        `--gateway: invalid value "${name}" (accepted: an IPv4 address or a host name; a name ending in a number, which resolvers would read as an address)`,
+      );
+    }
+    for (const name of ['123vpn.example.com', '1and1.de', '10.0.0.1.nip.io', 'vpn.corp.local.']) expect(validateSettings(cli('--gateway', name)).gateway).toBe(name);
     expect(validateSettings(cli('--gateway', '192.0.2.1')).gateway).toBe('192.0.2.1');
     expect(validateSettings(cli('--gateway', 'vpn1.example.com')).gateway).toBe('vpn1.example.com');
     await expect(resolveGateway('010.0.0.1')).rejects.toThrow("the gateway '010.0.0.1' is neither a host name nor an IPv4 address (leading zero in \"010\")");
