@@ -1,9 +1,11 @@
 /**
- * The gateway's side of hybrid authentication (draft-ietf-ipsec-isakmp-hybrid-auth, as vpnc does it): the
- * responder proves itself with an X.509 certificate chain (CERT payloads, encoding 4 "X.509 Certificate -
- * Signature") and an RSA signature of HASH_R (SIG payload). IKEv1 signs without a DigestInfo: the SIG is
- * HASH_R padded with PKCS#1 v1.5 block type 1 and "encrypted" with the private key, so checking it means
- * decrypting it with the leaf certificate's public key and comparing the result with HASH_R.
+ * Checking a peer's certificate proof: the gateway's in hybrid authentication (draft-ietf-ipsec-isakmp-hybrid-auth,
+ * as vpnc does it) and in main mode with signatures, and, in the project's gateway, a client's in main mode (the
+ * role names whose certificate it is in the messages). The peer proves itself with an X.509 certificate chain
+ * (CERT payloads, encoding 4 "X.509 Certificate - Signature") and an RSA signature of its hash (SIG payload:
+ * HASH_R of a gateway, HASH_I of a client). IKEv1 signs without a DigestInfo: the SIG is the hash padded with
+ * PKCS#1 v1.5 block type 1 and "encrypted" with the private key, so checking it means decrypting it with the leaf
+ * certificate's public key and comparing the result with the expected hash.
  *
  * Pure: certificates and trust anchors come in as bytes or parsed objects, the time as an argument.
  */

@@ -1,6 +1,7 @@
 /**
  * What both phase-1 modes share on the initiator's side (aggressive mode, main mode): the NAT-T vendor IDs and
- * NAT-D hashes (RFC 3947), what the peer's vendor IDs say, and the error for a refusal of the first message.
+ * NAT-D hashes (RFC 3947), what the peer's vendor IDs say, and the error for a refusal of the first message; and
+ * with the gateway's side, the NAT-D hash and the reading of main mode's key exchange (MM3, MM4).
  */
 import { createDh, isDhGroupId, type DhKeyPair } from '../../crypto/dh-groups.js';
 import { hash as plainHash } from '../../crypto/hash.js';
