@@ -39,18 +39,23 @@ function tlv(der: Uint8Array, at: number, limit: number, what: string): Tlv {
   return { tag, start, end, at };
 }
 
-/** The DER encoding of the certificate's subject Name. */
-export function subjectDer(certDer: Uint8Array): Buffer {
+/** tbsCertificate's fields after the optional explicit version: where they start, where tbsCertificate ends. */
+function tbsFields(certDer: Uint8Array): { at: number; end: number } {
   const cert = tlv(certDer, 0, certDer.length, 'Certificate');
   if (cert.tag !== SEQUENCE) throw new DecodeError('certificate: not a DER SEQUENCE');
   const tbs = tlv(certDer, cert.start, cert.end, 'tbsCertificate');
   if (tbs.tag !== SEQUENCE) throw new DecodeError('certificate: tbsCertificate is not a SEQUENCE');
-  let at = tbs.start;
-  let field = tlv(certDer, at, tbs.end, 'version');
-  if (field.tag === CONTEXT_0) at = field.end; // explicit version
+  const version = tlv(certDer, tbs.start, tbs.end, 'version');
+  return { at: version.tag === CONTEXT_0 ? version.end : tbs.start, end: tbs.end };
+}
+
+/** The DER encoding of the certificate's subject Name. */
+export function subjectDer(certDer: Uint8Array): Buffer {
+  const tbs = tbsFields(certDer);
+  let at = tbs.at;
   // serialNumber, signature, issuer, validity: skipped; then subject.
   for (const what of ['serialNumber', 'signature', 'issuer', 'validity']) at = tlv(certDer, at, tbs.end, what).end;
-  field = tlv(certDer, at, tbs.end, 'subject');
+  const field = tlv(certDer, at, tbs.end, 'subject');
   if (field.tag !== SEQUENCE) throw new DecodeError('certificate: subject is not a SEQUENCE');
   return Buffer.from(certDer.subarray(field.at, field.end));
 }
@@ -72,11 +77,8 @@ const BIT_STRING = 0x03;
  * and [2], and extensions [3] EXPLICIT SEQUENCE OF Extension { extnID, critical DEFAULT FALSE, extnValue }.
  */
 export function keyUsageOf(certDer: Uint8Array): SigningUsage | undefined {
-  const cert = tlv(certDer, 0, certDer.length, 'Certificate');
-  const tbs = tlv(certDer, cert.start, cert.end, 'tbsCertificate');
-  if (cert.tag !== SEQUENCE || tbs.tag !== SEQUENCE) throw new DecodeError('certificate: not a DER SEQUENCE');
-  const version = tlv(certDer, tbs.start, tbs.end, 'version');
-  let at = version.tag === CONTEXT_0 ? version.end : tbs.start;
+  const tbs = tbsFields(certDer);
+  let at = tbs.at;
   for (const what of ['serialNumber', 'signature', 'issuer', 'validity', 'subject', 'subjectPublicKeyInfo']) at = tlv(certDer, at, tbs.end, what).end;
   while (at < tbs.end) {
     const field = tlv(certDer, at, tbs.end, 'an optional field');

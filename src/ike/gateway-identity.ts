@@ -26,6 +26,18 @@ const GATEWAY_USAGES = ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.17', '1.3.6.1.5.5.
 /** Extended key usages that allow a client: clientAuth, ipsecIKE, anyExtendedKeyUsage. */
 const CLIENT_USAGES = ['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.17', '2.5.29.37.0'];
 
+/**
+ * The certificate's usages allow its role: an extended key usage, when present, one of `allowed` (else it is
+ * "not `whose`: ... allows no `uses`"), and the key usage signing (RFC 4945 5.1.3.2).
+ */
+function checkUsages(leaf: X509Certificate, who: string, allowed: readonly string[], whose: string, uses: string): void {
+  const usages = leaf.keyUsage;
+  if (usages && usages.length > 0 && !usages.some((u) => allowed.includes(u))) {
+    throw new AuthError(`the certificate "${who}" is not ${whose}: its extended key usage (${usages.join(', ')}) allows no ${uses} use`);
+  }
+  checkSigningUsage(leaf, who);
+}
+
 /** RFC 4945 5.1.3.2: with a keyUsage extension, digitalSignature or nonRepudiation must be set for the key to sign IKE. */
 function checkSigningUsage(leaf: X509Certificate, who: string): void {
   let usage;
@@ -67,11 +79,7 @@ function idMatches(id: IdPayload, leaf: X509Certificate): boolean {
 /** Throws AuthError naming what does not fit unless `leaf` (already verified up to a trust anchor) is the gateway's. */
 export function checkGatewayIdentity(leaf: X509Certificate, expected: GatewayIdentity, idR?: IdPayload): void {
   const who = subjectOf(leaf);
-  const usages = leaf.keyUsage;
-  if (usages && usages.length > 0 && !usages.some((u) => GATEWAY_USAGES.includes(u))) {
-    throw new AuthError(`the certificate "${who}" is not a gateway's: its extended key usage (${usages.join(', ')}) allows no server or IKE use`);
-  }
-  checkSigningUsage(leaf, who);
+  checkUsages(leaf, who, GATEWAY_USAGES, "a gateway's", 'server or IKE');
   const named = matches(() => leaf.checkIP(expected.address)) || (expected.name !== undefined && matches(() => leaf.checkHost(expected.name!)));
   if (!named) {
     const alt = leaf.subjectAltName ? `; it names ${leaf.subjectAltName}` : '; it has no subjectAltName';
@@ -85,10 +93,6 @@ export function checkGatewayIdentity(leaf: X509Certificate, expected: GatewayIde
 /** Throws AuthError naming what does not fit unless `leaf` (verified up to a trust anchor) may be the client that sent `idI`. */
 export function checkClientIdentity(leaf: X509Certificate, idI: IdPayload): void {
   const who = subjectOf(leaf);
-  const usages = leaf.keyUsage;
-  if (usages && usages.length > 0 && !usages.some((u) => CLIENT_USAGES.includes(u))) {
-    throw new AuthError(`the certificate "${who}" is not a client's: its extended key usage (${usages.join(', ')}) allows no client or IKE use`);
-  }
-  checkSigningUsage(leaf, who);
+  checkUsages(leaf, who, CLIENT_USAGES, "a client's", 'client or IKE');
   if (!idMatches(idI, leaf)) throw new AuthError(`the client's ID (type ${idI.idType}) is not one of its certificate "${who}"`);
 }
