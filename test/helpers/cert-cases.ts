@@ -1,6 +1,6 @@
 /**
  * The cases of `--auth-mode cert` that every gateway must show the same way (strongSwan and the project's
- * gateway run them both): a key that is not the certificate's and an expired certificate (local, exit 1), a
+ * gateway run them both): connect in main mode, ping, 4 MiB each way with matching sha256, a clean end; a key that is not the certificate's and an expired certificate (local, exit 1), a
  * gateway certificate from a CA we do not trust and a client certificate the gateway does not trust (exit 2),
  * each ending in one line; keys in encrypted PEM and PKCS#12, each with the password in the profile and asked
  * for (through a password helper), and a wrong password. Registered inside the caller's describe.
@@ -10,8 +10,9 @@ import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { issueClientCert, type Issued, type Pki } from './pki.js';
-import { BED, type Testbed } from './testbed.js';
-import { ping } from './traffic.js';
+import { nsRun } from './netns.js';
+import { BED, readClientResolvConf, type Testbed } from './testbed.js';
+import { ping, tcpTransferBothWays } from './traffic.js';
 import { runVpncToExit, startVpnc, type VpncRefOptions } from './vpnc-ref.js';
 
 /** What the cases need from the caller's bed, once its beforeAll has run. */
@@ -22,11 +23,14 @@ export interface CertBed {
   readonly bed: Testbed;
   /** Options of our client with `lines` in its profile and `ca` as CA-File (default the PKI's root). */
   options(lines: string[], extra?: Partial<VpncRefOptions>, ca?: string): VpncRefOptions;
+  /** Called while the connect case's tunnel is up (to check the gateway's side of it). */
+  whileConnected(): void;
   /** Called after the gateway refused a client certificate from another CA (to check the gateway's side). */
   afterUntrustedClient?(): void;
 }
 
 const PASSWORD = 'key-password-7';
+const BYTES = 4 << 20;
 
 export function certCases(get: () => CertBed): void {
   /** Connects, pings twice through the tunnel, stops: the tunnel came up and ended clean. */
@@ -51,6 +55,27 @@ export function certCases(get: () => CertBed): void {
     chmodSync(helper, 0o755);
     return helper;
   }
+
+  it('connects in main mode with our certificate, pings, carries 4 MiB each way with matching sha256, ends clean', async () => {
+    const { bed, client, options, whileConnected } = get();
+    const v = startVpnc(options([`IPSec certificate ${client.certPath}`, `IPSec private key ${client.keyPath}`], { debug: 2 }));
+    try {
+      const tun = await v.waitForTunnel(30_000);
+      expect(v.output()).toContain('MM packet_5');
+      expect(v.output()).toMatch(/IKE SA selected rsa\+xauth-aes\d+-sha/);
+      expect(v.output()).toContain('gateway certificate verified: "O=vpnc-ts test, CN=gw-direct.example.test" <- "O=vpnc-ts test, CN=Test Root CA"');
+      expect(nsRun(bed.client, 'ip', ['route', 'get', BED.innerHost])).toContain(`dev ${tun.device}`);
+      expect((await ping(bed.client, BED.innerHost, 3)).received).toBe(3);
+      const { upload, download } = await tcpTransferBothWays(bed.client, bed.inner, BED.innerHost, BYTES);
+      expect(upload.received).toEqual(upload.sent);
+      expect(download.received).toEqual(download.sent);
+      expect(upload.sent.bytes).toBe(BYTES);
+      whileConnected();
+    } finally {
+      expect(await v.stop()).toEqual({ code: 0, signal: null });
+    }
+    expect(readClientResolvConf(bed)).not.toContain(BED.vpnDns);
+  }, 90_000);
 
   it("a key that is not the certificate's: exit 1, one line naming the file", async () => {
     const { pki, client, options } = get();

@@ -11,15 +11,13 @@ import { ExchangeType, PayloadType } from '../../../src/ike/constants.js';
 import { IkeSa } from '../../../src/ike/ike-sa.js';
 import type { Payload } from '../../../src/ike/payloads/index.js';
 import { parseGatewayConfig, type GatewayConfig } from '../../../src/gateway/config.js';
-import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
 import { startPhase1 } from '../../../src/gateway/phase1-setup.js';
 import { certInitiator } from '../../helpers/cert-initiator.js';
+import { CLIENT, mainModeToMm3, mainModeToMm5, sends } from '../../helpers/client-meets-gateway.js';
 import { issueClientCert, makePki, type Issued, type Pki } from '../../helpers/pki.js';
 import { mutated, mutatedList, withoutRaw } from './mutate.js';
 import { caseOf, outcome, target } from './runs.js';
 
-const CLIENT = { address: '198.51.100.2', port: 500 };
-const GW = { address: '198.51.100.1', port: 500 };
 
 let pki: Pki;
 let alice: Issued;
@@ -36,22 +34,12 @@ afterAll(() => pki.remove());
 
 /** DH group 2 keeps an exchange per input cheap. */
 const initiator = () => certInitiator(pki, alice, { policy: { authMode: 'cert', dhGroup: 2, weakEncryption: false, weakAuthentication: false } });
-const sends = (actions: PeerAction[]) => actions.flatMap((a) => (a.kind === 'send' ? [a.data] : []));
-
 /** A fresh exchange up to the client's MM3 (not yet delivered). */
-function toMm3() {
-  const init = initiator();
-  const mm1 = init.start();
-  const responder = startPhase1(mm1, ExchangeType.IDENTITY_PROTECTION, config, CLIENT, 500);
-  const peer = new GatewayPeer({ config, allocateAddress: () => 0xc000020a }, responder, mm1);
-  return { init, peer, responder, mm3: init.receiveMm2(responder.firstAnswer, CLIENT, GW) };
-}
+const toMm3 = () => mainModeToMm3(config, initiator());
 
 /** A fresh exchange up to the client's MM5 (not yet delivered), with a twin of the SA to seal forgeries under. */
 function toMm5() {
-  const { init, peer, mm3 } = toMm3();
-  const keyed = init.receiveMm4(sends(peer.receive(mm3))[0]!, CLIENT, GW);
-  const mm5 = init.mm5();
+  const { init, peer, keyed, mm5 } = mainModeToMm5(config, initiator());
   const twin = () => new IkeSa(keyed.sa.cookieI, keyed.sa.cookieR, keyed.sa.suite, keyed.sa.keys);
   return { init, peer, mm5, payloads: withoutRaw(twin().open(mm5).payloads), twin };
 }

@@ -16,14 +16,12 @@ import { checkClientIdentity } from '../../../src/ike/gateway-identity.js';
 import { IkeSa } from '../../../src/ike/ike-sa.js';
 import { decodeMessage } from '../../../src/ike/message.js';
 import { parseGatewayConfig, type GatewayConfig } from '../../../src/gateway/config.js';
-import { GatewayPeer, type PeerAction } from '../../../src/gateway/peer.js';
 import { startPhase1 } from '../../../src/gateway/phase1-setup.js';
 import { certInitiator } from '../../helpers/cert-initiator.js';
+import { CLIENT, GW, mainModeToMm3, mainModeToMm5, sends } from '../../helpers/client-meets-gateway.js';
 import { issueClientCert, makePki, type Issued, type Pki } from '../../helpers/pki.js';
 import { thrown } from '../../helpers/thrown.js';
 
-const GW = { address: '198.51.100.1', port: 500 };
-const CLIENT = { address: '198.51.100.2', port: 500 };
 
 let pki: Pki;
 let alice: Issued;
@@ -42,21 +40,8 @@ function gatewayConfig(lines: string[] = [], cert = pki.gatewayByRoot): GatewayC
 
 const initiator = (over: Partial<MainModeParams> = {}, who: Issued = alice): MainModeInitiator => certInitiator(pki, who, over);
 
-function sends(actions: PeerAction[]): Buffer[] {
-  return actions.flatMap((a) => (a.kind === 'send' ? [a.data] : []));
-}
-
-/** MM1 to MM4 through a peer of `config`: the client is keyed and MM5 ready. */
-function toMm5(config: GatewayConfig, init = initiator()) {
-  const mm1 = init.start();
-  const responder = startPhase1(mm1, ExchangeType.IDENTITY_PROTECTION, config, CLIENT, 500);
-  let next = 0xc000020a;
-  const peer = new GatewayPeer({ config, allocateAddress: () => next++ }, responder, mm1);
-  const mm3 = init.receiveMm2(responder.firstAnswer, CLIENT, GW);
-  const [mm4] = sends(peer.receive(mm3));
-  const keyed = init.receiveMm4(mm4!, CLIENT, GW);
-  return { init, peer, responder, keyed, mm5: init.mm5() };
-}
+/** MM1 to MM4 through a peer of `config` (by default with alice's initiator): MM5 ready. */
+const toMm5 = (config: GatewayConfig, init = initiator()) => mainModeToMm5(config, init);
 
 describe('the gateway in main mode with RSA signatures', () => {
   it('MM1 to MM6 with our client: both chains verified, XAUTH follows MM6 (XAUTHInitRSA), no NAT seen', () => {
@@ -82,12 +67,7 @@ describe('the gateway in main mode with RSA signatures', () => {
   });
 
   it('a retransmitted MM3 and MM5 get the same answers again, the state unmoved', () => {
-    const init = initiator();
-    const config = gatewayConfig();
-    const mm1 = init.start();
-    const responder = startPhase1(mm1, ExchangeType.IDENTITY_PROTECTION, config, CLIENT, 500);
-    const peer = new GatewayPeer({ config, allocateAddress: () => 1 }, responder, mm1);
-    const mm3 = init.receiveMm2(responder.firstAnswer, CLIENT, GW);
+    const { init, peer, mm3 } = mainModeToMm3(gatewayConfig(), initiator());
     const mm4 = sends(peer.receive(mm3));
     expect(sends(peer.receive(mm3))).toEqual(mm4);
     init.receiveMm4(mm4[0]!, CLIENT, GW);
@@ -150,12 +130,7 @@ describe('the gateway in main mode with RSA signatures', () => {
   });
 
   it('an MM3 without our responder cookie is refused, and the real MM3 is still answered (review finding)', () => {
-    const init = initiator();
-    const config = gatewayConfig();
-    const mm1 = init.start();
-    const responder = startPhase1(mm1, ExchangeType.IDENTITY_PROTECTION, config, CLIENT, 500);
-    const peer = new GatewayPeer({ config, allocateAddress: () => 1 }, responder, mm1);
-    const mm3 = init.receiveMm2(responder.firstAnswer, CLIENT, GW);
+    const { peer, mm3 } = mainModeToMm3(gatewayConfig(), initiator());
     const zeroed = Buffer.from(mm3);
     zeroed.fill(0, 8, 16);
     expect(peer.receive(zeroed)).toEqual([]);
